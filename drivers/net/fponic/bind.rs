@@ -1,0 +1,19 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! fponic's binding layer: safe abstractions over the kernel C APIs that the kernel crate does not
+//! wrap yet (network devices, NAPI, socket buffers, devlink, faux devices).
+//!
+//! All `unsafe` code of the driver lives here. The modules are shaped like
+//! `rust/kernel/net/phy.rs` (`#[repr(transparent)]` wrappers over [`Opaque`], `#[vtable]` traits,
+//! `Adapter<T>` trampolines built on [`from_result`]) so that they can move to `rust/kernel/net/`
+//! later. Driver modules use only the safe API exported here.
+//!
+//! [`Opaque`]: kernel::types::Opaque
+//! [`from_result`]: kernel::error::from_result
+
+pub(crate) mod devlink;
+pub(crate) mod faux;
+pub(crate) mod netdev;
+pub(crate) mod skb;
+
+mod ffi;

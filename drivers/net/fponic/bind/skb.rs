@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Socket buffers.
+//!
+//! C header: [`include/linux/skbuff.h`](srctree/include/linux/skbuff.h)
+
+use core::{
+    mem,
+    ptr::NonNull, //
+};
+
+use super::ffi::bindings;
+
+/// An owned socket buffer.
+///
+/// Dropping it frees the packet as a drop (`kfree_skb`, visible to drop monitors); a packet that
+/// was delivered is released with [`SkBuff::consume`] instead.
+///
+/// # Invariants
+///
+/// `self.0` points to a valid `struct sk_buff` that this value owns exclusively (one reference).
+pub(crate) struct SkBuff(NonNull<bindings::sk_buff>);
+
+// SAFETY: an owned skb may be passed between threads and freed anywhere.
+unsafe impl Send for SkBuff {}
+
+impl SkBuff {
+    /// Takes ownership of a raw skb.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` must be a valid skb whose reference the caller transfers to the new value.
+    pub(super) unsafe fn from_raw(ptr: *mut bindings::sk_buff) -> Self {
+        // SAFETY: valid and non-null by the caller's guarantee.
+        Self(unsafe { NonNull::new_unchecked(ptr) })
+    }
+
+    /// Gives up ownership, returning the raw pointer.
+    pub(super) fn into_raw(self) -> *mut bindings::sk_buff {
+        let p = self.0.as_ptr();
+        mem::forget(self);
+        p
+    }
+
+    /// The packet length in bytes, including non-linear data.
+    pub(crate) fn len(&self) -> u32 {
+        // SAFETY: valid skb by the type invariant.
+        unsafe { (*self.0.as_ptr()).len }
+    }
+
+    /// Frees a packet that was handled successfully (`consume_skb`).
+    pub(crate) fn consume(self) {
+        // SAFETY: we own the skb; it is not used after this.
+        unsafe { bindings::consume_skb(self.into_raw()) }
+    }
+}
+
+impl Drop for SkBuff {
+    fn drop(&mut self) {
+        // SAFETY: we own the skb by the type invariant.
+        unsafe { bindings::kfree_skb(self.0.as_ptr()) }
+    }
+}

@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The configfs interface: `/sys/kernel/config/fponic/<name>/` creates and configures a device.
+//!
+//! | attribute     | meaning                                                                  |
+//! |---------------|--------------------------------------------------------------------------|
+//! | `num_uplinks` | number of physical ports, 1 to 8 (default 2); writable while disabled    |
+//! | `enable`      | `1` creates the device (faux device, devlink instance, ports); `0` tears |
+//! |               | it down. `rmdir` of an enabled device tears it down as well.             |
+//! | `info`        | read-only: device id, devlink handle and uplink ifindexes when enabled   |
+//!
+//! A bad value is refused with `EINVAL` and changes nothing; changing `num_uplinks` of an enabled
+//! device is refused with `EBUSY`.
+
+use kernel::{
+    configfs::{
+        self,
+        AttributeOperations, //
+    },
+    configfs_attrs,
+    fmt::Write as _,
+    new_mutex,
+    page::PAGE_SIZE,
+    prelude::*,
+    str::{
+        kstrtobool_bytes,
+        CString, //
+    },
+    sync::Mutex,
+};
+
+use crate::{
+    device::{
+        Device,
+        MAX_UPLINKS, //
+    },
+    engine::naming,
+};
+
+/// Number of uplinks of a new device.
+const DEFAULT_UPLINKS: u32 = 2;
+
+/// Creates the `fponic` configfs subsystem.
+pub(crate) fn subsystem() -> impl PinInit<configfs::Subsystem<Root>, Error> {
+    let item_type = configfs_attrs! {
+        container: configfs::Subsystem<Root>,
+        data: Root,
+        child: DeviceConfig,
+        attributes: [],
+    };
+    configfs::Subsystem::new(c"fponic", item_type, try_pin_init!(Root {}))
+}
+
+/// The subsystem root directory.
+#[pin_data]
+pub(crate) struct Root {}
+
+#[vtable]
+impl configfs::GroupOperations for Root {
+    type Child = DeviceConfig;
+
+    fn make_group(&self, name: &CStr) -> Result<impl PinInit<configfs::Group<DeviceConfig>, Error>> {
+        if naming::validate_device_name(name.to_bytes()).is_err() {
+            pr_err!(
+                "device name '{}' refused: 1 to {} characters [a-z0-9_-], starting with a letter\n",
+                name.to_str().unwrap_or("?"),
+                naming::MAX_DEVICE_NAME
+            );
+            return Err(EINVAL);
+        }
+        let item_type = configfs_attrs! {
+            container: configfs::Group<DeviceConfig>,
+            data: DeviceConfig,
+            attributes: [
+                num_uplinks: 0,
+                enable: 1,
+                info: 2,
+            ],
+        };
+        Ok(configfs::Group::new(
+            name.try_into()?,
+            item_type,
+            try_pin_init!(DeviceConfig {
+                inner <- new_mutex!(Inner {
+                    name: name.try_into()?,
+                    num_uplinks: DEFAULT_UPLINKS,
+                    device: None,
+                }),
+            }),
+        ))
+    }
+}
+
+/// One device directory.
+#[pin_data]
+pub(crate) struct DeviceConfig {
+    #[pin]
+    inner: Mutex<Inner>,
+}
+
+struct Inner {
+    name: CString,
+    num_uplinks: u32,
+    /// The live device while enabled. Dropping the group (rmdir) drops it.
+    device: Option<Device>,
+}
+
+#[vtable]
+impl AttributeOperations<0> for DeviceConfig {
+    type Data = DeviceConfig;
+
+    fn show(this: &DeviceConfig, page: &mut [u8; PAGE_SIZE]) -> Result<usize> {
+        let mut w = kernel::str::Formatter::new(page);
+        w.write_fmt(fmt!("{}\n", this.inner.lock().num_uplinks))?;
+        Ok(w.bytes_written())
+    }
+
+    fn store(this: &DeviceConfig, page: &[u8]) -> Result {
+        let n = naming::parse_u32_in(page, 1, MAX_UPLINKS).ok_or(EINVAL)?;
+        let mut inner = this.inner.lock();
+        if inner.device.is_some() {
+            return Err(EBUSY);
+        }
+        inner.num_uplinks = n;
+        Ok(())
+    }
+}
+
+#[vtable]
+impl AttributeOperations<1> for DeviceConfig {
+    type Data = DeviceConfig;
+
+    fn show(this: &DeviceConfig, page: &mut [u8; PAGE_SIZE]) -> Result<usize> {
+        let mut w = kernel::str::Formatter::new(page);
+        let enabled = this.inner.lock().device.is_some();
+        w.write_str(if enabled { "1\n" } else { "0\n" })?;
+        Ok(w.bytes_written())
+    }
+
+    fn store(this: &DeviceConfig, page: &[u8]) -> Result {
+        let enable = kstrtobool_bytes(page)?;
+        let mut inner = this.inner.lock();
+        match (inner.device.is_some(), enable) {
+            (false, true) => {
+                let dev = Device::new(&inner.name, inner.num_uplinks)?;
+                inner.device = Some(dev);
+            }
+            (true, false) => inner.device = None,
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+#[vtable]
+impl AttributeOperations<2> for DeviceConfig {
+    type Data = DeviceConfig;
+
+    fn show(this: &DeviceConfig, page: &mut [u8; PAGE_SIZE]) -> Result<usize> {
+        let mut w = kernel::str::Formatter::new(page);
+        let inner = this.inner.lock();
+        match &inner.device {
+            None => w.write_str("disabled\n")?,
+            Some(dev) => {
+                w.write_fmt(fmt!("id {}\ndevlink faux/fponic-{}\n", dev.id(), inner.name.to_str()?))?;
+                for up in dev.uplinks() {
+                    w.write_fmt(fmt!("uplink {} ifindex {}\n", up.number(), up.ifindex()))?;
+                }
+            }
+        }
+        Ok(w.bytes_written())
+    }
+}

@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Pure engines: driver logic with no kernel types.
+//!
+//! Everything under `engine/` uses `core` only. The same files are compiled into the module and
+//! into the host test crate in `tools/testing/fponic/` (the way `tools/testing/radix-tree` builds
+//! kernel code for user space), so they get fast `cargo test` runs and randomized tests on the
+//! host, and the KUnit suite below in the kernel.
+
+pub(crate) mod naming;
+pub(crate) mod packet;
+
+#[kernel::macros::kunit_tests(fponic_engine)]
+mod tests {
+    use super::naming::{
+        self,
+        PortFlavour, //
+    };
+    use super::packet::{
+        self,
+        L4, //
+    };
+
+    const FRAME_TCP4: [u8; 54] = [
+        0x02, 0x00, 0x00, 0x00, 0x00, 0x02, // dst
+        0x02, 0x00, 0x00, 0x00, 0x00, 0x01, // src
+        0x08, 0x00, // IPv4
+        0x45, 0x10, 0x00, 0x28, 0x00, 0x01, 0x40, 0x00, 0x40, 0x06, 0x00, 0x00, // ihl 5, DF, ttl 64
+        10, 0, 0, 1, 10, 0, 0, 2, // addresses
+        0x30, 0x39, 0x00, 0x50, // ports 12345 -> 80
+        0, 0, 0, 0, 0, 0, 0, 0, 0x50, 0x12, 0x20, 0x00, 0, 0, 0, 0, // SYN|ACK
+    ];
+
+    #[test]
+    fn parse_tcp4() {
+        let k = packet::parse(&FRAME_TCP4).expect("valid frame");
+        assert_eq!(k.ethertype, 0x0800);
+        assert_eq!(k.ip_proto, 6);
+        assert_eq!(k.ip_ttl, 64);
+        assert_eq!(k.ip_tos, 0x10);
+        assert_eq!(&k.ip_src[..4], &[10, 0, 0, 1]);
+        assert!(matches!(k.l4, L4::Ports { src: 12345, dst: 80 }));
+        assert_eq!(k.tcp_flags, 0x12);
+    }
+
+    #[test]
+    fn parse_truncated_is_error() {
+        assert!(packet::parse(&FRAME_TCP4[..20]).is_err());
+        assert!(packet::parse(&FRAME_TCP4[..10]).is_err());
+    }
+
+    #[test]
+    fn port_names() {
+        let mut buf = naming::NameBuf::new();
+        naming::phys_port_name(PortFlavour::Physical { port: 1 }, &mut buf).expect("fits");
+        assert_eq!(buf.as_bytes(), b"p1");
+        let mut buf = naming::NameBuf::new();
+        naming::phys_port_name(PortFlavour::PciVf { pf: 0, vf: 3 }, &mut buf).expect("fits");
+        assert_eq!(buf.as_bytes(), b"pf0vf3");
+    }
+
+    #[test]
+    fn netdev_name_fits_ifnamsiz() {
+        let mut buf = naming::NameBuf::new();
+        assert!(naming::netdev_name(b"sw0", b"p0", &mut buf).is_ok());
+        assert_eq!(buf.as_bytes(), b"sw0p0");
+        let mut buf = naming::NameBuf::new();
+        assert!(naming::netdev_name(b"averyveryverylongname", b"p0", &mut buf).is_err());
+    }
+
+    #[test]
+    fn device_names_validated() {
+        assert!(naming::validate_device_name(b"sw0").is_ok());
+        assert!(naming::validate_device_name(b"").is_err());
+        assert!(naming::validate_device_name(b"a/b").is_err());
+        assert!(naming::validate_device_name(b"toolongdevicename").is_err());
+    }
+
+    #[test]
+    fn mac_and_switch_id_are_unique_per_port() {
+        let a = naming::port_mac(1, 0);
+        let b = naming::port_mac(1, 1);
+        let c = naming::port_mac(2, 0);
+        assert!(a != b && a != c && b != c);
+        // Locally administered, unicast.
+        assert_eq!(a[0] & 0x03, 0x02);
+        assert!(naming::switch_id(1) != naming::switch_id(2));
+    }
+}

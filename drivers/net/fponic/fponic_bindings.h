@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Headers fponic's binding layer is generated from (bind/ffi.rs). The kernel crate's
+ * bindings do not cover net_device, NAPI, sk_buff, devlink or faux devices for modules, so
+ * the module runs bindgen itself with the kernel's own flags.
+ */
+#include <linux/device/faux.h>
+#include <linux/etherdevice.h>
+#include <linux/netdevice.h>
+#include <linux/rtnetlink.h>
+#include <linux/skbuff.h>
+#include <net/devlink.h>
+
+#include "fponic_helpers.h"

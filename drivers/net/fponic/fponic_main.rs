@@ -1,0 +1,21 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! fponic: a virtual multi-port NIC with an embedded switch.
+//!
+//! See `Documentation/networking/device_drivers/ethernet/fponic.rst`.
+
+mod bind;
+mod configfs;
+mod device;
+mod devlink;
+mod driver;
+mod engine;
+mod port;
+
+kernel::prelude::module! {
+    type: driver::Fponic,
+    name: "fponic",
+    authors: ["The fponic developers"],
+    description: "Virtual multi-port NIC with an embedded switch",
+    license: "GPL",
+}

@@ -1,0 +1,93 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# `make check`: set up, build, and run every test layer; print one line per test and a final
+# "N passed, N failed". Exit status 0 only if everything passed.
+#
+# Layers: build (module and clippy without warnings), host (cargo test of the pure engines),
+# kunit and selftest (in the VM). A kernel splat in the VM log fails the run.
+set -uo pipefail
+. "$(dirname "$0")/../lib.sh"
+
+pass=0
+fail=0
+result() { # ok|fail NAME [detail]
+	if [ "$1" = ok ]; then
+		pass=$((pass + 1))
+		echo "ok      $2"
+	else
+		fail=$((fail + 1))
+		echo "FAILED  $2${3:+  ($3)}"
+	fi
+}
+summary() {
+	echo
+	echo "$pass passed, $fail failed"
+	[ "$fail" = 0 ] && [ "$pass" -gt 0 ]
+	exit $?
+}
+t0=$SECONDS
+
+"$FPONIC_ROOT/tools/setup.sh" || { result fail setup; summary; }
+kdir=$("$FPONIC_ROOT/tools/kernel/build.sh") || { result fail kernel-build; summary; }
+
+# -- build: the module and clippy, both free of warnings
+out=$FPONIC_CACHE/check
+mkdir -p "$out"
+# Remove the Rust object so its warnings are always reported, not only after an edit.
+rm -f "$FPONIC_CACHE/module/$(basename "$kdir")/fponic_main.o"
+if "$FPONIC_ROOT/tools/build-module.sh" > /dev/null 2> "$out/build.log"; then
+	if grep -qE 'warning|error' "$out/build.log"; then
+		cat "$out/build.log"
+		result fail build/module "warnings"
+	else
+		result ok build/module
+	fi
+else
+	cat "$out/build.log"
+	result fail build/module
+	summary
+fi
+# Clippy: force a rebuild of the Rust object so lints are evaluated.
+rm -f "$FPONIC_CACHE/module/$(basename "$kdir")/fponic_main.o"
+if "$FPONIC_ROOT/tools/build-module.sh" CLIPPY=1 > /dev/null 2> "$out/clippy.log" &&
+	! grep -qE 'warning|error' "$out/clippy.log"; then
+	result ok build/clippy
+else
+	cat "$out/clippy.log"
+	result fail build/clippy
+fi
+
+# -- host: the pure engines under cargo test
+if (cd "$FPONIC_ROOT/tools/testing/fponic" && cargo test --release 2>&1) > "$out/host.log"; then :; fi
+while read -r name status; do
+	if [ "$status" = ok ]; then result ok "host/$name"; else result fail "host/$name"; fi
+done < <(sed -n -E 's/^test ([^ ]+) \.\.\. (ok|FAILED)$/\1 \2/p' "$out/host.log")
+grep -q '^test result: ok' "$out/host.log" || { tail -30 "$out/host.log"; result fail host "cargo test failed"; }
+
+# -- kunit + selftests in the VM
+vmlog=$out/vm-console.log
+"$FPONIC_ROOT/tools/vm/run.sh" -t 1200 -l "$vmlog" "$FPONIC_ROOT/tools/testing/guest-check.sh"
+vmrc=$?
+sed -n '/^FPONIC-RESULTS-BEGIN/,/^FPONIC-RESULTS-END/p' "$vmlog" | tr -d '\r' > "$out/vm-results"
+while IFS= read -r line; do
+	case $line in
+	"FPONIC-RESULT: ok "*) result ok "${line#FPONIC-RESULT: ok }" ;;
+	"FPONIC-RESULT: not ok "*)
+		result fail "${line#FPONIC-RESULT: not ok }"
+		;;
+	esac
+done < "$out/vm-results"
+if [ "$fail" -gt 0 ]; then
+	echo "--- failing tests, with their diagnostics, are in $vmlog"
+	grep -a -A3 '\] not ok' "$vmlog" | head -60
+fi
+case $vmrc in
+0) result ok vm/run ;;
+3) result fail vm/run "kernel splat in $vmlog" ;;
+124) result fail vm/run "VM timed out" ;;
+*) [ "$fail" -gt 0 ] && result ok vm/run || result fail vm/run "exit $vmrc, see $vmlog" ;;
+esac
+
+echo "(check took $((SECONDS - t0)) s)"
+summary

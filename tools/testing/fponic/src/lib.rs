@@ -1,0 +1,26 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Host build of the driver's pure engines.
+//!
+//! The files are the driver's own (`drivers/net/fponic/engine/`), included by path, as
+//! `tools/testing/radix-tree` builds kernel code in user space. Tests live next to this file.
+
+#![no_std]
+#![forbid(unsafe_code)]
+// Engine items are used by the tests and by the kernel module, not by this library itself.
+#![cfg_attr(not(test), expect(dead_code))]
+
+#[cfg(test)]
+extern crate std;
+
+#[path = "../../../../drivers/net/fponic/engine/naming.rs"]
+pub mod naming;
+#[path = "../../../../drivers/net/fponic/engine/packet.rs"]
+pub mod packet;
+
+#[cfg(test)]
+mod rng;
+#[cfg(test)]
+mod test_naming;
+#[cfg(test)]
+mod test_packet;

@@ -1,0 +1,52 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build the test VM's initramfs.
+#
+#   tools/vm/mkinitramfs.sh OUT.cpio.gz CMDFILE MODULE.ko...
+#
+# Contents: busybox (static), iproute2's ip/tc/devlink and ethtool with their shared libraries,
+# the project's fpkt tool (built here), the selftests and KUnit collector under /fponic, the given
+# modules under /fponic/modules, and CMDFILE as /fponic/cmd (what /init runs).
+set -euo pipefail
+. "$(dirname "$0")/../lib.sh"
+
+out=$1
+cmd=$2
+shift 2
+
+root=$(mktemp -d "${TMPDIR:-/tmp}/fponic-initramfs.XXXXXX")
+trap 'rm -rf "$root"' EXIT
+mkdir -p "$root"/{bin,sbin,lib,lib64,proc,sys,dev,tmp,etc,run,root,fponic/modules}
+
+copy_bin() {
+	local b=$1
+	cp -L "$b" "$root/sbin/"
+	local l
+	for l in $(ldd "$b" 2>/dev/null | grep -o '/[^ ]*'); do
+		mkdir -p "$root$(dirname "$l")"
+		cp -Ln "$l" "$root$l"
+	done
+}
+
+cp /bin/busybox "$root/bin/busybox"
+ln -s busybox "$root/bin/sh"
+for b in /sbin/ip /sbin/tc /sbin/devlink "$(command -v ethtool)"; do
+	copy_bin "$b"
+done
+
+(cd "$FPONIC_ROOT/tools/fpkt" && cargo build --release -q)
+copy_bin "$FPONIC_ROOT/tools/fpkt/target/release/fpkt"
+
+install -m755 "$FPONIC_ROOT/tools/vm/init" "$root/init"
+cp -r "$FPONIC_ROOT/tools/testing/selftests/drivers/net/fponic" "$root/fponic/selftests"
+cp "$FPONIC_ROOT/tools/testing/kunit-collect.sh" "$FPONIC_ROOT/tools/testing/guest-check.sh" "$root/fponic/"
+cp -r "$FPONIC_ROOT/samples/fponic" "$root/fponic/samples"
+cp "$cmd" "$root/fponic/cmd"
+for m in "$@"; do
+	cp "$m" "$root/fponic/modules/"
+done
+printf 'root:x:0:0:root:/root:/bin/sh\n' > "$root/etc/passwd"
+
+(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$out.tmp"
+mv "$out.tmp" "$out"

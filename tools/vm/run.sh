@@ -1,0 +1,93 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot the test VM and run a shell script inside it.
+#
+#   tools/vm/run.sh [-t TIMEOUT_S] [-l LOGFILE] SCRIPT
+#
+# Builds (or reuses) the kernel and fponic.ko, builds an initramfs whose /init runs SCRIPT, boots
+# QEMU (KVM when it really works here, TCG otherwise), captures the serial console to LOGFILE and
+# exits with the script's exit status. A hang ends at TIMEOUT_S (default 900) with exit 124. After
+# every run the log is scanned for kernel splats; any makes the run fail (exit 3) even if the
+# script passed.
+set -euo pipefail
+. "$(dirname "$0")/../lib.sh"
+
+timeout_s=900
+logfile=
+while getopts "t:l:" o; do
+	case $o in
+	t) timeout_s=$OPTARG ;;
+	l) logfile=$OPTARG ;;
+	*) die "usage: $0 [-t TIMEOUT_S] [-l LOGFILE] SCRIPT" ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ $# = 1 ] || die "usage: $0 [-t TIMEOUT_S] [-l LOGFILE] SCRIPT"
+script=$(realpath "$1")
+
+kdir=$("$FPONIC_ROOT/tools/kernel/build.sh")
+ko=$("$FPONIC_ROOT/tools/build-module.sh")
+vmdir=$FPONIC_CACHE/vm
+mkdir -p "$vmdir"
+logfile=${logfile:-$vmdir/console-$(date +%Y%m%d-%H%M%S).log}
+
+initrd=$vmdir/initramfs.cpio.gz
+mods=("$ko")
+for m in drivers/net/netdevsim/netdevsim.ko net/bridge/bridge.ko net/llc/llc.ko net/802/stp.ko \
+	net/core/pktgen.ko drivers/net/bonding/bonding.ko; do
+	[ -f "$kdir/$m" ] && mods+=("$kdir/$m")
+done
+"$FPONIC_ROOT/tools/vm/mkinitramfs.sh" "$initrd" "$script" "${mods[@]}"
+
+# KVM only if it really runs a guest: /dev/kvm may exist and still be unusable (nested PVM).
+# The probe result is cached per host kernel.
+accel_cache=$vmdir/accel-$(uname -r)
+if ! [ -f "$accel_cache" ]; then
+	accel=tcg
+	if [ -w /dev/kvm ]; then
+		probe=$(mktemp)
+		printf 'echo FPONIC-KVM-PROBE-OK\n' > "$probe"
+		"$FPONIC_ROOT/tools/vm/mkinitramfs.sh" "$vmdir/probe.cpio.gz" "$probe"
+		rm -f "$probe"
+		if timeout 60 qemu-system-x86_64 -accel kvm -cpu host -M pc -m 512M -smp 1 -nographic \
+			-no-reboot -kernel "$kdir/arch/x86/boot/bzImage" -initrd "$vmdir/probe.cpio.gz" \
+			-append "console=ttyS0 panic=-1" </dev/null 2>&1 | grep -q FPONIC-KVM-PROBE-OK; then
+			accel=kvm
+		fi
+	fi
+	echo "$accel" > "$accel_cache"
+fi
+accel=$(cat "$accel_cache")
+cpu=(-cpu max)
+[ "$accel" = kvm ] && cpu=(-cpu host)
+
+log "booting VM ($accel), console log: $logfile"
+start=$SECONDS
+set +e
+timeout --foreground "$timeout_s" qemu-system-x86_64 -accel "$accel" "${cpu[@]}" -M pc -m 2G -smp 2 \
+	-nographic -no-reboot -bios /usr/share/qemu/qboot.rom \
+	-kernel "$kdir/arch/x86/boot/bzImage" -initrd "$initrd" \
+	-append "console=ttyS0 panic=-1 oops=panic quiet loglevel=4" </dev/null >"$logfile" 2>&1
+qrc=$?
+set -e
+log "VM ran for $((SECONDS - start)) s"
+if [ $qrc = 124 ]; then
+	log "error: VM timed out after $timeout_s s (hang?); last lines:"
+	tail -20 "$logfile" >&2
+	exit 124
+fi
+
+# Kernel splats fail the run whatever the script said.
+splats='BUG:|WARNING:|Call Trace:|RIP:|unreferenced object|blocked for more than|Oops|Kernel panic'
+if grep -aE "$splats" "$logfile" >&2; then
+	log "error: kernel splat in $logfile (lines above)"
+	exit 3
+fi
+rc=$(grep -a '^FPONIC-EXIT: ' "$logfile" | tail -1 | tr -dc 0-9)
+if [ -z "$rc" ]; then
+	log "error: the guest script did not finish (no FPONIC-EXIT line); last lines:"
+	tail -20 "$logfile" >&2
+	exit 125
+fi
+exit "$rc"
