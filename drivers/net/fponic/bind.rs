@@ -13,7 +13,12 @@
 
 pub(crate) mod devlink;
 pub(crate) mod faux;
+pub(crate) mod napi;
 pub(crate) mod netdev;
+pub(crate) mod notifier;
+pub(crate) mod rcu;
+pub(crate) mod rtnl;
+pub(crate) mod rx_handler;
 pub(crate) mod skb;
 
 mod ffi;

@@ -7,10 +7,15 @@
 //! | `num_uplinks` | number of physical ports, 1 to 8 (default 2); writable while disabled    |
 //! | `enable`      | `1` creates the device (faux device, devlink instance, ports); `0` tears |
 //! |               | it down. `rmdir` of an enabled device tears it down as well.             |
-//! | `info`        | read-only: device id, devlink handle and uplink ifindexes when enabled   |
+//! | `info`        | read-only: device id, devlink handle, mode, uplinks and functions        |
+//! | `num_vfs`     | number of VFs (0 to 64), `sriov_numvfs` semantics: 0 -> N and N -> 0;    |
+//! |               | N -> M with both non-zero is refused with `EBUSY`. Needs `enable`.       |
+//! | `wires`       | `<port> <ifname>` binds a netdev as the wire of uplink `<port>` (`0` or  |
+//! |               | `p0`), `<port> -` unbinds it; reading lists `p<N> <ifname or ->`.        |
+//! | `drops`       | read-only: the switch's drop counters, by reason                         |
 //!
 //! A bad value is refused with `EINVAL` and changes nothing; changing `num_uplinks` of an enabled
-//! device is refused with `EBUSY`.
+//! device is refused with `EBUSY`; `num_vfs` and `wires` need an enabled device (`ENODEV`).
 
 use kernel::{
     configfs::{
@@ -35,6 +40,7 @@ use crate::{
         MAX_UPLINKS, //
     },
     engine::naming,
+    function::MAX_VFS,
 };
 
 /// Number of uplinks of a new device.
@@ -75,6 +81,9 @@ impl configfs::GroupOperations for Root {
                 num_uplinks: 0,
                 enable: 1,
                 info: 2,
+                num_vfs: 3,
+                wires: 4,
+                drops: 5,
             ],
         };
         Ok(configfs::Group::new(
@@ -84,6 +93,7 @@ impl configfs::GroupOperations for Root {
                 inner <- new_mutex!(Inner {
                     name: name.try_into()?,
                     num_uplinks: DEFAULT_UPLINKS,
+                    num_vfs: 0,
                     device: None,
                 }),
             }),
@@ -101,6 +111,7 @@ pub(crate) struct DeviceConfig {
 struct Inner {
     name: CString,
     num_uplinks: u32,
+    num_vfs: u32,
     /// The live device while enabled. Dropping the group (rmdir) drops it.
     device: Option<Device>,
 }
@@ -145,7 +156,10 @@ impl AttributeOperations<1> for DeviceConfig {
                 let dev = Device::new(&inner.name, inner.num_uplinks)?;
                 inner.device = Some(dev);
             }
-            (true, false) => inner.device = None,
+            (true, false) => {
+                inner.device = None;
+                inner.num_vfs = 0;
+            }
             _ => {}
         }
         Ok(())
@@ -158,14 +172,88 @@ impl AttributeOperations<2> for DeviceConfig {
 
     fn show(this: &DeviceConfig, page: &mut [u8; PAGE_SIZE]) -> Result<usize> {
         let mut w = kernel::str::Formatter::new(page);
-        let inner = this.inner.lock();
-        match &inner.device {
+        match &this.inner.lock().device {
             None => w.write_str("disabled\n")?,
-            Some(dev) => {
-                w.write_fmt(fmt!("id {}\ndevlink faux/fponic-{}\n", dev.id(), inner.name.to_str()?))?;
-                for up in dev.uplinks() {
-                    w.write_fmt(fmt!("uplink {} ifindex {}\n", up.number(), up.ifindex()))?;
+            Some(dev) => dev.describe(&mut w)?,
+        }
+        Ok(w.bytes_written())
+    }
+}
+
+#[vtable]
+impl AttributeOperations<3> for DeviceConfig {
+    type Data = DeviceConfig;
+
+    fn show(this: &DeviceConfig, page: &mut [u8; PAGE_SIZE]) -> Result<usize> {
+        let mut w = kernel::str::Formatter::new(page);
+        w.write_fmt(fmt!("{}\n", this.inner.lock().num_vfs))?;
+        Ok(w.bytes_written())
+    }
+
+    fn store(this: &DeviceConfig, page: &[u8]) -> Result {
+        let n = naming::parse_u32_in(page, 0, MAX_VFS.into()).ok_or(EINVAL)?;
+        let mut inner = this.inner.lock();
+        let dev = inner.device.as_ref().ok_or(ENODEV)?;
+        // CAST: at most MAX_VFS.
+        dev.set_num_vfs(n as u16)?;
+        inner.num_vfs = n;
+        Ok(())
+    }
+}
+
+#[vtable]
+impl AttributeOperations<4> for DeviceConfig {
+    type Data = DeviceConfig;
+
+    fn show(this: &DeviceConfig, page: &mut [u8; PAGE_SIZE]) -> Result<usize> {
+        let mut w = kernel::str::Formatter::new(page);
+        if let Some(dev) = &this.inner.lock().device {
+            for (i, name) in dev.eswitch().wire_names().iter() {
+                match name {
+                    Some(n) => {
+                        let end = n.iter().position(|&c| c == 0).unwrap_or(n.len());
+                        let n = core::str::from_utf8(&n[..end]).unwrap_or("?");
+                        w.write_fmt(fmt!("p{} {}\n", i, n))?;
+                    }
+                    None => w.write_fmt(fmt!("p{} -\n", i))?,
                 }
+            }
+        }
+        Ok(w.bytes_written())
+    }
+
+    fn store(this: &DeviceConfig, page: &[u8]) -> Result {
+        let text = core::str::from_utf8(page).map_err(|_| EINVAL)?.trim();
+        let (port, ifname) = naming::parse_wire(text).ok_or_else(|| {
+            pr_err!("wires: expected '<port> <ifname>' or '<port> -', got '{}'\n", text);
+            EINVAL
+        })?;
+        let inner = this.inner.lock();
+        let dev = inner.device.as_ref().ok_or(ENODEV)?;
+        if u32::from(port) >= inner.num_uplinks {
+            pr_err!("wires: no uplink {}\n", port);
+            return Err(EINVAL);
+        }
+        match ifname {
+            None => dev.unbind_wire(port),
+            Some(name) => {
+                let name = CString::try_from_fmt(fmt!("{}", name))?;
+                dev.bind_wire(port, &name)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[vtable]
+impl AttributeOperations<5> for DeviceConfig {
+    type Data = DeviceConfig;
+
+    fn show(this: &DeviceConfig, page: &mut [u8; PAGE_SIZE]) -> Result<usize> {
+        let mut w = kernel::str::Formatter::new(page);
+        if let Some(dev) = &this.inner.lock().device {
+            for (why, n) in dev.eswitch().drop_counts() {
+                w.write_fmt(fmt!("{} {}\n", why.name(), n))?;
             }
         }
         Ok(w.bytes_written())

@@ -1,38 +1,302 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! A fponic device: a faux device with a devlink instance and its physical ports.
+//! A fponic device: a faux device with a devlink instance, its uplinks, functions and switch.
+//!
+//! All structural state ([`DevState`]: mode, uplinks, functions) is protected by the devlink
+//! instance lock, which devlink callbacks hold and configfs takes. Every change ends by publishing
+//! a new switch snapshot ([`Eswitch::publish`]); objects leave the snapshot before they are
+//! destroyed.
 
 use kernel::{
+    fmt,
     prelude::*,
     str::CString,
-    sync::atomic::{
-        Atomic,
-        Relaxed, //
-    }, //
+    sync::{
+        atomic::{
+            Atomic,
+            Relaxed, //
+        },
+        Arc,
+    },
 };
 
 use crate::{
     bind::{
-        devlink,
-        faux, //
+        devlink::{
+            self,
+            DevlLocked,
+            EswitchMode,
+            ExtAck,
+            NewFlavour,
+            NewPortAttrs,
+            Port,
+            PortCtx, //
+        },
+        faux,
+        netdev::NetDev,
+        rtnl::Rtnl,
     },
-    devlink::DevlinkData,
+    devlink::{
+        DevData,
+        PortData, //
+    },
+    engine::{
+        naming::{
+            NameBuf,
+            NameError, //
+        },
+        switch::Mode,
+    },
+    eswitch::{
+        Eswitch,
+        Snapshot, //
+    },
+    function::{
+        Func,
+        FuncKind,
+        MAX_SFNUM, //
+    },
     port::Uplink,
 };
 
 /// Maximum number of physical ports of one device.
 pub(crate) const MAX_UPLINKS: u32 = 8;
+/// Maximum number of SFs of one device.
+pub(crate) const MAX_SFS: usize = 64;
 
 /// Ids of devices, unique for the module's lifetime; they make MACs and switch ids unique.
 static NEXT_ID: Atomic<u32> = Atomic::new(1);
 
+/// Converts a built netdev name to a C string.
+pub(crate) fn ifname(name: Result<NameBuf, NameError>) -> Result<CString> {
+    let name = name.map_err(|_| EINVAL)?;
+    Ok(CString::try_from(
+        CStr::from_bytes_with_nul(name.as_bytes_with_nul()).map_err(|_| EINVAL)?,
+    )?)
+}
+
+/// Structural state of a device, under the devlink instance lock.
+pub(crate) struct DevState {
+    /// Eswitch mode.
+    pub(crate) mode: EswitchMode,
+    uplinks: KVec<Uplink>,
+    funcs: KVec<Func>,
+    num_vfs: u16,
+}
+
+impl DevState {
+    fn new() -> Self {
+        Self {
+            mode: EswitchMode::Legacy,
+            uplinks: KVec::new(),
+            funcs: KVec::new(),
+            num_vfs: 0,
+        }
+    }
+
+    /// Function `id`.
+    pub(crate) fn func(&self, id: u32) -> Result<&Func> {
+        self.funcs.iter().find(|f| f.kind().id() == id).ok_or(ENODEV)
+    }
+
+    /// Publishes the current state to the data path.
+    fn publish(&self, esw: &Eswitch) -> Result {
+        let switchdev = self.mode == EswitchMode::Switchdev;
+        let mut uplinks = KVec::with_capacity(self.uplinks.len(), GFP_KERNEL)?;
+        for u in self.uplinks.iter() {
+            uplinks.push(u.netdev_ref(), GFP_KERNEL)?;
+        }
+        let mut funcs = KVec::with_capacity(self.funcs.len(), GFP_KERNEL)?;
+        for f in self.funcs.iter() {
+            funcs.push(f.snap(switchdev), GFP_KERNEL)?;
+        }
+        let mode = if switchdev { Mode::Switchdev } else { Mode::Legacy };
+        esw.publish(Some(Snapshot::new(mode, uplinks, funcs)))
+    }
+
+    /// Removes the functions matching `pred`: they leave the data path, then are destroyed.
+    fn remove_funcs(&mut self, ctx: &PortCtx, esw: &Eswitch, pred: impl Fn(&Func) -> bool) -> Result {
+        let mut gone = KVec::new();
+        let mut i = 0;
+        while i < self.funcs.len() {
+            if pred(&self.funcs[i]) {
+                gone.push(self.funcs.remove(i).map_err(|_| EINVAL)?, GFP_KERNEL)?;
+            } else {
+                i += 1;
+            }
+        }
+        let r = self.publish(esw);
+        if r.is_err() {
+            // Without memory for a new snapshot, take the switch offline rather than leave
+            // references to devices about to go away.
+            let _ = esw.publish(None);
+        }
+        for f in gone.drain_all() {
+            f.destroy(ctx);
+        }
+        r
+    }
+
+    /// `devlink dev eswitch set ... mode`. Allowed in every state: switching to switchdev creates
+    /// a representor per function, switching back removes them. Nothing is refused.
+    pub(crate) fn set_mode(&mut self, ctx: &PortCtx, dev: &DevData, mode: EswitchMode, ext: &mut ExtAck) -> Result {
+        if mode == self.mode {
+            return Ok(());
+        }
+        match mode {
+            EswitchMode::Switchdev => {
+                let mut err = None;
+                for f in self.funcs.iter_mut() {
+                    if let Err(e) = f.add_rep(&dev.esw, &dev.name) {
+                        err = Some(e);
+                        break;
+                    }
+                }
+                if let Some(e) = err {
+                    for f in self.funcs.iter_mut() {
+                        f.remove_rep();
+                    }
+                    ext.set(c"fponic: could not create the representors");
+                    return Err(e);
+                }
+                self.mode = mode;
+                self.publish(&dev.esw)?;
+            }
+            EswitchMode::Legacy => {
+                self.mode = mode;
+                if let Err(e) = self.publish(&dev.esw) {
+                    self.mode = EswitchMode::Switchdev;
+                    ext.set(c"fponic: out of memory switching to legacy mode");
+                    return Err(e);
+                }
+                for f in self.funcs.iter_mut() {
+                    f.remove_rep();
+                }
+            }
+        }
+        pr_info!("{}: eswitch mode {:?}\n", dev.name.to_str()?, mode);
+        Ok(())
+    }
+
+    /// `devlink port add ... flavour pcisf pfnum 0 [sfnum N]`.
+    pub(crate) fn add_sf(
+        &mut self,
+        ctx: &PortCtx,
+        dev: &DevData,
+        attrs: &NewPortAttrs,
+        ext: &mut ExtAck,
+    ) -> Result<&Port<PortData>> {
+        if attrs.flavour != Some(NewFlavour::PciSf) {
+            ext.set(c"fponic: only pcisf ports can be added");
+            return Err(EOPNOTSUPP);
+        }
+        if attrs.controller.is_some_and(|c| c != 0) {
+            ext.set(c"fponic: external controllers are not supported");
+            return Err(EOPNOTSUPP);
+        }
+        if attrs.pfnum != 0 {
+            ext.set(c"fponic: the device has a single PF, pfnum 0");
+            return Err(EINVAL);
+        }
+        let in_use = |n: u32| self.funcs.iter().any(|f| f.kind() == FuncKind::Sf(n));
+        let sfnum = match attrs.sfnum {
+            Some(n) if n > MAX_SFNUM => {
+                ext.set(c"fponic: sfnum must be at most 999");
+                return Err(ERANGE);
+            }
+            Some(n) if in_use(n) => {
+                ext.set(c"fponic: an SF with this sfnum exists");
+                return Err(EEXIST);
+            }
+            Some(n) => n,
+            None => (0..=MAX_SFNUM).find(|&n| !in_use(n)).ok_or(ENOSPC)?,
+        };
+        if self.funcs.iter().filter(|f| matches!(f.kind(), FuncKind::Sf(_))).count() >= MAX_SFS {
+            ext.set(c"fponic: too many SFs (at most 64)");
+            return Err(ENOSPC);
+        }
+        let kind = FuncKind::Sf(sfnum);
+        if attrs.port_index.is_some_and(|i| i != kind.port_index()) {
+            ext.set(c"fponic: the port index of an SF is 0x2000 + sfnum");
+            return Err(EINVAL);
+        }
+        let f = Func::new(ctx, &dev.esw, &dev.name, kind, self.mode == EswitchMode::Switchdev)?;
+        self.funcs.push(f, GFP_KERNEL)?;
+        if let Err(e) = self.publish(&dev.esw) {
+            let _ = self.remove_funcs(ctx, &dev.esw, |f| f.kind() == kind);
+            return Err(e);
+        }
+        self.funcs
+            .last()
+            .and_then(Func::port)
+            .ok_or(ENODEV)
+    }
+
+    /// `devlink port del` of an SF port.
+    pub(crate) fn del_sf(&mut self, ctx: &PortCtx, dev: &DevData, id: u32, ext: &mut ExtAck) -> Result {
+        match self.func(id)?.kind() {
+            FuncKind::Sf(_) => self.remove_funcs(ctx, &dev.esw, |f| f.kind().id() == id),
+            FuncKind::Vf(_) => {
+                ext.set(c"fponic: VF ports go away by setting num_vfs to 0");
+                Err(EOPNOTSUPP)
+            }
+        }
+    }
+
+    /// `num_vfs`: 0 -> N creates VFs, N -> 0 removes them, N -> M (both non-zero) is refused
+    /// like `sriov_numvfs`.
+    fn set_num_vfs(&mut self, ctx: &PortCtx, dev: &DevData, n: u16) -> Result {
+        if n == self.num_vfs {
+            return Ok(());
+        }
+        if n != 0 && self.num_vfs != 0 {
+            pr_err!(
+                "{}: {} VFs exist; write 0 to num_vfs before changing it to {}\n",
+                dev.name.to_str()?,
+                self.num_vfs,
+                n
+            );
+            return Err(EBUSY);
+        }
+        if n == 0 {
+            self.num_vfs = 0;
+            return self.remove_funcs(ctx, &dev.esw, |f| matches!(f.kind(), FuncKind::Vf(_)));
+        }
+        let switchdev = self.mode == EswitchMode::Switchdev;
+        for vf in 0..n {
+            match Func::new(ctx, &dev.esw, &dev.name, FuncKind::Vf(vf), switchdev)
+                .and_then(|f| self.funcs.push(f, GFP_KERNEL).map_err(Error::from))
+            {
+                Ok(()) => {}
+                Err(e) => {
+                    let _ = self.remove_funcs(ctx, &dev.esw, |f| matches!(f.kind(), FuncKind::Vf(_)));
+                    return Err(e);
+                }
+            }
+        }
+        self.num_vfs = n;
+        self.publish(&dev.esw)
+    }
+
+    /// Takes everything down: the data path first, then functions, then uplinks.
+    fn teardown(&mut self, ctx: &PortCtx, esw: &Eswitch) {
+        let _ = esw.publish(None);
+        for f in self.funcs.drain_all() {
+            f.destroy(ctx);
+        }
+        for u in self.uplinks.drain_all() {
+            u.destroy(ctx);
+        }
+        self.num_vfs = 0;
+    }
+}
+
 /// A live device.
 ///
-/// Fields drop in declaration order, which is the teardown order: netdevs and devlink ports,
-/// then the devlink instance, then the faux device they hang off.
+/// Fields drop in declaration order: the devlink instance (after [`Drop::drop`] took the ports
+/// and netdevs down), then the faux device it hangs off.
 pub(crate) struct Device {
-    uplinks: KVec<Uplink>,
-    devlink: devlink::Registration<DevlinkData>,
+    devlink: devlink::Registration<DevData>,
     _faux: faux::Registration,
 }
 
@@ -42,32 +306,115 @@ impl Device {
         let id = NEXT_ID.fetch_add(1, Relaxed);
         let faux_name = CString::try_from_fmt(fmt!("fponic-{}", name.to_str()?))?;
         let faux = faux::Registration::new(&faux_name)?;
-        let devlink = devlink::Registration::new(&faux, try_pin_init!(DevlinkData { id }))?;
-        let mut uplinks = KVec::with_capacity(num_uplinks as usize, GFP_KERNEL)?;
-        for n in 0..num_uplinks {
-            // On error, `uplinks`, `devlink` and `faux` unwind in that order.
-            uplinks.push(Uplink::new(&devlink, name.to_bytes(), id, n)?, GFP_KERNEL)?;
+        let esw = Eswitch::new(id, u8::try_from(num_uplinks).map_err(|_| EINVAL)?)?;
+        let devlink = devlink::Registration::new(
+            &faux,
+            try_pin_init!(DevData {
+                esw,
+                name: name.try_into()?,
+                state: DevlLocked::new(DevState::new()),
+            }),
+        )?;
+        {
+            let data = devlink.data();
+            let mut g = devlink.lock();
+            let (key, ctx) = g.parts();
+            let st = data.state.get_mut(key);
+            let r = (|| -> Result {
+                for n in 0..num_uplinks {
+                    // CAST: at most MAX_UPLINKS.
+                    let u = Uplink::new(ctx, &data.esw, name, n as u8)?;
+                    st.uplinks.push(u, GFP_KERNEL)?;
+                }
+                st.publish(&data.esw)
+            })();
+            if let Err(e) = r {
+                st.teardown(ctx, &data.esw);
+                return Err(e);
+            }
         }
-        pr_info!(
-            "{}: device {} created with {} uplinks\n",
-            faux_name.to_str()?,
-            id,
-            num_uplinks
-        );
-        Ok(Self {
-            uplinks,
-            devlink,
-            _faux: faux,
-        })
+        pr_info!("{}: device {} created with {} uplinks\n", faux_name.to_str()?, id, num_uplinks);
+        Ok(Self { devlink, _faux: faux })
+    }
+
+    fn data(&self) -> &DevData {
+        self.devlink.data()
     }
 
     /// The device id.
     pub(crate) fn id(&self) -> u32 {
-        self.devlink.data().id
+        self.data().esw.dev_id
     }
 
-    /// The uplinks, in port number order.
-    pub(crate) fn uplinks(&self) -> &[Uplink] {
-        &self.uplinks
+    /// Sets the number of VFs (`sriov_numvfs` semantics).
+    pub(crate) fn set_num_vfs(&self, n: u16) -> Result {
+        let data = self.data();
+        let mut g = self.devlink.lock();
+        let (key, ctx) = g.parts();
+        data.state.get_mut(key).set_num_vfs(ctx, data, n)
+    }
+
+    /// Binds the netdev `ifname` as the wire of uplink `port`.
+    pub(crate) fn bind_wire(&self, port: u8, ifname: &CStr) -> Result {
+        let lower = NetDev::get_by_name(ifname).ok_or_else(|| {
+            pr_err!("wire: no netdev named {}\n", ifname.to_str().unwrap_or("?"));
+            ENODEV
+        })?;
+        let rtnl = Rtnl::lock();
+        Eswitch::bind_wire(&self.data().esw, port, lower, &rtnl)
+    }
+
+    /// Unbinds the wire of uplink `port`.
+    pub(crate) fn unbind_wire(&self, port: u8) {
+        let rtnl = Rtnl::lock();
+        self.data().esw.unbind_wire(port, &rtnl);
+    }
+
+    /// Writes a description of the device (configfs `info`).
+    pub(crate) fn describe(&self, w: &mut impl core::fmt::Write) -> Result {
+        let data = self.data();
+        let mut g = self.devlink.lock();
+        let st = data.state.get_mut(g.parts().0);
+        w.write_fmt(fmt!(
+            "id {}\ndevlink faux/fponic-{}\nmode {}\nnum_vfs {}\n",
+            data.esw.dev_id,
+            data.name.to_str()?,
+            match st.mode {
+                EswitchMode::Legacy => "legacy",
+                EswitchMode::Switchdev => "switchdev",
+            },
+            st.num_vfs
+        ))?;
+        for (i, u) in st.uplinks.iter().enumerate() {
+            w.write_fmt(fmt!("uplink {} ifindex {}\n", i, u.ifindex()))?;
+        }
+        for f in st.funcs.iter() {
+            let home = f.shared().home.load(Relaxed);
+            w.write_fmt(fmt!(
+                "func {:?} netdev {} active {} home {}\n",
+                f.kind(),
+                f.netdev_name()?.to_str()?,
+                u8::from(f.is_active()),
+                home
+            ))?;
+        }
+        Ok(())
+    }
+
+    /// The switch.
+    pub(crate) fn eswitch(&self) -> &Eswitch {
+        &self.data().esw
+    }
+}
+
+impl Drop for Device {
+    fn drop(&mut self) {
+        let data = self.devlink.data();
+        let rtnl = Rtnl::lock();
+        data.esw.unbind_all(&rtnl);
+        drop(rtnl);
+        let mut g = self.devlink.lock();
+        let (key, ctx) = g.parts();
+        data.state.get_mut(key).teardown(ctx, &data.esw);
     }
 }

@@ -1,17 +1,120 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The devlink instance of a device.
+//! The devlink instance of a device: eswitch mode, SF port add/del, port functions.
 
-use kernel::prelude::*;
+use kernel::{
+    prelude::*,
+    str::CString,
+    sync::Arc, //
+};
 
-use crate::bind::devlink;
+use crate::{
+    bind::devlink::{
+        self,
+        DevlLocked,
+        EswitchMode,
+        ExtAck,
+        FnState,
+        Guard,
+        NewPortAttrs,
+        Port, //
+    },
+    device::DevState,
+    eswitch::{
+        Eswitch,
+        FuncShared, //
+    },
+};
 
 /// Driver data in the devlink instance's private area.
 #[pin_data]
-pub(crate) struct DevlinkData {
-    /// Device id (see [`crate::device::Device`]).
-    pub(crate) id: u32,
+pub(crate) struct DevData {
+    /// The switch.
+    pub(crate) esw: Arc<Eswitch>,
+    /// Device name (prefix of every netdev name).
+    pub(crate) name: CString,
+    /// Ports, functions and mode, under the instance lock.
+    pub(crate) state: DevlLocked<DevState>,
+}
+
+/// Driver data of a devlink port.
+pub(crate) enum PortData {
+    /// Physical port `n`.
+    Uplink(u8),
+    /// A function's port.
+    Func(Arc<FuncShared>),
+}
+
+impl PortData {
+    fn func_id(&self, ext: &mut ExtAck) -> Result<u32> {
+        match self {
+            PortData::Func(f) => Ok(f.id),
+            PortData::Uplink(_) => {
+                ext.set(c"fponic: physical ports have no port function");
+                Err(EOPNOTSUPP)
+            }
+        }
+    }
 }
 
 #[vtable]
-impl devlink::Operations for DevlinkData {}
+impl devlink::Operations for DevData {
+    type Port = PortData;
+
+    fn eswitch_mode_get(this: &Self, g: &mut Guard<'_>) -> Result<EswitchMode> {
+        Ok(this.state.get_mut(g.parts().0).mode)
+    }
+
+    fn eswitch_mode_set(this: &Self, g: &mut Guard<'_>, mode: EswitchMode, ext: &mut ExtAck) -> Result {
+        let (key, ctx) = g.parts();
+        this.state.get_mut(key).set_mode(ctx, this, mode, ext)
+    }
+
+    fn port_new<'a>(
+        this: &'a Self,
+        g: &'a mut Guard<'_>,
+        attrs: &NewPortAttrs,
+        ext: &mut ExtAck,
+    ) -> Result<&'a Port<PortData>> {
+        let (key, ctx) = g.parts();
+        this.state.get_mut(key).add_sf(ctx, this, attrs, ext)
+    }
+}
+
+#[vtable]
+impl devlink::PortOperations for PortData {
+    type Dev = DevData;
+
+    fn port_del(dev: &DevData, g: &mut Guard<'_>, port: &Self, ext: &mut ExtAck) -> Result {
+        let id = port.func_id(ext)?;
+        let (key, ctx) = g.parts();
+        dev.state.get_mut(key).del_sf(ctx, dev, id, ext)
+    }
+
+    fn fn_hw_addr_get(dev: &DevData, g: &mut Guard<'_>, port: &Self, ext: &mut ExtAck) -> Result<[u8; 6]> {
+        let id = port.func_id(ext)?;
+        Ok(dev.state.get_mut(g.parts().0).func(id)?.mac())
+    }
+
+    fn fn_hw_addr_set(dev: &DevData, g: &mut Guard<'_>, port: &Self, mac: [u8; 6], ext: &mut ExtAck) -> Result {
+        let id = port.func_id(ext)?;
+        if mac[0] & 1 != 0 || mac == [0; 6] {
+            ext.set(c"fponic: hw_addr must be a unicast, non-zero Ethernet address");
+            return Err(EINVAL);
+        }
+        dev.state.get_mut(g.parts().0).func(id)?.set_mac(mac)
+    }
+
+    fn fn_state_get(dev: &DevData, g: &mut Guard<'_>, port: &Self, ext: &mut ExtAck) -> Result<(FnState, bool)> {
+        let id = port.func_id(ext)?;
+        let active = dev.state.get_mut(g.parts().0).func(id)?.is_active();
+        // The function's netdev is always bound to its "driver": attached.
+        Ok((if active { FnState::Active } else { FnState::Inactive }, true))
+    }
+
+    fn fn_state_set(dev: &DevData, g: &mut Guard<'_>, port: &Self, state: FnState, ext: &mut ExtAck) -> Result {
+        let id = port.func_id(ext)?;
+        dev.state.get_mut(g.parts().0).func(id)?.set_active(state == FnState::Active);
+        Ok(())
+    }
+}

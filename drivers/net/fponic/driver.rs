@@ -1,16 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The module: owns the configfs subsystem through which devices are created.
+//! The module: owns the configfs subsystem through which devices are created and the netdev
+//! notifier that tracks uplink wires.
 
 use kernel::prelude::*;
 
-use crate::configfs;
+use crate::{
+    bind::notifier,
+    configfs,
+    wire::WireEvents, //
+};
 
-/// Module state.
+/// Module state. Fields drop in declaration order: devices (configfs) go before the notifier.
 #[pin_data]
 pub(crate) struct Fponic {
     #[pin]
     configfs: kernel::configfs::Subsystem<configfs::Root>,
+    #[pin]
+    notifier: notifier::Registration<WireEvents>,
 }
 
 impl kernel::InPlaceModule for Fponic {
@@ -18,6 +25,7 @@ impl kernel::InPlaceModule for Fponic {
         pr_info!("loaded; create devices with mkdir /sys/kernel/config/fponic/<name>\n");
         try_pin_init!(Self {
             configfs <- configfs::subsystem(),
+            notifier <- notifier::Registration::new(WireEvents),
         })
     }
 }

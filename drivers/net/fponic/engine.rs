@@ -9,6 +9,7 @@
 
 pub(crate) mod naming;
 pub(crate) mod packet;
+pub(crate) mod switch;
 
 #[kernel::macros::kunit_tests(fponic_engine)]
 mod tests {

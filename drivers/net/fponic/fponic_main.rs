@@ -6,11 +6,15 @@
 
 mod bind;
 mod configfs;
+mod datapath;
 mod device;
 mod devlink;
 mod driver;
 mod engine;
+mod eswitch;
+mod function;
 mod port;
+mod wire;
 
 kernel::prelude::module! {
     type: driver::Fponic,

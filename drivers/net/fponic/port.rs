@@ -4,108 +4,99 @@
 
 use kernel::{
     prelude::*,
-    str::CString, //
+    sync::{
+        aref::ARef,
+        Arc, //
+    },
 };
 
 use crate::{
     bind::{
         devlink::{
             self,
-            Flavour, //
+            Flavour,
+            PortCtx, //
         },
         netdev::{
             self,
-            Device as NetDevice,
-            TxResult, //
+            Device as NetDevice, //
         },
-        skb::SkBuff,
     },
-    devlink::DevlinkData,
+    datapath::{
+        PortNetdev,
+        Role, //
+    },
+    devlink::PortData,
     engine::naming::{
         self,
-        NameBuf,
         PortFlavour, //
     },
+    device::ifname,
+    eswitch::Eswitch,
 };
 
-/// Driver data of an uplink netdev.
-#[pin_data]
-pub(crate) struct UplinkNetdev {
-    /// Physical port number.
-    port: u32,
-}
-
-#[vtable]
-impl netdev::Operations for UplinkNetdev {
-    fn open(dev: &NetDevice<Self>) -> Result {
-        dev.start_queue();
-        Ok(())
-    }
-
-    fn stop(dev: &NetDevice<Self>) -> Result {
-        dev.stop_queue();
-        Ok(())
-    }
-
-    fn start_xmit(dev: &NetDevice<Self>, skb: SkBuff) -> TxResult {
-        // No wire is attached to this port: the frame cannot leave. Count and drop it.
-        dev.count_tx_dropped();
-        drop(skb);
-        TxResult::Ok
-    }
-}
-
 /// An uplink: physical port `number` of a device.
-///
-/// Fields drop in declaration order: the netdev is unregistered before its devlink port.
 pub(crate) struct Uplink {
-    netdev: netdev::Registration<UplinkNetdev>,
-    _devlink_port: devlink::Port,
+    netdev: netdev::Registration<PortNetdev>,
+    port: Option<devlink::Port<PortData>>,
 }
 
 impl Uplink {
-    /// Creates physical port `number` of device `dev_name` (id `dev_id`): registers devlink port
-    /// index `number` and the netdev `<dev_name>p<number>`.
-    pub(crate) fn new(
-        dl: &devlink::Registration<DevlinkData>,
-        dev_name: &[u8],
-        dev_id: u32,
-        number: u32,
-    ) -> Result<Self> {
-        let devlink_port =
-            devlink::Port::new(dl, number, Flavour::Physical(number), &naming::switch_id(dev_id))?;
-
-        let mut port_name = NameBuf::new();
-        naming::phys_port_name(PortFlavour::Physical { port: number }, &mut port_name)
-            .map_err(|_| EINVAL)?;
-        let mut ifname = NameBuf::new();
-        naming::netdev_name(dev_name, port_name.as_bytes(), &mut ifname).map_err(|_| EINVAL)?;
-        let ifname = CStr::from_bytes_with_nul(ifname.as_bytes_with_nul()).map_err(|_| EINVAL)?;
-        let ifname = CString::try_from(ifname)?;
-
-        let cfg = netdev::Config {
-            name: &ifname,
-            mac: naming::port_mac(dev_id, number),
-            devlink_port: Some(&devlink_port),
-        };
-        let netdev = netdev::Registration::new(&cfg, |dev| {
-            // No wire yet: no carrier until one is attached.
-            dev.carrier_off();
-            try_pin_init!(UplinkNetdev { port: number })
-        })?;
-        Ok(Self {
-            netdev,
-            _devlink_port: devlink_port,
-        })
+    /// Creates physical port `number` of device `dev_name`: devlink port index `number` and the
+    /// netdev `<dev_name>p<number>`, without carrier until a wire is bound. Runs under the
+    /// devlink instance lock.
+    pub(crate) fn new(ctx: &PortCtx, esw: &Arc<Eswitch>, dev_name: &CStr, number: u8) -> Result<Self> {
+        let port = devlink::Port::new(
+            ctx,
+            u32::from(number),
+            Flavour::Physical(u32::from(number)),
+            &naming::switch_id(esw.dev_id),
+            PortData::Uplink(number),
+        )?;
+        let netdev = ifname(naming::port_netdev_name(
+            dev_name.to_bytes(),
+            PortFlavour::Physical { port: number.into() },
+        ))
+        .and_then(|name| {
+                let cfg = netdev::Config {
+                    name: &name,
+                    mac: naming::port_mac(esw.dev_id, u32::from(number)),
+                    devlink_port: Some(port.netdev_link()),
+                };
+                netdev::Registration::new(&cfg, |dev| {
+                    dev.carrier_off();
+                    PortNetdev::new(dev, esw.clone(), Role::Uplink(number))
+                })
+            });
+        match netdev {
+            Ok(netdev) => Ok(Self {
+                netdev,
+                port: Some(port),
+            }),
+            Err(e) => {
+                port.unregister(ctx);
+                Err(e)
+            }
+        }
     }
 
-    /// The physical port number.
-    pub(crate) fn number(&self) -> u32 {
-        self.netdev.data().port
+    /// A reference to the netdev, for snapshots.
+    pub(crate) fn netdev_ref(&self) -> ARef<NetDevice<PortNetdev>> {
+        self.netdev.device().get_ref()
     }
 
     /// The netdev's interface index.
     pub(crate) fn ifindex(&self) -> i32 {
         self.netdev.device().ifindex()
+    }
+
+    /// Unregisters the netdev, then the devlink port (under the instance lock). The port must
+    /// have left the published snapshot.
+    pub(crate) fn destroy(mut self, ctx: &PortCtx) {
+        let port = self.port.take();
+        drop(self.netdev);
+        if let Some(p) = port {
+            p.unregister(ctx);
+        }
     }
 }

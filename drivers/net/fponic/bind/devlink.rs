@@ -2,9 +2,15 @@
 
 //! devlink instances and ports.
 //!
+//! A [`Registration<T>`] is a registered devlink instance whose private area holds the driver's
+//! `T`; [`Port<P>`] is a registered devlink port carrying driver data `P`. Every instance callback
+//! runs with the instance lock held, and so does every port registration: the [`Guard`] type is
+//! the proof, and [`DevlLocked<U>`] is driver state protected by that lock.
+//!
 //! C header: [`include/net/devlink.h`](srctree/include/net/devlink.h)
 
 use core::{
+    cell::UnsafeCell,
     marker::PhantomData,
     mem,
     ptr::{
@@ -14,9 +20,17 @@ use core::{
 };
 
 use kernel::{
-    error::to_result,
+    error::{
+        from_result,
+        to_result,
+        VTABLE_DEFAULT_ERROR, //
+    },
+    ffi::c_int,
     prelude::*,
-    types::Opaque, //
+    types::{
+        NotThreadSafe,
+        Opaque, //
+    },
 };
 
 use super::{
@@ -27,16 +41,291 @@ use super::{
 /// Length of a switch id (`phys_switch_id`) as fponic uses it.
 pub(crate) const SWITCH_ID_LEN: usize = 8;
 
-/// Driver callbacks of a devlink instance; `T` lives in the instance's private area.
+/// The eswitch mode of a device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EswitchMode {
+    /// SR-IOV legacy: the NIC switches by MAC address.
+    Legacy,
+    /// switchdev: a representor per port; the host programs the switch.
+    Switchdev,
+}
+
+/// The state of a port function (`devlink port function set ... state`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FnState {
+    /// The function is enabled.
+    Active,
+    /// The function is disabled.
+    Inactive,
+}
+
+/// A netlink extended ack, for error messages reported to user space.
+pub(crate) struct ExtAck(*mut bindings::netlink_ext_ack);
+
+impl ExtAck {
+    /// Sets the message user space prints with the error.
+    pub(crate) fn set(&mut self, msg: &'static CStr) {
+        // SAFETY: `self.0` is null or valid for the callback (the core allows NULL extacks);
+        // `msg` has static storage as the C macro requires.
+        unsafe { bindings::fponic_extack_set(self.0, msg.as_char_ptr()) };
+    }
+}
+
+/// The attributes of a `devlink port add` request.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct NewPortAttrs {
+    /// Requested flavour; `None` for a flavour fponic does not know.
+    pub(crate) flavour: Option<NewFlavour>,
+    /// PCI function number.
+    pub(crate) pfnum: u16,
+    /// Requested SF number, if given.
+    pub(crate) sfnum: Option<u32>,
+    /// Requested port index, if given.
+    pub(crate) port_index: Option<u32>,
+    /// Whether an external controller was requested.
+    pub(crate) controller: Option<u32>,
+}
+
+/// Flavours `devlink port add` can request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NewFlavour {
+    /// A PCI subfunction.
+    PciSf,
+    /// Something else (PCI PF/VF, physical, ...).
+    Other,
+}
+
+/// Proof that the devlink instance lock is held, split into the key to [`DevlLocked`] state and
+/// the context for registering ports.
+///
+/// # Invariants
+///
+/// The instance lock of `ctx.dl` is held for the lifetime of the guard; it is released on drop
+/// if `owned`.
+pub(crate) struct Guard<'a> {
+    key: StateKey,
+    ctx: PortCtx,
+    owned: bool,
+    _p: PhantomData<&'a ()>,
+}
+
+/// Unique key to the driver's devlink-locked state.
+pub(crate) struct StateKey(NotThreadSafe);
+
+/// Context to register and unregister ports under the instance lock.
+pub(crate) struct PortCtx {
+    dl: NonNull<bindings::devlink>,
+    _p: NotThreadSafe,
+}
+
+impl Guard<'_> {
+    /// # Safety
+    ///
+    /// The instance lock of `dl` is held for the lifetime of the guard.
+    unsafe fn assume_locked(dl: *mut bindings::devlink) -> Self {
+        Self {
+            key: StateKey(NotThreadSafe),
+            // SAFETY: devlink callbacks get a valid instance.
+            ctx: PortCtx {
+                dl: unsafe { NonNull::new_unchecked(dl) },
+                _p: NotThreadSafe,
+            },
+            owned: false,
+            _p: PhantomData,
+        }
+    }
+
+    /// The state key and the port context, usable together.
+    pub(crate) fn parts(&mut self) -> (&mut StateKey, &PortCtx) {
+        (&mut self.key, &self.ctx)
+    }
+}
+
+impl Drop for Guard<'_> {
+    fn drop(&mut self) {
+        if self.owned {
+            // SAFETY: taken by `Registration::lock` (type invariant).
+            unsafe { bindings::devl_unlock(self.ctx.dl.as_ptr()) };
+        }
+    }
+}
+
+/// Driver state protected by the devlink instance lock.
+pub(crate) struct DevlLocked<U>(UnsafeCell<U>);
+
+// SAFETY: access is serialized by the instance lock.
+unsafe impl<U: Send> Send for DevlLocked<U> {}
+// SAFETY: access is serialized by the instance lock; `&DevlLocked` gives nothing without it.
+unsafe impl<U: Send> Sync for DevlLocked<U> {}
+
+impl<U> DevlLocked<U> {
+    /// Creates the protected state.
+    pub(crate) fn new(value: U) -> Self {
+        Self(UnsafeCell::new(value))
+    }
+
+    /// Accesses the state. The key is unique per locked section, so this cannot alias.
+    ///
+    /// Every `DevlLocked` of one driver belongs to its single devlink instance, whose lock the
+    /// key proves.
+    pub(crate) fn get_mut<'b>(&'b self, _key: &'b mut StateKey) -> &'b mut U {
+        // SAFETY: the instance lock is held (the key exists only inside a `Guard`), and the
+        // mutable borrow of the key rules out a second access in this locked section.
+        unsafe { &mut *self.0.get() }
+    }
+}
+
+/// Driver callbacks of a devlink instance; `Self` lives in the instance's private area.
 #[vtable]
-pub(crate) trait Operations: Sized + Send + Sync {}
+pub(crate) trait Operations: Sized + Send + Sync {
+    /// Driver data of the ports of this instance.
+    type Port: PortOperations<Dev = Self>;
+
+    /// `devlink dev eswitch show`.
+    fn eswitch_mode_get(_this: &Self, _g: &mut Guard<'_>) -> Result<EswitchMode> {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// `devlink dev eswitch set ... mode`.
+    fn eswitch_mode_set(_this: &Self, _g: &mut Guard<'_>, _mode: EswitchMode, _ext: &mut ExtAck) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// `devlink port add`: create a port and return it (the driver keeps it).
+    fn port_new<'a>(
+        _this: &'a Self,
+        _g: &'a mut Guard<'_>,
+        _attrs: &NewPortAttrs,
+        _ext: &mut ExtAck,
+    ) -> Result<&'a Port<Self::Port>> {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+}
+
+/// Driver callbacks of a devlink port with data `Self`.
+#[vtable]
+pub(crate) trait PortOperations: Sized + Send + Sync {
+    /// The instance's driver type.
+    type Dev: Operations<Port = Self>;
+
+    /// `devlink port del`: the driver unregisters and frees the port.
+    fn port_del(_dev: &Self::Dev, _g: &mut Guard<'_>, _port: &Self, _ext: &mut ExtAck) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// `devlink port function show`: the function's MAC address.
+    fn fn_hw_addr_get(_dev: &Self::Dev, _g: &mut Guard<'_>, _port: &Self, _ext: &mut ExtAck) -> Result<[u8; 6]> {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// `devlink port function set ... hw_addr`.
+    fn fn_hw_addr_set(_dev: &Self::Dev, _g: &mut Guard<'_>, _port: &Self, _mac: [u8; 6], _ext: &mut ExtAck) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// `devlink port function show`: state, and whether a driver is attached.
+    fn fn_state_get(_dev: &Self::Dev, _g: &mut Guard<'_>, _port: &Self, _ext: &mut ExtAck) -> Result<(FnState, bool)> {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// `devlink port function set ... state`.
+    fn fn_state_set(_dev: &Self::Dev, _g: &mut Guard<'_>, _port: &Self, _state: FnState, _ext: &mut ExtAck) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+}
 
 struct Adapter<T: Operations>(PhantomData<T>);
 
 impl<T: Operations> Adapter<T> {
+    /// # Safety
+    ///
+    /// `dl` is an instance created by [`Registration::<T>::new`]; the core holds its lock.
+    unsafe fn this<'a>(dl: *mut bindings::devlink) -> (&'a T, Guard<'a>) {
+        // SAFETY: by the function's safety requirements.
+        unsafe { (&*bindings::devlink_priv(dl).cast::<T>(), Guard::assume_locked(dl)) }
+    }
+
+    unsafe extern "C" fn eswitch_mode_get_callback(dl: *mut bindings::devlink, mode: *mut u16) -> c_int {
+        from_result(|| {
+            // SAFETY: called by the core for our instance, with its lock held.
+            let (this, mut g) = unsafe { Self::this(dl) };
+            let m = match T::eswitch_mode_get(this, &mut g)? {
+                EswitchMode::Legacy => bindings::devlink_eswitch_mode_DEVLINK_ESWITCH_MODE_LEGACY,
+                EswitchMode::Switchdev => bindings::devlink_eswitch_mode_DEVLINK_ESWITCH_MODE_SWITCHDEV,
+            };
+            // CAST: small enum constants. SAFETY: `mode` is a valid output.
+            unsafe { *mode = m as u16 };
+            Ok(0)
+        })
+    }
+
+    unsafe extern "C" fn eswitch_mode_set_callback(
+        dl: *mut bindings::devlink,
+        mode: u16,
+        extack: *mut bindings::netlink_ext_ack,
+    ) -> c_int {
+        from_result(|| {
+            // SAFETY: called by the core for our instance, with its lock held.
+            let (this, mut g) = unsafe { Self::this(dl) };
+            let mut ext = ExtAck(extack);
+            let mode = match u32::from(mode) {
+                bindings::devlink_eswitch_mode_DEVLINK_ESWITCH_MODE_LEGACY => EswitchMode::Legacy,
+                bindings::devlink_eswitch_mode_DEVLINK_ESWITCH_MODE_SWITCHDEV => EswitchMode::Switchdev,
+                _ => {
+                    ext.set(c"fponic: unsupported eswitch mode");
+                    return Err(EOPNOTSUPP);
+                }
+            };
+            T::eswitch_mode_set(this, &mut g, mode, &mut ext)?;
+            Ok(0)
+        })
+    }
+
+    unsafe extern "C" fn port_new_callback(
+        dl: *mut bindings::devlink,
+        attrs: *const bindings::devlink_port_new_attrs,
+        extack: *mut bindings::netlink_ext_ack,
+        out: *mut *mut bindings::devlink_port,
+    ) -> c_int {
+        from_result(|| {
+            // SAFETY: called by the core for our instance, with its lock held; `attrs` is valid.
+            let ((this, mut g), a) = unsafe { (Self::this(dl), &*attrs) };
+            let attrs = NewPortAttrs {
+                flavour: Some(if a.flavour == bindings::devlink_port_flavour_DEVLINK_PORT_FLAVOUR_PCI_SF {
+                    NewFlavour::PciSf
+                } else {
+                    NewFlavour::Other
+                }),
+                pfnum: a.pfnum,
+                sfnum: (a.sfnum_valid() != 0).then_some(a.sfnum),
+                port_index: (a.port_index_valid() != 0).then_some(a.port_index),
+                controller: (a.controller_valid() != 0).then_some(a.controller),
+            };
+            let port = T::port_new(this, &mut g, &attrs, &mut ExtAck(extack))?;
+            // SAFETY: `out` is a valid output; the port is registered and owned by the driver.
+            unsafe { *out = port.as_raw() };
+            Ok(0)
+        })
+    }
+
     const OPS: bindings::devlink_ops = bindings::devlink_ops {
-        // SAFETY: all-zero is a valid `devlink_ops`: every member is an `Option` of a function
-        // pointer, a plain integer or a `bool`.
+        eswitch_mode_get: if T::HAS_ESWITCH_MODE_GET {
+            Some(Self::eswitch_mode_get_callback)
+        } else {
+            None
+        },
+        eswitch_mode_set: if T::HAS_ESWITCH_MODE_SET {
+            Some(Self::eswitch_mode_set_callback)
+        } else {
+            None
+        },
+        port_new: if T::HAS_PORT_NEW {
+            Some(Self::port_new_callback)
+        } else {
+            None
+        },
+        // SAFETY: all-zero is valid for the remaining members: `Option`s of function pointers,
+        // integers and `bool`s.
         ..unsafe { mem::zeroed() }
     };
 }
@@ -62,14 +351,14 @@ impl<T: Operations> Registration<T> {
     /// Allocates a devlink instance for `dev`, initializes `data` in its private area and
     /// registers it (`devlink dev show` lists it from here on).
     pub(crate) fn new(dev: &faux::Registration, data: impl PinInit<T, Error>) -> Result<Self> {
-        // `Adapter::<T>::OPS` is a constant: take a `'static` reference to it.
+        // The private area is aligned to NETDEV_ALIGN (32).
+        const { assert!(mem::align_of::<T>() <= 32) };
         let ops: &'static bindings::devlink_ops = &Adapter::<T>::OPS;
         // SAFETY: `ops` is static, `dev` is a live device (it outlives the instance, see the type
         // invariant).
         let dl = unsafe { bindings::devlink_alloc(ops, mem::size_of::<T>(), dev.as_raw_device()) };
         let dl = NonNull::new(dl).ok_or(ENOMEM)?;
-        // SAFETY: `dl` is a fresh instance with a private area of `size_of::<T>()` bytes, aligned
-        // to `NETDEV_ALIGN` which is at least the alignment of any driver type used here.
+        // SAFETY: `dl` is a fresh instance with a private area of `size_of::<T>()` bytes.
         let slot = unsafe { bindings::devlink_priv(dl.as_ptr()) }.cast::<T>();
         // SAFETY: `slot` is valid for writes of a `T` and pinned: the private area never moves.
         if let Err(e) = unsafe { pin_init::raw_try_init(slot, data) } {
@@ -89,8 +378,15 @@ impl<T: Operations> Registration<T> {
         unsafe { &*bindings::devlink_priv(self.dl.as_ptr()).cast::<T>() }
     }
 
-    fn as_raw(&self) -> *mut bindings::devlink {
-        self.dl.as_ptr()
+    /// Takes the instance lock. Sleeps. Not to be called from devlink callbacks (which get a
+    /// [`Guard`] already).
+    pub(crate) fn lock(&self) -> Guard<'_> {
+        // SAFETY: valid registered instance.
+        unsafe { bindings::devl_lock(self.dl.as_ptr()) };
+        // SAFETY: locked just above; the guard is marked as owning the lock.
+        let mut g = unsafe { Guard::assume_locked(self.dl.as_ptr()) };
+        g.owned = true;
+        g
     }
 }
 
@@ -112,34 +408,50 @@ impl<T: Operations> Drop for Registration<T> {
 pub(crate) enum Flavour {
     /// A physical port (uplink) with the given port number: named `p<N>`.
     Physical(u32),
+    /// Virtual function `vf` of PF 0: named `pf0vf<N>`.
+    PciVf(u16),
+    /// Subfunction `sf` of PF 0: named `pf0sf<N>`.
+    PciSf(u32),
 }
 
-/// A registered devlink port.
+#[repr(C)]
+struct PortInner<P> {
+    port: Opaque<bindings::devlink_port>,
+    data: P,
+}
+
+/// A registered devlink port with driver data `P`.
 ///
 /// # Invariants
 ///
-/// `self.port` is a `struct devlink_port` registered with the devlink instance it was created
-/// for, which outlives it; it is unregistered when `self` is dropped.
-pub(crate) struct Port {
-    port: Pin<KBox<Opaque<bindings::devlink_port>>>,
+/// `self.inner.port` is registered with the devlink instance it was created for (whose driver
+/// type is `P::Dev`), which outlives it, until [`Port::unregister`] or drop.
+pub(crate) struct Port<P: PortOperations> {
+    inner: Pin<KBox<PortInner<P>>>,
+    registered: bool,
 }
 
-// SAFETY: devlink ports may be unregistered from any thread.
-unsafe impl Send for Port {}
-// SAFETY: `&Port` only hands out the raw pointer for netdev association.
-unsafe impl Sync for Port {}
+// SAFETY: devlink ports may be unregistered from any thread; `P: Send + Sync`.
+unsafe impl<P: PortOperations> Send for Port<P> {}
+// SAFETY: `&Port` gives `&P` and the raw pointer only.
+unsafe impl<P: PortOperations> Sync for Port<P> {}
 
-impl Port {
-    /// Registers port `index` of `devlink` with the given flavour and switch id.
-    ///
-    /// The caller drops the port before `devlink`.
-    pub(crate) fn new<T: Operations>(
-        devlink: &Registration<T>,
+impl<P: PortOperations> Port<P> {
+    /// Registers port `index` with the given flavour and switch id, under the instance lock.
+    pub(crate) fn new(
+        ctx: &PortCtx,
         index: u32,
         flavour: Flavour,
         switch_id: &[u8; SWITCH_ID_LEN],
+        data: P,
     ) -> Result<Self> {
-        let port = KBox::pin(Opaque::<bindings::devlink_port>::zeroed(), GFP_KERNEL)?;
+        let inner = KBox::pin(
+            PortInner {
+                port: Opaque::zeroed(),
+                data,
+            },
+            GFP_KERNEL,
+        )?;
         let mut attrs = bindings::devlink_port_attrs::default();
         match flavour {
             Flavour::Physical(n) => {
@@ -149,30 +461,225 @@ impl Port {
                     split_subport_number: 0,
                 };
             }
+            Flavour::PciVf(vf) => {
+                attrs.flavour = bindings::devlink_port_flavour_DEVLINK_PORT_FLAVOUR_PCI_VF;
+                attrs.__bindgen_anon_1.pci_vf = bindings::devlink_port_pci_vf_attrs {
+                    vf,
+                    ..Default::default()
+                };
+            }
+            Flavour::PciSf(sf) => {
+                attrs.flavour = bindings::devlink_port_flavour_DEVLINK_PORT_FLAVOUR_PCI_SF;
+                attrs.__bindgen_anon_1.pci_sf = bindings::devlink_port_pci_sf_attrs {
+                    sf,
+                    ..Default::default()
+                };
+            }
         }
         attrs.switch_id.id[..SWITCH_ID_LEN].copy_from_slice(switch_id);
         // CAST: SWITCH_ID_LEN is 8.
         attrs.switch_id.id_len = SWITCH_ID_LEN as u8;
-        // SAFETY: `port` is zeroed and pinned in its box; `attrs` is a valid attribute set. The
-        // port is registered with no port ops; `devlink` is a registered instance.
+        let ops: &'static bindings::devlink_port_ops = &PortAdapter::<P>::OPS;
+        // SAFETY: the port is zeroed and pinned in its box; `attrs` is a valid attribute set;
+        // the instance lock is held (`ctx`).
         to_result(unsafe {
-            bindings::devlink_port_attrs_set(port.get(), &raw mut attrs);
-            bindings::devlink_port_register_with_ops(devlink.as_raw(), port.get(), index, ptr::null())
+            bindings::devlink_port_attrs_set(inner.port.get(), &raw mut attrs);
+            bindings::devl_port_register_with_ops(ctx.dl.as_ptr(), inner.port.get(), index, ops)
         })?;
         // INVARIANT: registered above.
-        Ok(Self { port })
+        Ok(Self {
+            inner,
+            registered: true,
+        })
     }
 
-    /// The raw port, for associating a netdev with it.
-    pub(super) fn as_raw(&self) -> *mut bindings::devlink_port {
-        self.port.get()
+    /// The driver data.
+    pub(crate) fn data(&self) -> &P {
+        &self.inner.data
+    }
+
+    /// The raw port.
+    fn as_raw(&self) -> *mut bindings::devlink_port {
+        self.inner.port.get()
+    }
+
+    /// A reference for linking a netdev to this port ([`super::netdev::Config`]).
+    pub(crate) fn netdev_link(&self) -> PortRef<'_> {
+        PortRef(self.as_raw(), PhantomData)
+    }
+
+    /// Unregisters the port under the instance lock. Netdevs linked to it must be unregistered
+    /// first.
+    pub(crate) fn unregister(mut self, _ctx: &PortCtx) {
+        self.registered = false;
+        // SAFETY: registered (type invariant); the instance lock is held.
+        unsafe { bindings::devl_port_unregister(self.as_raw()) };
     }
 }
 
-impl Drop for Port {
+impl<P: PortOperations> Drop for Port<P> {
     fn drop(&mut self) {
-        // SAFETY: registered by `new` (type invariant); netdevs using it were unregistered first
-        // by their owner.
-        unsafe { bindings::devlink_port_unregister(self.port.get()) };
+        if self.registered {
+            // Dropped without `unregister`: the instance lock is not held by this thread (holding
+            // it here is a bug and deadlocks), so `devlink_port_unregister` takes it.
+            // SAFETY: registered (type invariant).
+            unsafe { bindings::devlink_port_unregister(self.as_raw()) };
+        }
     }
+}
+
+/// A registered devlink port a netdev can be linked to; the port outlives the reference.
+#[derive(Clone, Copy)]
+pub(crate) struct PortRef<'a>(*mut bindings::devlink_port, PhantomData<&'a ()>);
+
+impl PortRef<'_> {
+    /// The raw port.
+    pub(super) fn as_raw(&self) -> *mut bindings::devlink_port {
+        self.0
+    }
+}
+
+struct PortAdapter<P: PortOperations>(PhantomData<P>);
+
+impl<P: PortOperations> PortAdapter<P> {
+    /// # Safety
+    ///
+    /// `port` is a port registered by [`Port::<P>::new`]; the core holds the instance lock.
+    unsafe fn this<'a>(port: *mut bindings::devlink_port) -> (&'a P::Dev, Guard<'a>, &'a P) {
+        // SAFETY: `port` is the first field of a `#[repr(C)] PortInner<P>`; its `devlink` field
+        // points to the registered instance of driver type `P::Dev`.
+        unsafe {
+            let inner = &*port.cast::<PortInner<P>>();
+            let dl = (*port).devlink;
+            (&*bindings::devlink_priv(dl).cast::<P::Dev>(), Guard::assume_locked(dl), &inner.data)
+        }
+    }
+
+    unsafe extern "C" fn port_del_callback(
+        _dl: *mut bindings::devlink,
+        port: *mut bindings::devlink_port,
+        extack: *mut bindings::netlink_ext_ack,
+    ) -> c_int {
+        from_result(|| {
+            // SAFETY: called by the core for one of our ports, with the instance lock held.
+            let (dev, mut g, data) = unsafe { Self::this(port) };
+            P::port_del(dev, &mut g, data, &mut ExtAck(extack))?;
+            Ok(0)
+        })
+    }
+
+    unsafe extern "C" fn fn_hw_addr_get_callback(
+        port: *mut bindings::devlink_port,
+        hw_addr: *mut u8,
+        len: *mut c_int,
+        extack: *mut bindings::netlink_ext_ack,
+    ) -> c_int {
+        from_result(|| {
+            // SAFETY: called by the core for one of our ports, with the instance lock held.
+            let (dev, mut g, data) = unsafe { Self::this(port) };
+            let mac = P::fn_hw_addr_get(dev, &mut g, data, &mut ExtAck(extack))?;
+            // SAFETY: the core passes a buffer of MAX_ADDR_LEN (32) bytes.
+            unsafe {
+                ptr::copy_nonoverlapping(mac.as_ptr(), hw_addr, 6);
+                *len = 6;
+            }
+            Ok(0)
+        })
+    }
+
+    unsafe extern "C" fn fn_hw_addr_set_callback(
+        port: *mut bindings::devlink_port,
+        hw_addr: *const u8,
+        len: c_int,
+        extack: *mut bindings::netlink_ext_ack,
+    ) -> c_int {
+        from_result(|| {
+            // SAFETY: called by the core for one of our ports, with the instance lock held.
+            let (dev, mut g, data) = unsafe { Self::this(port) };
+            let mut ext = ExtAck(extack);
+            if len != 6 {
+                ext.set(c"fponic: hw_addr must be a 6-byte Ethernet address");
+                return Err(EINVAL);
+            }
+            let mut mac = [0u8; 6];
+            // SAFETY: `hw_addr` holds `len` (6) bytes.
+            unsafe { ptr::copy_nonoverlapping(hw_addr, mac.as_mut_ptr(), 6) };
+            P::fn_hw_addr_set(dev, &mut g, data, mac, &mut ext)?;
+            Ok(0)
+        })
+    }
+
+    unsafe extern "C" fn fn_state_get_callback(
+        port: *mut bindings::devlink_port,
+        state: *mut bindings::devlink_port_fn_state,
+        opstate: *mut bindings::devlink_port_fn_opstate,
+        extack: *mut bindings::netlink_ext_ack,
+    ) -> c_int {
+        from_result(|| {
+            // SAFETY: called by the core for one of our ports, with the instance lock held.
+            let (dev, mut g, data) = unsafe { Self::this(port) };
+            let (s, attached) = P::fn_state_get(dev, &mut g, data, &mut ExtAck(extack))?;
+            // SAFETY: valid outputs.
+            unsafe {
+                *state = match s {
+                    FnState::Active => bindings::devlink_port_fn_state_DEVLINK_PORT_FN_STATE_ACTIVE,
+                    FnState::Inactive => bindings::devlink_port_fn_state_DEVLINK_PORT_FN_STATE_INACTIVE,
+                };
+                *opstate = if attached {
+                    bindings::devlink_port_fn_opstate_DEVLINK_PORT_FN_OPSTATE_ATTACHED
+                } else {
+                    bindings::devlink_port_fn_opstate_DEVLINK_PORT_FN_OPSTATE_DETACHED
+                };
+            }
+            Ok(0)
+        })
+    }
+
+    unsafe extern "C" fn fn_state_set_callback(
+        port: *mut bindings::devlink_port,
+        state: bindings::devlink_port_fn_state,
+        extack: *mut bindings::netlink_ext_ack,
+    ) -> c_int {
+        from_result(|| {
+            // SAFETY: called by the core for one of our ports, with the instance lock held.
+            let (dev, mut g, data) = unsafe { Self::this(port) };
+            let s = if state == bindings::devlink_port_fn_state_DEVLINK_PORT_FN_STATE_ACTIVE {
+                FnState::Active
+            } else {
+                FnState::Inactive
+            };
+            P::fn_state_set(dev, &mut g, data, s, &mut ExtAck(extack))?;
+            Ok(0)
+        })
+    }
+
+    const OPS: bindings::devlink_port_ops = bindings::devlink_port_ops {
+        port_del: if P::HAS_PORT_DEL {
+            Some(Self::port_del_callback)
+        } else {
+            None
+        },
+        port_fn_hw_addr_get: if P::HAS_FN_HW_ADDR_GET {
+            Some(Self::fn_hw_addr_get_callback)
+        } else {
+            None
+        },
+        port_fn_hw_addr_set: if P::HAS_FN_HW_ADDR_SET {
+            Some(Self::fn_hw_addr_set_callback)
+        } else {
+            None
+        },
+        port_fn_state_get: if P::HAS_FN_STATE_GET {
+            Some(Self::fn_state_get_callback)
+        } else {
+            None
+        },
+        port_fn_state_set: if P::HAS_FN_STATE_SET {
+            Some(Self::fn_state_set_callback)
+        } else {
+            None
+        },
+        // SAFETY: all-zero is valid for the remaining members: `Option`s of function pointers.
+        ..unsafe { mem::zeroed() }
+    };
 }

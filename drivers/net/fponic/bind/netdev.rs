@@ -22,19 +22,114 @@ use kernel::{
         to_result,
         VTABLE_DEFAULT_ERROR, //
     },
-    ffi::c_int,
+    ffi::{
+        c_int,
+        c_void, //
+    },
     prelude::*,
+    sync::aref::{
+        ARef,
+        AlwaysRefCounted, //
+    },
     types::Opaque, //
 };
 
 use super::{
     devlink,
     ffi::bindings,
+    rtnl::Rtnl,
     skb::SkBuff, //
 };
 
 /// Length of an Ethernet address.
 pub(crate) const ETH_ALEN: usize = 6;
+
+/// Any network device, fponic's or not (e.g. the lower device an uplink uses as its wire).
+///
+/// # Invariants
+///
+/// A `&NetDev` points to a valid `struct net_device` that stays allocated for the lifetime of
+/// the reference (a held reference or a registration keeps it).
+#[repr(transparent)]
+pub(crate) struct NetDev(Opaque<bindings::net_device>);
+
+// SAFETY: `struct net_device` is designed for concurrent use; the methods are thread-safe.
+unsafe impl Send for NetDev {}
+// SAFETY: as above.
+unsafe impl Sync for NetDev {}
+
+// SAFETY: `dev_hold`/`dev_put` manage the device's reference count; a held reference keeps the
+// memory allocated (unregistration waits for all references).
+unsafe impl AlwaysRefCounted for NetDev {
+    fn inc_ref(&self) {
+        // SAFETY: the device is valid by the type invariant.
+        unsafe { bindings::dev_hold(self.as_raw()) };
+    }
+
+    unsafe fn dec_ref(obj: NonNull<Self>) {
+        // SAFETY: the caller owns a reference taken by `inc_ref` (or `dev_get_by_name`).
+        unsafe { bindings::dev_put(obj.as_ptr().cast()) };
+    }
+}
+
+impl NetDev {
+    /// Creates a reference from a raw pointer.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` must be a valid net device that stays allocated for `'a`.
+    pub(super) unsafe fn from_raw<'a>(ptr: *mut bindings::net_device) -> &'a Self {
+        // SAFETY: transparent wrapper; validity by the caller.
+        unsafe { &*ptr.cast::<Self>() }
+    }
+
+    /// The raw pointer.
+    pub(super) fn as_raw(&self) -> *mut bindings::net_device {
+        self.0.get()
+    }
+
+    /// Looks up a device of the initial network namespace by name, taking a reference.
+    pub(crate) fn get_by_name(name: &CStr) -> Option<ARef<NetDev>> {
+        // SAFETY: `init_net` is always valid; `name` is NUL-terminated. A non-null result carries
+        // a reference, which the `ARef` takes over.
+        let p = unsafe { bindings::dev_get_by_name(&raw mut bindings::init_net, name.as_char_ptr()) };
+        // SAFETY: see above.
+        NonNull::new(p).map(|p| unsafe { ARef::from_raw(p.cast()) })
+    }
+
+    /// The interface name, copied (names change under RTNL).
+    pub(crate) fn name(&self) -> [u8; 16] {
+        // SAFETY: valid device; the name buffer is always NUL-terminated.
+        unsafe { (*self.as_raw()).name }
+    }
+
+    /// The interface index.
+    pub(crate) fn ifindex(&self) -> i32 {
+        // SAFETY: plain read of an integer field of a valid device.
+        unsafe { (*self.as_raw()).ifindex }
+    }
+
+    /// The current MAC address.
+    pub(crate) fn mac(&self) -> [u8; ETH_ALEN] {
+        let mut mac = [0u8; ETH_ALEN];
+        // SAFETY: Ethernet devices have a `dev_addr` of at least ETH_ALEN bytes.
+        unsafe { bindings::fponic_netdev_mac(self.as_raw(), mac.as_mut_ptr()) };
+        mac
+    }
+
+    /// Whether the device is up with carrier (can carry traffic).
+    pub(crate) fn is_oper_up(&self) -> bool {
+        // SAFETY: valid device; reads state bits.
+        unsafe { bindings::netif_running(self.as_raw()) && bindings::netif_carrier_ok(self.as_raw()) }
+    }
+
+    /// Transmits `skb` (a complete Ethernet frame) on this device through its qdisc, scrubbing
+    /// it if it crosses a namespace boundary.
+    pub(crate) fn queue_xmit(&self, skb: SkBuff) {
+        // SAFETY: valid device; the helper takes ownership of the skb.
+        unsafe { bindings::fponic_skb_xmit_to(skb.into_raw(), self.as_raw()) };
+    }
+}
 
 /// A network device whose private area holds a `T`.
 ///
@@ -49,7 +144,47 @@ pub(crate) const ETH_ALEN: usize = 6;
 #[repr(transparent)]
 pub(crate) struct Device<T>(Opaque<bindings::net_device>, PhantomData<T>);
 
+// SAFETY: `struct net_device` is designed for concurrent use and the methods are thread-safe;
+// the private area holds a `T` that is `Send + Sync`.
+unsafe impl<T: Send + Sync> Send for Device<T> {}
+// SAFETY: as above.
+unsafe impl<T: Send + Sync> Sync for Device<T> {}
+
+// SAFETY: as for `NetDev`, whose refcounting this is.
+unsafe impl<T: Operations> AlwaysRefCounted for Device<T> {
+    fn inc_ref(&self) {
+        self.as_netdev().inc_ref();
+    }
+
+    unsafe fn dec_ref(obj: NonNull<Self>) {
+        // SAFETY: `Device<T>` is transparent over `NetDev`; the caller owns a reference.
+        unsafe { NetDev::dec_ref(obj.cast()) };
+    }
+}
+
+impl<T: Operations> Device<T> {
+    /// Returns `dev` as a `Device<T>` if it is one (its ops table is `T`'s).
+    pub(crate) fn try_from_netdev(dev: &NetDev) -> Option<&Self> {
+        // SAFETY: valid device; comparing the ops pointer identifies devices created by
+        // `Registration::<T>::new`, whose private area holds a `T`.
+        let ops = unsafe { (*dev.as_raw()).netdev_ops };
+        // SAFETY: checked just above.
+        core::ptr::eq(ops, &Registration::<T>::OPS_REF.0).then(|| unsafe { Self::from_raw(dev.as_raw()) })
+    }
+
+    /// A new counted reference to this device.
+    pub(crate) fn get_ref(&self) -> ARef<Self> {
+        ARef::from(self)
+    }
+}
+
 impl<T> Device<T> {
+    /// The device as a plain [`NetDev`].
+    pub(crate) fn as_netdev(&self) -> &NetDev {
+        // SAFETY: same layout (both transparent over `net_device`), same validity.
+        unsafe { NetDev::from_raw(self.as_raw()) }
+    }
+
     /// Creates a reference from a raw pointer.
     ///
     /// # Safety
@@ -67,7 +202,7 @@ impl<T> Device<T> {
     }
 
     /// The driver data in the private area.
-    pub(super) fn data(&self) -> &T {
+    pub(crate) fn data(&self) -> &T {
         // SAFETY: the private area holds a `T` by the type invariant.
         unsafe { &*bindings::netdev_priv(self.as_raw()).cast::<T>() }
     }
@@ -100,6 +235,12 @@ impl<T> Device<T> {
     pub(crate) fn is_running(&self) -> bool {
         // SAFETY: valid device; reads a state bit.
         unsafe { bindings::netif_running(self.as_raw()) }
+    }
+
+    /// Whether the transmit queue is stopped.
+    pub(crate) fn queue_stopped(&self) -> bool {
+        // SAFETY: valid device with one TX queue; reads a state bit.
+        unsafe { bindings::netif_queue_stopped(self.as_raw()) }
     }
 
     /// Allows the stack to transmit (`netif_start_queue`).
@@ -146,6 +287,56 @@ impl<T> Device<T> {
     }
 }
 
+/// Interface counters, as `struct rtnl_link_stats64` reports them.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct LinkStats {
+    /// Packets received.
+    pub(crate) rx_packets: u64,
+    /// Bytes received.
+    pub(crate) rx_bytes: u64,
+    /// Packets transmitted.
+    pub(crate) tx_packets: u64,
+    /// Bytes transmitted.
+    pub(crate) tx_bytes: u64,
+    /// Packets dropped on receive.
+    pub(crate) rx_dropped: u64,
+    /// Packets dropped on transmit.
+    pub(crate) tx_dropped: u64,
+}
+
+impl LinkStats {
+    fn from_raw(s: &bindings::rtnl_link_stats64) -> Self {
+        Self {
+            rx_packets: s.rx_packets,
+            rx_bytes: s.rx_bytes,
+            tx_packets: s.tx_packets,
+            tx_bytes: s.tx_bytes,
+            rx_dropped: s.rx_dropped,
+            tx_dropped: s.tx_dropped,
+        }
+    }
+
+    fn write_raw(&self, s: &mut bindings::rtnl_link_stats64) {
+        s.rx_packets = self.rx_packets;
+        s.rx_bytes = self.rx_bytes;
+        s.tx_packets = self.tx_packets;
+        s.tx_bytes = self.tx_bytes;
+        s.rx_dropped = self.rx_dropped;
+        s.tx_dropped = self.tx_dropped;
+    }
+}
+
+impl<T> Device<T> {
+    /// This device's own per-CPU software counters (what [`Device::count_rx`] and
+    /// [`Device::count_tx`] counted), summed over CPUs.
+    pub(crate) fn sw_stats(&self) -> LinkStats {
+        let mut s = bindings::rtnl_link_stats64::default();
+        // SAFETY: the device uses `NETDEV_PCPU_STAT_TSTATS`; `s` is a valid output buffer.
+        unsafe { bindings::dev_get_tstats64(self.as_raw(), &mut s) };
+        LinkStats::from_raw(&s)
+    }
+}
+
 /// What `ndo_start_xmit` did with a packet.
 pub(crate) enum TxResult {
     /// The packet was consumed (sent, queued or dropped and counted).
@@ -169,6 +360,18 @@ pub(crate) trait Operations: Sized + Send + Sync {
 
     /// `ndo_start_xmit`: transmit `skb`. Runs in softirq or process context with BH disabled.
     fn start_xmit(dev: &Device<Self>, skb: SkBuff) -> TxResult;
+
+    /// `ndo_get_stats64`: the interface counters. Without it, the device's own software
+    /// counters are reported.
+    fn get_stats64(_dev: &Device<Self>) -> LinkStats {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// `IFLA_OFFLOAD_XSTATS_CPU_HIT`: counters of traffic handled by the CPU (slow path).
+    /// Representors implement it.
+    fn cpu_hit_stats(_dev: &Device<Self>) -> LinkStats {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
 }
 
 struct Adapter<T: Operations>(PhantomData<T>);
@@ -217,6 +420,50 @@ impl<T: Operations> Adapter<T> {
         }
     }
 
+    /// # Safety
+    ///
+    /// `dev` is a device registered by [`Registration::<T>::new`]; `stats` is a zeroed output.
+    unsafe extern "C" fn get_stats64_callback(
+        dev: *mut bindings::net_device,
+        stats: *mut bindings::rtnl_link_stats64,
+    ) {
+        // SAFETY: by the function's safety requirements.
+        let (dev, stats) = unsafe { (Device::<T>::from_raw(dev), &mut *stats) };
+        T::get_stats64(dev).write_raw(stats);
+    }
+
+    /// # Safety
+    ///
+    /// `dev` is a device registered by [`Registration::<T>::new`].
+    unsafe extern "C" fn has_offload_stats_callback(_dev: *const bindings::net_device, attr_id: c_int) -> bool {
+        // CAST: a small enum constant.
+        T::HAS_CPU_HIT_STATS && attr_id == bindings::IFLA_OFFLOAD_XSTATS_CPU_HIT as c_int
+    }
+
+    /// # Safety
+    ///
+    /// `dev` is a device registered by [`Registration::<T>::new`]; for `CPU_HIT`, `sp` points to
+    /// a `struct rtnl_link_stats64`.
+    unsafe extern "C" fn get_offload_stats_callback(
+        attr_id: c_int,
+        dev: *const bindings::net_device,
+        sp: *mut c_void,
+    ) -> c_int {
+        // CAST: a small enum constant.
+        if !T::HAS_CPU_HIT_STATS || attr_id != bindings::IFLA_OFFLOAD_XSTATS_CPU_HIT as c_int {
+            return EINVAL.to_errno();
+        }
+        // SAFETY: by the function's safety requirements; the core passes a zeroed buffer.
+        let (dev, stats) = unsafe {
+            (
+                Device::<T>::from_raw(dev.cast_mut()),
+                &mut *sp.cast::<bindings::rtnl_link_stats64>(),
+            )
+        };
+        T::cpu_hit_stats(dev).write_raw(stats);
+        0
+    }
+
     const OPS: bindings::net_device_ops = bindings::net_device_ops {
         ndo_open: if T::HAS_OPEN {
             Some(Self::open_callback)
@@ -229,7 +476,23 @@ impl<T: Operations> Adapter<T> {
             None
         },
         ndo_start_xmit: Some(Self::start_xmit_callback),
-        ndo_get_stats64: Some(bindings::dev_get_tstats64),
+        ndo_get_stats64: if T::HAS_GET_STATS64 {
+            Some(Self::get_stats64_callback)
+        } else {
+            Some(bindings::dev_get_tstats64)
+        },
+        ndo_has_offload_stats: if T::HAS_CPU_HIT_STATS {
+            Some(Self::has_offload_stats_callback)
+        } else {
+            None
+        },
+        ndo_get_offload_stats: if T::HAS_CPU_HIT_STATS {
+            Some(Self::get_offload_stats_callback)
+        } else {
+            None
+        },
+        ndo_set_mac_address: Some(bindings::eth_mac_addr),
+        ndo_validate_addr: Some(bindings::eth_validate_addr),
         // SAFETY: all-zero is valid for the remaining members: `Option`s of function pointers.
         ..unsafe { mem::zeroed() }
     };
@@ -242,7 +505,7 @@ pub(crate) struct Config<'a> {
     /// The permanent MAC address.
     pub(crate) mac: [u8; ETH_ALEN],
     /// The devlink port the netdev belongs to; it must outlive the registration.
-    pub(crate) devlink_port: Option<&'a devlink::Port>,
+    pub(crate) devlink_port: Option<devlink::PortRef<'a>>,
 }
 
 /// A registered network device whose private area holds a `T`.
@@ -326,6 +589,12 @@ impl<T: Operations> Registration<T> {
     /// The driver data.
     pub(crate) fn data(&self) -> &T {
         self.device().data()
+    }
+
+    /// Sets the MAC address as `ip link set address` would (notifying the stack).
+    pub(crate) fn set_mac(&self, mac: [u8; ETH_ALEN], _rtnl: &Rtnl) -> Result {
+        // SAFETY: registered device; RTNL is held as the proof argument shows.
+        to_result(unsafe { bindings::fponic_netdev_set_mac(self.dev.as_ptr(), mac.as_ptr()) })
     }
 
     const OPS_REF: &'static SyncOps = &SyncOps(Adapter::<T>::OPS);

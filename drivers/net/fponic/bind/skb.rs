@@ -48,6 +48,25 @@ impl SkBuff {
         unsafe { (*self.0.as_ptr()).len }
     }
 
+    /// The linear part of the packet, from `skb->data` (the MAC header on transmit and in
+    /// receive handlers).
+    pub(crate) fn data(&self) -> &[u8] {
+        let mut len = 0u32;
+        // SAFETY: valid skb; the helper returns `skb->data` and the linear length, which stay
+        // valid while we own the skb and do not modify it.
+        let p = unsafe { bindings::fponic_skb_mac(self.0.as_ptr(), &mut len) };
+        // SAFETY: see above; `len` bytes from `p` are the linear data.
+        unsafe { core::slice::from_raw_parts(p, len as usize) }
+    }
+
+    /// A clone sharing the packet data (`skb_clone`), for delivery to several ports.
+    pub(crate) fn try_clone(&self) -> Option<SkBuff> {
+        // SAFETY: valid skb; `GFP_ATOMIC` is valid in any context.
+        let p = unsafe { bindings::skb_clone(self.0.as_ptr(), kernel::bindings::GFP_ATOMIC) };
+        // SAFETY: a non-null result is a new skb we own.
+        NonNull::new(p).map(|p| unsafe { SkBuff::from_raw(p.as_ptr()) })
+    }
+
     /// Frees a packet that was handled successfully (`consume_skb`).
     pub(crate) fn consume(self) {
         // SAFETY: we own the skb; it is not used after this.

@@ -158,3 +158,47 @@ pub(crate) fn parse_u32_in(page: &[u8], min: u32, max: u32) -> Option<u32> {
     let v: u32 = s.parse().ok()?;
     (min..=max).contains(&v).then_some(v)
 }
+
+/// The netdev name of a port's representor or uplink: `<device><phys_port_name>`.
+pub(crate) fn port_netdev_name(device: &[u8], flavour: PortFlavour) -> Result<NameBuf, NameError> {
+    let mut port = NameBuf::new();
+    phys_port_name(flavour, &mut port)?;
+    let mut out = NameBuf::new();
+    netdev_name(device, port.as_bytes(), &mut out)?;
+    Ok(out)
+}
+
+/// The netdev name of a function's own netdev: `<device>v<N>` for VF `N`, `<device>s<N>` for
+/// SF `N` (what a VM or namespace uses; its representor is named by [`port_netdev_name`]).
+pub(crate) fn func_netdev_name(device: &[u8], flavour: PortFlavour) -> Result<NameBuf, NameError> {
+    let mut out = NameBuf::new();
+    out.push(device)?;
+    let r = match flavour {
+        PortFlavour::PciVf { vf, .. } => write!(out, "v{vf}"),
+        PortFlavour::PciSf { sf, .. } => write!(out, "s{sf}"),
+        PortFlavour::Physical { port } => write!(out, "p{port}"),
+    };
+    r.map_err(|_| NameError::TooLong)?;
+    Ok(out)
+}
+
+/// Parses a `wires` configfs write: `<port> <ifname>` or `<port> -`, where `<port>` is `N` or
+/// `pN`. Returns the port and the interface name (`None` to unbind).
+pub(crate) fn parse_wire(text: &str) -> Option<(u8, Option<&str>)> {
+    let mut it = text.split_whitespace();
+    let port = it.next()?;
+    let name = it.next()?;
+    if it.next().is_some() {
+        return None;
+    }
+    let port: u8 = port.strip_prefix('p').unwrap_or(port).parse().ok()?;
+    if name == "-" {
+        return Some((port, None));
+    }
+    let ok = !name.is_empty()
+        && name.len() <= IFNAMSIZ_MAX
+        && name != "."
+        && name != ".."
+        && name.bytes().all(|c| c.is_ascii_graphic() && c != b'/' && c != b':');
+    ok.then_some((port, Some(name)))
+}

@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Receive handlers: taking over the receive path of another net device (as bonding and bridge
+//! ports do), which is how an uplink uses a lower device as its wire.
+//!
+//! C header: [`include/linux/netdevice.h`](srctree/include/linux/netdevice.h)
+
+use core::marker::PhantomData;
+
+use kernel::{
+    error::to_result,
+    ffi::c_void,
+    prelude::*,
+    sync::{
+        aref::ARef,
+        Arc,
+        ArcBorrow, //
+    },
+    types::ForeignOwnable, //
+};
+
+use super::{
+    ffi::bindings,
+    netdev::NetDev,
+    rtnl::Rtnl,
+    skb::SkBuff, //
+};
+
+/// What to do with packets a lower device receives.
+pub(crate) trait RxHandler: Send + Sync + Sized + 'static {
+    /// Takes a packet received on the lower device; `skb` starts at the MAC header. Runs in the
+    /// lower device's receive softirq, under RCU.
+    fn receive(&self, skb: SkBuff);
+}
+
+/// A registered receive handler on a lower device, with its data.
+///
+/// # Invariants
+///
+/// `self.dev`'s `rx_handler` is [`Adapter::<T>::handle_frame`] with `rx_handler_data` pointing to
+/// the `T` of `self.data` (an `Arc<T>` turned into a raw pointer), until
+/// [`RxHandlerRegistration::unregister`] or drop.
+pub(crate) struct RxHandlerRegistration<T: RxHandler> {
+    dev: ARef<NetDev>,
+    /// The foreign form of an `Arc<T>` (`Arc::into_foreign`).
+    data: *const c_void,
+    registered: bool,
+    _p: PhantomData<T>,
+}
+
+// SAFETY: the data is `Send + Sync` and the device reference is thread-safe.
+unsafe impl<T: RxHandler> Send for RxHandlerRegistration<T> {}
+// SAFETY: `&Self` gives out only `&NetDev`.
+unsafe impl<T: RxHandler> Sync for RxHandlerRegistration<T> {}
+
+impl<T: RxHandler> RxHandlerRegistration<T> {
+    /// Makes `data` the receiver of everything `dev` receives. Fails with `EBUSY` if `dev`
+    /// already has a receive handler (it is a bridge or bond port, or another uplink's wire).
+    pub(crate) fn register(dev: ARef<NetDev>, data: Arc<T>, _rtnl: &Rtnl) -> Result<Self> {
+        let p = data.into_foreign();
+        // SAFETY: RTNL is held; the handler and its data stay valid until unregistered.
+        let r = to_result(unsafe {
+            bindings::netdev_rx_handler_register(dev.as_raw(), Some(Adapter::<T>::handle_frame), p)
+        });
+        if let Err(e) = r {
+            // SAFETY: `p` came from `into_foreign` just above and was not registered.
+            drop(unsafe { Arc::<T>::from_foreign(p) });
+            return Err(e);
+        }
+        // INVARIANT: registered above.
+        Ok(Self {
+            dev,
+            data: p.cast_const(),
+            registered: true,
+            _p: PhantomData,
+        })
+    }
+
+    /// The lower device.
+    pub(crate) fn dev(&self) -> &NetDev {
+        &self.dev
+    }
+
+    /// Unregisters the handler under RTNL; on return no handler call is running any more.
+    pub(crate) fn unregister(mut self, _rtnl: &Rtnl) {
+        self.do_unregister();
+    }
+
+    fn do_unregister(&mut self) {
+        if !self.registered {
+            return;
+        }
+        self.registered = false;
+        // SAFETY: registered (type invariant) and RTNL held by the callers. The unregister
+        // function waits for an RCU grace period (`synchronize_net`), after which no handler
+        // call can still use the data, which is then released.
+        unsafe {
+            bindings::netdev_rx_handler_unregister(self.dev.as_raw());
+            drop(Arc::<T>::from_foreign(self.data.cast_mut()));
+        }
+    }
+
+    /// The data of the handler registered on `dev`, if `dev` is one of ours of type `T`.
+    pub(crate) fn data_of<'a>(dev: &'a NetDev, _rtnl: &'a Rtnl) -> Option<ArcBorrow<'a, T>> {
+        let handler: unsafe extern "C" fn(*mut *mut bindings::sk_buff) -> bindings::rx_handler_result_t =
+            Adapter::<T>::handle_frame;
+        // SAFETY: RTNL is held, so the handler cannot change under us.
+        let p = unsafe { bindings::fponic_rx_handler_data_rtnl(dev.as_raw(), handler as *const _) };
+        if p.is_null() {
+            return None;
+        }
+        // SAFETY: a non-null result is the foreign form of the `Arc<T>` of a live registration
+        // (type invariant); it stays alive while RTNL is held because unregistering requires RTNL.
+        Some(unsafe { Arc::<T>::borrow(p) })
+    }
+}
+
+impl<T: RxHandler> Drop for RxHandlerRegistration<T> {
+    fn drop(&mut self) {
+        if self.registered {
+            // Not unregistered under the caller's RTNL: take it here. Dropping a registration
+            // while holding RTNL is a bug (it deadlocks); use `unregister` instead.
+            let rtnl = Rtnl::lock();
+            self.do_unregister();
+            drop(rtnl);
+        }
+    }
+}
+
+struct Adapter<T: RxHandler>(PhantomData<T>);
+
+impl<T: RxHandler> Adapter<T> {
+    /// # Safety
+    ///
+    /// Called by the core's receive path, under RCU, for a device whose `rx_handler` is this
+    /// function; `*pskb` is a valid skb owned by the caller.
+    unsafe extern "C" fn handle_frame(pskb: *mut *mut bindings::sk_buff) -> bindings::rx_handler_result_t {
+        // SAFETY: by the function's safety requirements, the data is the foreign form of the
+        // registration's `Arc<T>` (type invariant of `RxHandlerRegistration`), alive while the
+        // handler can run.
+        let data: ArcBorrow<'_, T> = unsafe { Arc::<T>::borrow(bindings::fponic_rx_handler_data(*pskb)) };
+        // SAFETY: `*pskb` is owned; the helper unshares it and frees it on failure.
+        let skb = unsafe { bindings::fponic_rx_prepare(*pskb) };
+        if !skb.is_null() {
+            // SAFETY: a non-null result is an owned, unshared skb.
+            data.receive(unsafe { SkBuff::from_raw(skb) });
+        }
+        bindings::rx_handler_result_RX_HANDLER_CONSUMED
+    }
+}

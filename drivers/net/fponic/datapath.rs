@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The netdevs of the switch and their NAPI receive path.
+//!
+//! Every fponic netdev (uplink, function, representor) has the same driver type, [`PortNetdev`]:
+//! a role, the switch it belongs to and a bounded receive ring polled by NAPI. Transmitting hands
+//! the packet to the switch ([`Eswitch::xmit`]), which enqueues it on the destination's ring (or
+//! sends it out of a wire); the destination's NAPI delivers it with GRO.
+
+use kernel::{
+    prelude::*,
+    sync::{
+        atomic::{
+            Acquire,
+            Atomic,
+            Relaxed,
+            Release, //
+        },
+        Arc,
+    },
+};
+
+use crate::{
+    bind::{
+        napi::{
+            self,
+            RxRing, //
+        },
+        netdev::{
+            self,
+            Device,
+            LinkStats,
+            TxResult, //
+        },
+        skb::SkBuff,
+    },
+    engine::switch::From,
+    eswitch::{
+        Eswitch,
+        FuncShared, //
+    },
+};
+
+/// Receive ring size of every fponic netdev, in packets.
+pub(crate) const RX_RING_SIZE: u32 = 1024;
+
+/// What a netdev is in the switch.
+pub(crate) enum Role {
+    /// The netdev of uplink `i`: PF port in legacy mode, uplink representor in switchdev mode.
+    Uplink(u8),
+    /// A function's own netdev (what a VM or namespace uses).
+    Func(Arc<FuncShared>),
+    /// A function's representor (switchdev mode).
+    Rep(Arc<FuncShared>),
+}
+
+/// Driver data of every fponic netdev.
+#[pin_data]
+pub(crate) struct PortNetdev {
+    esw: Arc<Eswitch>,
+    role: Role,
+    #[pin]
+    ring: RxRing,
+    /// A sender stopped its queue because this ring was full.
+    wake_senders: Atomic<bool>,
+}
+
+impl PortNetdev {
+    /// Initializer for the netdev `dev` with `role` in `esw`.
+    pub(crate) fn new(dev: &Device<Self>, esw: Arc<Eswitch>, role: Role) -> impl PinInit<Self, Error> {
+        let ring = RxRing::new(dev, RX_RING_SIZE);
+        try_pin_init!(Self {
+            esw,
+            role,
+            ring <- ring,
+            wake_senders: Atomic::new(false),
+        })
+    }
+
+    /// Where this netdev's transmissions enter the switch.
+    fn ingress(&self) -> From {
+        match &self.role {
+            Role::Uplink(i) => From::Uplink(*i),
+            Role::Func(f) => From::Func(f.id),
+            Role::Rep(f) => From::Rep(f.id),
+        }
+    }
+
+    /// Asks this netdev's NAPI to wake stopped senders once its ring drained.
+    pub(crate) fn request_wake(&self) {
+        self.wake_senders.store(true, Release);
+    }
+
+    /// Whether the receive ring has room.
+    pub(crate) fn rx_ring_has_room(&self) -> bool {
+        self.ring.len() < self.ring.capacity()
+    }
+}
+
+#[vtable]
+impl netdev::Operations for PortNetdev {
+    fn open(dev: &Device<Self>) -> Result {
+        dev.data().ring.enable();
+        dev.start_queue();
+        Ok(())
+    }
+
+    fn stop(dev: &Device<Self>) -> Result {
+        dev.stop_queue();
+        dev.data().ring.disable();
+        Ok(())
+    }
+
+    fn start_xmit(dev: &Device<Self>, skb: SkBuff) -> TxResult {
+        let this = dev.data();
+        this.esw.xmit(this.ingress(), dev, skb)
+    }
+
+    fn get_stats64(dev: &Device<Self>) -> LinkStats {
+        match &dev.data().role {
+            // A representor reports its port's vport counters; its own (slow path) traffic is
+            // in the CPU_HIT offload stats.
+            Role::Rep(f) => dev.data().esw.func_vport_stats(f.id),
+            Role::Uplink(_) | Role::Func(_) => dev.sw_stats(),
+        }
+    }
+
+    fn cpu_hit_stats(dev: &Device<Self>) -> LinkStats {
+        dev.sw_stats()
+    }
+}
+
+impl napi::Poll for PortNetdev {
+    fn rx_ring(&self) -> &RxRing {
+        &self.ring
+    }
+
+    fn after_poll(dev: &Device<Self>, _delivered: u32) {
+        let this = dev.data();
+        if this.wake_senders.load(Relaxed)
+            && this.ring.len() <= this.ring.capacity() / 2
+            && this.wake_senders.xchg(false, Acquire)
+        {
+            this.esw.wake_stopped();
+        }
+    }
+}

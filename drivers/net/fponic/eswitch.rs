@@ -1,0 +1,501 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The embedded switch: the state the data path reads, and the data path itself.
+//!
+//! Locking and lifetimes:
+//! - The data path (`ndo_start_xmit`, NAPI poll, the wires' rx handlers; all with BH disabled)
+//!   reads an immutable [`Snapshot`] of the switch through an [`RcuBox`] under `rcu::Guard`, and
+//!   each uplink's wire through another [`RcuBox`]. It takes no lock.
+//! - The control plane changes the switch under the devlink instance lock (ports, functions,
+//!   mode) by building a new snapshot and publishing it; the old one is freed after a grace
+//!   period, which also drops its references to net devices, so a net device leaves every
+//!   snapshot before it is unregistered.
+//! - Wires are bound and unbound under RTNL (configfs, the netdev notifier, teardown) with the
+//!   `wires` mutex nested inside RTNL; the data path never takes it.
+//! - Lock order: configfs item lock -> devlink instance lock -> RTNL -> `wires`.
+
+use kernel::{
+    new_mutex,
+    prelude::*,
+    sync::{
+        aref::ARef,
+        atomic::{
+            Atomic,
+            Relaxed, //
+        },
+        rcu,
+        Arc,
+        Mutex, //
+    },
+};
+
+use crate::{
+    bind::{
+        napi::Poll as _,
+        netdev::{
+            Device as NetDevice,
+            NetDev,
+            TxResult, //
+        },
+        rcu::RcuBox,
+        rtnl::Rtnl,
+        rx_handler::RxHandlerRegistration,
+        skb::SkBuff,
+    },
+    datapath::PortNetdev,
+    engine::switch::{
+        self,
+        Decision,
+        FuncView,
+        From,
+        Mode,
+        To, //
+    },
+    wire::WireBinding,
+};
+
+/// Why the data path dropped a packet; each has a counter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(usize)]
+pub(crate) enum DropCause {
+    /// The destination's receive ring was full.
+    RingFull = 0,
+    /// The destination netdev is down.
+    DestDown,
+    /// The uplink has no wire.
+    NoWire,
+    /// The uplink's wire is down or has no carrier.
+    WireDown,
+    /// The sending or receiving function is inactive.
+    FuncInactive,
+    /// The source or destination port does not exist (any more).
+    NoSuchPort,
+    /// The frame is shorter than an Ethernet header.
+    Runt,
+    /// No memory for a flood copy.
+    NoMem,
+}
+
+impl DropCause {
+    /// Number of reasons.
+    pub(crate) const COUNT: usize = 8;
+    /// All reasons, in counter order.
+    pub(crate) const ALL: [DropCause; Self::COUNT] = [
+        DropCause::RingFull,
+        DropCause::DestDown,
+        DropCause::NoWire,
+        DropCause::WireDown,
+        DropCause::FuncInactive,
+        DropCause::NoSuchPort,
+        DropCause::Runt,
+        DropCause::NoMem,
+    ];
+
+    /// Name as shown to users.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            DropCause::RingFull => "ring_full",
+            DropCause::DestDown => "dest_down",
+            DropCause::NoWire => "no_wire",
+            DropCause::WireDown => "wire_down",
+            DropCause::FuncInactive => "func_inactive",
+            DropCause::NoSuchPort => "no_such_port",
+            DropCause::Runt => "runt",
+            DropCause::NoMem => "no_mem",
+        }
+    }
+}
+
+impl core::convert::From<switch::DropReason> for DropCause {
+    fn from(r: switch::DropReason) -> Self {
+        match r {
+            switch::DropReason::FuncInactive => DropCause::FuncInactive,
+            switch::DropReason::NoSuchPort => DropCause::NoSuchPort,
+        }
+    }
+}
+
+/// Identity and runtime state of a function (VF or SF) shared by its netdev, its representor,
+/// its devlink port and the snapshots.
+pub(crate) struct FuncShared {
+    /// Function id: VF `n` is `n`, SF `n` is [`SF_ID_BASE`]` + n`.
+    pub(crate) id: u32,
+    /// Home uplink (legacy domain).
+    pub(crate) home: Atomic<u32>,
+    /// Whether the function is active (devlink port function state).
+    pub(crate) active: Atomic<bool>,
+}
+
+/// Function ids of SFs start here.
+pub(crate) const SF_ID_BASE: u32 = 0x1_0000;
+
+/// One function in a snapshot.
+pub(crate) struct FuncSnap {
+    shared: Arc<FuncShared>,
+    netdev: ARef<NetDevice<PortNetdev>>,
+    rep: Option<ARef<NetDevice<PortNetdev>>>,
+}
+
+impl FuncSnap {
+    /// Builds an entry.
+    pub(crate) fn new(
+        shared: Arc<FuncShared>,
+        netdev: ARef<NetDevice<PortNetdev>>,
+        rep: Option<ARef<NetDevice<PortNetdev>>>,
+    ) -> Self {
+        Self { shared, netdev, rep }
+    }
+
+    fn view(&self) -> FuncView {
+        FuncView {
+            id: self.shared.id,
+            mac: self.netdev.as_netdev().mac(),
+            // CAST: homes are uplink indices (< 8).
+            home: self.shared.home.load(Relaxed) as u8,
+            active: self.shared.active.load(Relaxed),
+        }
+    }
+}
+
+/// What the data path sees of the switch; immutable once published.
+pub(crate) struct Snapshot {
+    mode: Mode,
+    uplinks: KVec<ARef<NetDevice<PortNetdev>>>,
+    /// Sorted by function id.
+    funcs: KVec<FuncSnap>,
+}
+
+impl Snapshot {
+    /// Builds a snapshot; `funcs` need not be sorted.
+    pub(crate) fn new(
+        mode: Mode,
+        uplinks: KVec<ARef<NetDevice<PortNetdev>>>,
+        mut funcs: KVec<FuncSnap>,
+    ) -> Self {
+        funcs.sort_unstable_by_key(|f| f.shared.id);
+        Self { mode, uplinks, funcs }
+    }
+
+    fn func(&self, id: u32) -> Option<&FuncSnap> {
+        self.funcs
+            .binary_search_by_key(&id, |f| f.shared.id)
+            .ok()
+            .and_then(|i| self.funcs.get(i))
+    }
+
+    fn views(&self) -> impl Iterator<Item = FuncView> + Clone + '_ {
+        self.funcs.iter().map(FuncSnap::view)
+    }
+
+    fn uplink_mac(&self, i: u8) -> [u8; 6] {
+        self.uplinks
+            .get(usize::from(i))
+            .map_or([0; 6], |d| d.as_netdev().mac())
+    }
+
+    fn all_netdevs(&self) -> impl Iterator<Item = &NetDevice<PortNetdev>> + '_ {
+        Iterator::chain(
+            self.uplinks.iter().map(|d| &**d),
+            self.funcs
+                .iter()
+                .flat_map(|f| Iterator::chain(core::iter::once(&*f.netdev), f.rep.as_deref())),
+        )
+    }
+}
+
+/// Result of delivering to one port.
+enum Delivery {
+    Done,
+    Full(SkBuff),
+}
+
+/// The switch of one device.
+#[pin_data]
+pub(crate) struct Eswitch {
+    /// Device id.
+    pub(crate) dev_id: u32,
+    snap: RcuBox<Snapshot>,
+    /// Per uplink: the wire the data path transmits on.
+    wire_tx: KVec<RcuBox<ARef<NetDev>>>,
+    /// Per uplink: the wire's receive handler registration. Changed under RTNL only.
+    #[pin]
+    wires: Mutex<KVec<Option<RxHandlerRegistration<WireBinding>>>>,
+    drops: [Atomic<u64>; DropCause::COUNT],
+}
+
+impl Eswitch {
+    /// Creates the switch of device `dev_id` with `num_uplinks` uplinks and nothing published.
+    pub(crate) fn new(dev_id: u32, num_uplinks: u8) -> Result<Arc<Self>> {
+        let mut wire_tx = KVec::with_capacity(usize::from(num_uplinks), GFP_KERNEL)?;
+        let mut wires = KVec::with_capacity(usize::from(num_uplinks), GFP_KERNEL)?;
+        for _ in 0..num_uplinks {
+            wire_tx.push(RcuBox::new(None), GFP_KERNEL)?;
+            wires.push(None, GFP_KERNEL)?;
+        }
+        Arc::pin_init(
+            try_pin_init!(Self {
+                dev_id,
+                snap: RcuBox::new(None),
+                wire_tx,
+                wires <- new_mutex!(wires),
+                drops: [const { Atomic::new(0) }; DropCause::COUNT],
+            }),
+            GFP_KERNEL,
+        )
+    }
+
+    /// Publishes a new snapshot (or none) and waits until no reader uses the old one, whose
+    /// net device references are then dropped. Process context.
+    pub(crate) fn publish(&self, snap: Option<Snapshot>) -> Result {
+        let new = snap.map(|s| KBox::new(s, GFP_KERNEL)).transpose()?;
+        drop(self.snap.replace(new));
+        Ok(())
+    }
+
+    /// Counts a drop.
+    pub(crate) fn count_drop(&self, why: DropCause) {
+        self.drops[why as usize].add(1, Relaxed);
+    }
+
+    /// The drop counters, by reason.
+    pub(crate) fn drop_counts(&self) -> impl Iterator<Item = (DropCause, u64)> + '_ {
+        DropCause::ALL.iter().map(|&d| (d, self.drops[d as usize].load(Relaxed)))
+    }
+
+    // -- data path ------------------------------------------------------------------------------
+
+    /// Transmit path of one of the switch's netdevs: `dev` sent `skb`.
+    pub(crate) fn xmit(&self, from: From, dev: &NetDevice<PortNetdev>, skb: SkBuff) -> TxResult {
+        let guard = rcu::Guard::new();
+        let Some(snap) = self.snap.get(&guard) else {
+            self.count_drop(DropCause::NoSuchPort);
+            dev.count_tx_dropped();
+            return TxResult::Ok;
+        };
+        let len = skb.len();
+        match self.switch(snap, &guard, from, skb) {
+            None => {
+                dev.count_tx(len);
+                TxResult::Ok
+            }
+            Some((skb, dest)) => {
+                // Backpressure: the one destination is full. Stop this queue until the
+                // destination's NAPI drains its ring; re-check so a drain that happened in
+                // between cannot leave the queue stopped for good.
+                dev.stop_queue();
+                dest.data().request_wake();
+                if dest.data().rx_ring_has_room() {
+                    dev.wake_queue();
+                }
+                TxResult::Busy(skb)
+            }
+        }
+    }
+
+    /// Receive path of uplink `uplink`'s wire (rx handler, softirq).
+    pub(crate) fn from_wire(&self, uplink: u8, skb: SkBuff) {
+        let guard = rcu::Guard::new();
+        let Some(snap) = self.snap.get(&guard) else {
+            self.count_drop(DropCause::NoSuchPort);
+            return;
+        };
+        if let Some((skb, _)) = self.switch(snap, &guard, From::Wire(uplink), skb) {
+            // No backpressure towards a wire: drop.
+            self.count_drop(DropCause::RingFull);
+            drop(skb);
+        }
+    }
+
+    /// Forwards `skb` entering at `from`. Returns the packet and its destination if a single
+    /// destination's ring was full (the caller may push back); every other outcome, including
+    /// drops, consumes the packet.
+    fn switch<'a>(
+        &self,
+        snap: &'a Snapshot,
+        guard: &rcu::Guard,
+        from: From,
+        skb: SkBuff,
+    ) -> Option<(SkBuff, &'a NetDevice<PortNetdev>)> {
+        let Some(dst) = skb.data().get(..6).and_then(|d| <[u8; 6]>::try_from(d).ok()) else {
+            self.count_drop(DropCause::Runt);
+            return None;
+        };
+        let decision = switch::decide(snap.mode, from, &dst, snap.views(), |i| snap.uplink_mac(i));
+        match decision {
+            Decision::One(to) => match self.deliver(snap, guard, to, skb) {
+                Ok(Delivery::Done) => None,
+                Ok(Delivery::Full(skb)) => self.netdev_of(snap, to).map(|d| (skb, d)),
+                Err(why) => {
+                    self.count_drop(why);
+                    None
+                }
+            },
+            Decision::Flood { .. } => {
+                let mut targets = switch::flood_targets(&decision, snap.views()).peekable();
+                let mut skb = Some(skb);
+                while let Some(to) = targets.next() {
+                    let copy = if targets.peek().is_some() {
+                        skb.as_ref().and_then(SkBuff::try_clone)
+                    } else {
+                        skb.take()
+                    };
+                    let Some(copy) = copy else {
+                        self.count_drop(DropCause::NoMem);
+                        continue;
+                    };
+                    match self.deliver(snap, guard, to, copy) {
+                        Ok(Delivery::Done) => {}
+                        Ok(Delivery::Full(c)) => {
+                            self.count_drop(DropCause::RingFull);
+                            drop(c);
+                        }
+                        Err(why) => self.count_drop(why),
+                    }
+                }
+                // An empty flood (nobody else in the domain) consumes the original here.
+                drop(skb);
+                None
+            }
+            Decision::Drop(why) => {
+                self.count_drop(why.into());
+                None
+            }
+        }
+    }
+
+    fn netdev_of<'a>(&self, snap: &'a Snapshot, to: To) -> Option<&'a NetDevice<PortNetdev>> {
+        match to {
+            To::Wire(_) => None,
+            To::Uplink(i) => snap.uplinks.get(usize::from(i)).map(|d| &**d),
+            To::Func(id) => snap.func(id).map(|f| &*f.netdev),
+            To::Rep(id) => snap.func(id).and_then(|f| f.rep.as_deref()),
+        }
+    }
+
+    fn deliver(&self, snap: &Snapshot, guard: &rcu::Guard, to: To, skb: SkBuff) -> Result<Delivery, DropCause> {
+        if let To::Wire(i) = to {
+            let wire = self
+                .wire_tx
+                .get(usize::from(i))
+                .and_then(|w| w.get(guard))
+                .ok_or(DropCause::NoWire)?;
+            if !wire.is_oper_up() {
+                return Err(DropCause::WireDown);
+            }
+            wire.queue_xmit(skb);
+            return Ok(Delivery::Done);
+        }
+        let dest = self.netdev_of(snap, to).ok_or(DropCause::NoSuchPort)?;
+        if !dest.is_running() {
+            return Err(DropCause::DestDown);
+        }
+        match dest.data().rx_ring().enqueue(skb) {
+            Ok(()) => {
+                dest.data().rx_ring().schedule();
+                Ok(Delivery::Done)
+            }
+            Err(skb) => Ok(Delivery::Full(skb)),
+        }
+    }
+
+    /// Wakes every transmit queue of the switch's netdevs that backpressure stopped.
+    pub(crate) fn wake_stopped(&self) {
+        let guard = rcu::Guard::new();
+        if let Some(snap) = self.snap.get(&guard) {
+            for d in snap.all_netdevs() {
+                if d.is_running() && d.queue_stopped() {
+                    d.wake_queue();
+                }
+            }
+        }
+    }
+
+    /// Vport counters of function `id` as its representor reports them: what the function sent
+    /// is what the switch received from it, and the other way round.
+    pub(crate) fn func_vport_stats(&self, id: u32) -> crate::bind::netdev::LinkStats {
+        let guard = rcu::Guard::new();
+        let mut s = self
+            .snap
+            .get(&guard)
+            .and_then(|snap| snap.func(id))
+            .map(|f| f.netdev.sw_stats())
+            .unwrap_or_default();
+        core::mem::swap(&mut s.rx_packets, &mut s.tx_packets);
+        core::mem::swap(&mut s.rx_bytes, &mut s.tx_bytes);
+        core::mem::swap(&mut s.rx_dropped, &mut s.tx_dropped);
+        s
+    }
+
+    // -- wires ----------------------------------------------------------------------------------
+
+    /// Binds `lower` as the wire of uplink `i`.
+    pub(crate) fn bind_wire(this: &Arc<Self>, i: u8, lower: ARef<NetDev>, rtnl: &Rtnl) -> Result {
+        if NetDevice::<PortNetdev>::try_from_netdev(&lower).is_some() {
+            pr_err!("wire refused: an fponic port cannot be another port's wire\n");
+            return Err(EINVAL);
+        }
+        let mut wires = this.wires.lock();
+        let slot = wires.get_mut(usize::from(i)).ok_or(EINVAL)?;
+        if slot.is_some() {
+            pr_err!("uplink {} already has a wire; unbind it first\n", i);
+            return Err(EBUSY);
+        }
+        let binding = Arc::new(WireBinding::new(this.clone(), i), GFP_KERNEL)?;
+        let reg = RxHandlerRegistration::register(lower.clone(), binding, rtnl)?;
+        let tx = KBox::new(lower, GFP_KERNEL)?;
+        drop(this.wire_tx[usize::from(i)].replace(Some(tx)));
+        *slot = Some(reg);
+        drop(wires);
+        this.sync_uplink_carrier(i);
+        Ok(())
+    }
+
+    /// Unbinds the wire of uplink `i`, if any.
+    pub(crate) fn unbind_wire(&self, i: u8, rtnl: &Rtnl) {
+        let mut wires = self.wires.lock();
+        let Some(reg) = wires.get_mut(usize::from(i)).and_then(Option::take) else {
+            return;
+        };
+        drop(wires);
+        // Stop transmitting on it first, then stop receiving from it.
+        drop(self.wire_tx[usize::from(i)].replace(None));
+        reg.unregister(rtnl);
+        self.sync_uplink_carrier(i);
+    }
+
+    /// Unbinds every wire (teardown).
+    pub(crate) fn unbind_all(&self, rtnl: &Rtnl) {
+        for i in 0..self.wire_tx.len() {
+            // CAST: at most `MAX_UPLINKS` (8) uplinks.
+            self.unbind_wire(i as u8, rtnl);
+        }
+    }
+
+    /// The wire of every uplink, for display: `(uplink, name)`.
+    pub(crate) fn wire_names(&self) -> KVec<(u8, Option<[u8; 16]>)> {
+        let guard = rcu::Guard::new();
+        let mut v = KVec::new();
+        for (i, w) in self.wire_tx.iter().enumerate() {
+            // CAST: at most 8 uplinks. Allocation failure only shortens the listing.
+            let _ = v.push((i as u8, w.get(&guard).map(|d| d.name())), GFP_ATOMIC);
+        }
+        v
+    }
+
+    /// Makes uplink `i`'s carrier follow its wire: up only if the wire is up with carrier.
+    pub(crate) fn sync_uplink_carrier(&self, i: u8) {
+        let guard = rcu::Guard::new();
+        let up = self
+            .wire_tx
+            .get(usize::from(i))
+            .and_then(|w| w.get(&guard))
+            .is_some_and(|w| w.is_oper_up());
+        if let Some(dev) = self.snap.get(&guard).and_then(|s| s.uplinks.get(usize::from(i))) {
+            if up {
+                dev.carrier_on();
+            } else {
+                dev.carrier_off();
+            }
+        }
+    }
+}
