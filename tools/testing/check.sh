@@ -58,6 +58,19 @@ else
 	result fail build/clippy
 fi
 
+# rustfmt with the kernel's configuration, on the driver and the host tools.
+ksrc=$kdir
+[ -e "$kdir/source" ] && ksrc=$(readlink -f "$kdir/source")
+if rustfmt --edition 2021 --config-path "$ksrc/.rustfmt.toml" --check \
+	"$FPONIC_ROOT/drivers/net/fponic/fponic_main.rs" > "$out/rustfmt.log" 2>&1 &&
+	(cd "$FPONIC_ROOT/tools/testing/fponic" && cargo fmt --check) >> "$out/rustfmt.log" 2>&1 &&
+	(cd "$FPONIC_ROOT/tools/fpkt" && cargo fmt --check) >> "$out/rustfmt.log" 2>&1; then
+	result ok build/rustfmt
+else
+	head -40 "$out/rustfmt.log"
+	result fail build/rustfmt
+fi
+
 # -- host: the pure engines under cargo test
 if (cd "$FPONIC_ROOT/tools/testing/fponic" && cargo test --release 2>&1) > "$out/host.log"; then :; fi
 while read -r name status; do

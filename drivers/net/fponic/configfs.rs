@@ -65,7 +65,10 @@ pub(crate) struct Root {}
 impl configfs::GroupOperations for Root {
     type Child = DeviceConfig;
 
-    fn make_group(&self, name: &CStr) -> Result<impl PinInit<configfs::Group<DeviceConfig>, Error>> {
+    fn make_group(
+        &self,
+        name: &CStr,
+    ) -> Result<impl PinInit<configfs::Group<DeviceConfig>, Error>> {
         if naming::validate_device_name(name.to_bytes()).is_err() {
             pr_err!(
                 "device name '{}' refused: 1 to {} characters [a-z0-9_-], starting with a letter\n",
@@ -225,7 +228,10 @@ impl AttributeOperations<4> for DeviceConfig {
     fn store(this: &DeviceConfig, page: &[u8]) -> Result {
         let text = core::str::from_utf8(page).map_err(|_| EINVAL)?.trim();
         let (port, ifname) = naming::parse_wire(text).ok_or_else(|| {
-            pr_err!("wires: expected '<port> <ifname>' or '<port> -', got '{}'\n", text);
+            pr_err!(
+                "wires: expected '<port> <ifname>' or '<port> -', got '{}'\n",
+                text
+            );
             EINVAL
         })?;
         let inner = this.inner.lock();

@@ -67,7 +67,11 @@ pub(crate) struct PortNetdev {
 
 impl PortNetdev {
     /// Initializer for the netdev `dev` with `role` in `esw`.
-    pub(crate) fn new(dev: &Device<Self>, esw: Arc<Eswitch>, role: Role) -> impl PinInit<Self, Error> {
+    pub(crate) fn new(
+        dev: &Device<Self>,
+        esw: Arc<Eswitch>,
+        role: Role,
+    ) -> impl PinInit<Self, Error> {
         let ring = RxRing::new(dev, RX_RING_SIZE);
         try_pin_init!(Self {
             esw,

@@ -8,15 +8,11 @@
 //! destroyed.
 
 use kernel::{
-    fmt,
     prelude::*,
     str::CString,
-    sync::{
-        atomic::{
-            Atomic,
-            Relaxed, //
-        },
-        Arc,
+    sync::atomic::{
+        Atomic,
+        Relaxed, //
     },
 };
 
@@ -96,7 +92,10 @@ impl DevState {
 
     /// Function `id`.
     pub(crate) fn func(&self, id: u32) -> Result<&Func> {
-        self.funcs.iter().find(|f| f.kind().id() == id).ok_or(ENODEV)
+        self.funcs
+            .iter()
+            .find(|f| f.kind().id() == id)
+            .ok_or(ENODEV)
     }
 
     /// Publishes the current state to the data path.
@@ -110,12 +109,21 @@ impl DevState {
         for f in self.funcs.iter() {
             funcs.push(f.snap(switchdev), GFP_KERNEL)?;
         }
-        let mode = if switchdev { Mode::Switchdev } else { Mode::Legacy };
+        let mode = if switchdev {
+            Mode::Switchdev
+        } else {
+            Mode::Legacy
+        };
         esw.publish(Some(Snapshot::new(mode, uplinks, funcs)))
     }
 
     /// Removes the functions matching `pred`: they leave the data path, then are destroyed.
-    fn remove_funcs(&mut self, ctx: &PortCtx, esw: &Eswitch, pred: impl Fn(&Func) -> bool) -> Result {
+    fn remove_funcs(
+        &mut self,
+        ctx: &PortCtx,
+        esw: &Eswitch,
+        pred: impl Fn(&Func) -> bool,
+    ) -> Result {
         let mut gone = KVec::new();
         let mut i = 0;
         while i < self.funcs.len() {
@@ -139,7 +147,12 @@ impl DevState {
 
     /// `devlink dev eswitch set ... mode`. Allowed in every state: switching to switchdev creates
     /// a representor per function, switching back removes them. Nothing is refused.
-    pub(crate) fn set_mode(&mut self, ctx: &PortCtx, dev: &DevData, mode: EswitchMode, ext: &mut ExtAck) -> Result {
+    pub(crate) fn set_mode(
+        &mut self,
+        dev: &DevData,
+        mode: EswitchMode,
+        ext: &mut ExtAck,
+    ) -> Result {
         if mode == self.mode {
             return Ok(());
         }
@@ -211,7 +224,13 @@ impl DevState {
             Some(n) => n,
             None => (0..=MAX_SFNUM).find(|&n| !in_use(n)).ok_or(ENOSPC)?,
         };
-        if self.funcs.iter().filter(|f| matches!(f.kind(), FuncKind::Sf(_))).count() >= MAX_SFS {
+        if self
+            .funcs
+            .iter()
+            .filter(|f| matches!(f.kind(), FuncKind::Sf(_)))
+            .count()
+            >= MAX_SFS
+        {
             ext.set(c"fponic: too many SFs (at most 64)");
             return Err(ENOSPC);
         }
@@ -220,20 +239,29 @@ impl DevState {
             ext.set(c"fponic: the port index of an SF is 0x2000 + sfnum");
             return Err(EINVAL);
         }
-        let f = Func::new(ctx, &dev.esw, &dev.name, kind, self.mode == EswitchMode::Switchdev)?;
+        let f = Func::new(
+            ctx,
+            &dev.esw,
+            &dev.name,
+            kind,
+            self.mode == EswitchMode::Switchdev,
+        )?;
         self.funcs.push(f, GFP_KERNEL)?;
         if let Err(e) = self.publish(&dev.esw) {
             let _ = self.remove_funcs(ctx, &dev.esw, |f| f.kind() == kind);
             return Err(e);
         }
-        self.funcs
-            .last()
-            .and_then(Func::port)
-            .ok_or(ENODEV)
+        self.funcs.last().and_then(Func::port).ok_or(ENODEV)
     }
 
     /// `devlink port del` of an SF port.
-    pub(crate) fn del_sf(&mut self, ctx: &PortCtx, dev: &DevData, id: u32, ext: &mut ExtAck) -> Result {
+    pub(crate) fn del_sf(
+        &mut self,
+        ctx: &PortCtx,
+        dev: &DevData,
+        id: u32,
+        ext: &mut ExtAck,
+    ) -> Result {
         match self.func(id)?.kind() {
             FuncKind::Sf(_) => self.remove_funcs(ctx, &dev.esw, |f| f.kind().id() == id),
             FuncKind::Vf(_) => {
@@ -269,7 +297,8 @@ impl DevState {
             {
                 Ok(()) => {}
                 Err(e) => {
-                    let _ = self.remove_funcs(ctx, &dev.esw, |f| matches!(f.kind(), FuncKind::Vf(_)));
+                    let _ =
+                        self.remove_funcs(ctx, &dev.esw, |f| matches!(f.kind(), FuncKind::Vf(_)));
                     return Err(e);
                 }
             }
@@ -333,17 +362,20 @@ impl Device {
                 return Err(e);
             }
         }
-        pr_info!("{}: device {} created with {} uplinks\n", faux_name.to_str()?, id, num_uplinks);
-        Ok(Self { devlink, _faux: faux })
+        pr_info!(
+            "{}: device {} created with {} uplinks\n",
+            faux_name.to_str()?,
+            id,
+            num_uplinks
+        );
+        Ok(Self {
+            devlink,
+            _faux: faux,
+        })
     }
 
     fn data(&self) -> &DevData {
         self.devlink.data()
-    }
-
-    /// The device id.
-    pub(crate) fn id(&self) -> u32 {
-        self.data().esw.dev_id
     }
 
     /// Sets the number of VFs (`sriov_numvfs` semantics).

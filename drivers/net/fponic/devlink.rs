@@ -39,8 +39,8 @@ pub(crate) struct DevData {
 
 /// Driver data of a devlink port.
 pub(crate) enum PortData {
-    /// Physical port `n`.
-    Uplink(u8),
+    /// A physical port.
+    Uplink,
     /// A function's port.
     Func(Arc<FuncShared>),
 }
@@ -49,7 +49,7 @@ impl PortData {
     fn func_id(&self, ext: &mut ExtAck) -> Result<u32> {
         match self {
             PortData::Func(f) => Ok(f.id),
-            PortData::Uplink(_) => {
+            PortData::Uplink => {
                 ext.set(c"fponic: physical ports have no port function");
                 Err(EOPNOTSUPP)
             }
@@ -65,9 +65,13 @@ impl devlink::Operations for DevData {
         Ok(this.state.get_mut(g.parts().0).mode)
     }
 
-    fn eswitch_mode_set(this: &Self, g: &mut Guard<'_>, mode: EswitchMode, ext: &mut ExtAck) -> Result {
-        let (key, ctx) = g.parts();
-        this.state.get_mut(key).set_mode(ctx, this, mode, ext)
+    fn eswitch_mode_set(
+        this: &Self,
+        g: &mut Guard<'_>,
+        mode: EswitchMode,
+        ext: &mut ExtAck,
+    ) -> Result {
+        this.state.get_mut(g.parts().0).set_mode(this, mode, ext)
     }
 
     fn port_new<'a>(
@@ -91,12 +95,23 @@ impl devlink::PortOperations for PortData {
         dev.state.get_mut(key).del_sf(ctx, dev, id, ext)
     }
 
-    fn fn_hw_addr_get(dev: &DevData, g: &mut Guard<'_>, port: &Self, ext: &mut ExtAck) -> Result<[u8; 6]> {
+    fn fn_hw_addr_get(
+        dev: &DevData,
+        g: &mut Guard<'_>,
+        port: &Self,
+        ext: &mut ExtAck,
+    ) -> Result<[u8; 6]> {
         let id = port.func_id(ext)?;
         Ok(dev.state.get_mut(g.parts().0).func(id)?.mac())
     }
 
-    fn fn_hw_addr_set(dev: &DevData, g: &mut Guard<'_>, port: &Self, mac: [u8; 6], ext: &mut ExtAck) -> Result {
+    fn fn_hw_addr_set(
+        dev: &DevData,
+        g: &mut Guard<'_>,
+        port: &Self,
+        mac: [u8; 6],
+        ext: &mut ExtAck,
+    ) -> Result {
         let id = port.func_id(ext)?;
         if mac[0] & 1 != 0 || mac == [0; 6] {
             ext.set(c"fponic: hw_addr must be a unicast, non-zero Ethernet address");
@@ -105,16 +120,37 @@ impl devlink::PortOperations for PortData {
         dev.state.get_mut(g.parts().0).func(id)?.set_mac(mac)
     }
 
-    fn fn_state_get(dev: &DevData, g: &mut Guard<'_>, port: &Self, ext: &mut ExtAck) -> Result<(FnState, bool)> {
+    fn fn_state_get(
+        dev: &DevData,
+        g: &mut Guard<'_>,
+        port: &Self,
+        ext: &mut ExtAck,
+    ) -> Result<(FnState, bool)> {
         let id = port.func_id(ext)?;
         let active = dev.state.get_mut(g.parts().0).func(id)?.is_active();
         // The function's netdev is always bound to its "driver": attached.
-        Ok((if active { FnState::Active } else { FnState::Inactive }, true))
+        Ok((
+            if active {
+                FnState::Active
+            } else {
+                FnState::Inactive
+            },
+            true,
+        ))
     }
 
-    fn fn_state_set(dev: &DevData, g: &mut Guard<'_>, port: &Self, state: FnState, ext: &mut ExtAck) -> Result {
+    fn fn_state_set(
+        dev: &DevData,
+        g: &mut Guard<'_>,
+        port: &Self,
+        state: FnState,
+        ext: &mut ExtAck,
+    ) -> Result {
         let id = port.func_id(ext)?;
-        dev.state.get_mut(g.parts().0).func(id)?.set_active(state == FnState::Active);
+        dev.state
+            .get_mut(g.parts().0)
+            .func(id)?
+            .set_active(state == FnState::Active);
         Ok(())
     }
 }

@@ -21,12 +21,48 @@ mod tests {
         self,
         L4, //
     };
+    use super::switch::{
+        self,
+        Decision,
+        DropReason,
+        From,
+        FuncView,
+        Mode,
+        To, //
+    };
+
+    const PF0: [u8; 6] = [2, 0, 0, 0, 0, 0xf0];
+    const FUNCS: [FuncView; 3] = [
+        FuncView {
+            id: 0,
+            mac: [2, 0, 0, 0, 0, 0],
+            home: 0,
+            active: true,
+        },
+        FuncView {
+            id: 1,
+            mac: [2, 0, 0, 0, 0, 1],
+            home: 0,
+            active: true,
+        },
+        FuncView {
+            id: 2,
+            mac: [2, 0, 0, 0, 0, 2],
+            home: 1,
+            active: true,
+        },
+    ];
+
+    fn decide(mode: Mode, from: From, dst: [u8; 6], funcs: &[FuncView]) -> Decision {
+        switch::decide(mode, from, &dst, funcs.iter().copied(), |_| PF0)
+    }
 
     const FRAME_TCP4: [u8; 54] = [
         0x02, 0x00, 0x00, 0x00, 0x00, 0x02, // dst
         0x02, 0x00, 0x00, 0x00, 0x00, 0x01, // src
         0x08, 0x00, // IPv4
-        0x45, 0x10, 0x00, 0x28, 0x00, 0x01, 0x40, 0x00, 0x40, 0x06, 0x00, 0x00, // ihl 5, DF, ttl 64
+        0x45, 0x10, 0x00, 0x28, 0x00, 0x01, 0x40, 0x00, 0x40, 0x06, 0x00,
+        0x00, // ihl 5, DF, ttl 64
         10, 0, 0, 1, 10, 0, 0, 2, // addresses
         0x30, 0x39, 0x00, 0x50, // ports 12345 -> 80
         0, 0, 0, 0, 0, 0, 0, 0, 0x50, 0x12, 0x20, 0x00, 0, 0, 0, 0, // SYN|ACK
@@ -40,7 +76,13 @@ mod tests {
         assert_eq!(k.ip_ttl, 64);
         assert_eq!(k.ip_tos, 0x10);
         assert_eq!(&k.ip_src[..4], &[10, 0, 0, 1]);
-        assert!(matches!(k.l4, L4::Ports { src: 12345, dst: 80 }));
+        assert!(matches!(
+            k.l4,
+            L4::Ports {
+                src: 12345,
+                dst: 80
+            }
+        ));
         assert_eq!(k.tcp_flags, 0x12);
     }
 
@@ -75,6 +117,76 @@ mod tests {
         assert!(naming::validate_device_name(b"").is_err());
         assert!(naming::validate_device_name(b"a/b").is_err());
         assert!(naming::validate_device_name(b"toolongdevicename").is_err());
+    }
+
+    #[test]
+    fn switchdev_slow_path_pairs_ports_with_representors() {
+        let any = [2, 9, 9, 9, 9, 9];
+        assert_eq!(
+            decide(Mode::Switchdev, From::Func(1), any, &FUNCS),
+            Decision::One(To::Rep(1))
+        );
+        assert_eq!(
+            decide(Mode::Switchdev, From::Rep(2), any, &FUNCS),
+            Decision::One(To::Func(2))
+        );
+        assert_eq!(
+            decide(Mode::Switchdev, From::Wire(1), any, &FUNCS),
+            Decision::One(To::Uplink(1))
+        );
+        assert_eq!(
+            decide(Mode::Switchdev, From::Uplink(0), any, &FUNCS),
+            Decision::One(To::Wire(0))
+        );
+        assert_eq!(
+            decide(Mode::Switchdev, From::Rep(7), any, &FUNCS),
+            Decision::Drop(DropReason::NoSuchPort)
+        );
+    }
+
+    #[test]
+    fn legacy_switches_by_mac_within_the_domain() {
+        // Known unicast in the domain.
+        assert_eq!(
+            decide(Mode::Legacy, From::Func(0), FUNCS[1].mac, &FUNCS),
+            Decision::One(To::Func(1))
+        );
+        // Function 2 lives on uplink 1: from function 0 it is reached through the wire.
+        assert_eq!(
+            decide(Mode::Legacy, From::Func(0), FUNCS[2].mac, &FUNCS),
+            Decision::One(To::Wire(0))
+        );
+        // The PF netdev by its MAC; unknown unicast from the wire goes to the PF.
+        assert_eq!(
+            decide(Mode::Legacy, From::Func(1), PF0, &FUNCS),
+            Decision::One(To::Uplink(0))
+        );
+        assert_eq!(
+            decide(Mode::Legacy, From::Wire(0), [2, 7, 7, 7, 7, 7], &FUNCS),
+            Decision::One(To::Uplink(0))
+        );
+        assert_eq!(
+            decide(Mode::Legacy, From::Wire(1), FUNCS[2].mac, &FUNCS),
+            Decision::One(To::Func(2))
+        );
+    }
+
+    #[test]
+    fn legacy_flood_skips_source_and_inactive() {
+        let mut funcs = FUNCS;
+        funcs[1].active = false;
+        let d = decide(Mode::Legacy, From::Func(0), [0xff; 6], &funcs);
+        let mut n = 0;
+        for to in switch::flood_targets(&d, funcs.iter().copied()) {
+            assert!(to != To::Func(0) && to != To::Func(1) && to != To::Func(2));
+            n += 1;
+        }
+        // The PF netdev and the wire of domain 0.
+        assert_eq!(n, 2);
+        assert_eq!(
+            decide(Mode::Legacy, From::Func(1), [0xff; 6], &funcs),
+            Decision::Drop(DropReason::FuncInactive)
+        );
     }
 
     #[test]

@@ -46,8 +46,8 @@ use crate::{
     engine::switch::{
         self,
         Decision,
-        FuncView,
         From,
+        FuncView,
         Mode,
         To, //
     },
@@ -143,7 +143,11 @@ impl FuncSnap {
         netdev: ARef<NetDevice<PortNetdev>>,
         rep: Option<ARef<NetDevice<PortNetdev>>>,
     ) -> Self {
-        Self { shared, netdev, rep }
+        Self {
+            shared,
+            netdev,
+            rep,
+        }
     }
 
     fn view(&self) -> FuncView {
@@ -173,7 +177,11 @@ impl Snapshot {
         mut funcs: KVec<FuncSnap>,
     ) -> Self {
         funcs.sort_unstable_by_key(|f| f.shared.id);
-        Self { mode, uplinks, funcs }
+        Self {
+            mode,
+            uplinks,
+            funcs,
+        }
     }
 
     fn func(&self, id: u32) -> Option<&FuncSnap> {
@@ -259,7 +267,9 @@ impl Eswitch {
 
     /// The drop counters, by reason.
     pub(crate) fn drop_counts(&self) -> impl Iterator<Item = (DropCause, u64)> + '_ {
-        DropCause::ALL.iter().map(|&d| (d, self.drops[d as usize].load(Relaxed)))
+        DropCause::ALL
+            .iter()
+            .map(|&d| (d, self.drops[d as usize].load(Relaxed)))
     }
 
     // -- data path ------------------------------------------------------------------------------
@@ -293,7 +303,7 @@ impl Eswitch {
     }
 
     /// Receive path of uplink `uplink`'s wire (rx handler, softirq).
-    pub(crate) fn from_wire(&self, uplink: u8, skb: SkBuff) {
+    pub(crate) fn rx_from_wire(&self, uplink: u8, skb: SkBuff) {
         let guard = rcu::Guard::new();
         let Some(snap) = self.snap.get(&guard) else {
             self.count_drop(DropCause::NoSuchPort);
@@ -316,7 +326,11 @@ impl Eswitch {
         from: From,
         skb: SkBuff,
     ) -> Option<(SkBuff, &'a NetDevice<PortNetdev>)> {
-        let Some(dst) = skb.data().get(..6).and_then(|d| <[u8; 6]>::try_from(d).ok()) else {
+        let Some(dst) = skb
+            .data()
+            .get(..6)
+            .and_then(|d| <[u8; 6]>::try_from(d).ok())
+        else {
             self.count_drop(DropCause::Runt);
             return None;
         };
@@ -372,7 +386,13 @@ impl Eswitch {
         }
     }
 
-    fn deliver(&self, snap: &Snapshot, guard: &rcu::Guard, to: To, skb: SkBuff) -> Result<Delivery, DropCause> {
+    fn deliver(
+        &self,
+        snap: &Snapshot,
+        guard: &rcu::Guard,
+        to: To,
+        skb: SkBuff,
+    ) -> Result<Delivery, DropCause> {
         if let To::Wire(i) = to {
             let wire = self
                 .wire_tx
@@ -490,7 +510,11 @@ impl Eswitch {
             .get(usize::from(i))
             .and_then(|w| w.get(&guard))
             .is_some_and(|w| w.is_oper_up());
-        if let Some(dev) = self.snap.get(&guard).and_then(|s| s.uplinks.get(usize::from(i))) {
+        if let Some(dev) = self
+            .snap
+            .get(&guard)
+            .and_then(|s| s.uplinks.get(usize::from(i)))
+        {
             if up {
                 dev.carrier_on();
             } else {

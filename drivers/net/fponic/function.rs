@@ -29,8 +29,8 @@ use crate::{
         PortNetdev,
         Role, //
     },
-    devlink::PortData,
     device::ifname,
+    devlink::PortData,
     engine::naming::{
         self,
         PortFlavour, //
@@ -103,7 +103,13 @@ pub(crate) struct Func {
 impl Func {
     /// Creates function `kind` of device `dev_name`, homed on uplink 0 and active, with a
     /// representor if `with_rep`. Runs under the devlink instance lock.
-    pub(crate) fn new(ctx: &PortCtx, esw: &Arc<Eswitch>, dev_name: &CStr, kind: FuncKind, with_rep: bool) -> Result<Self> {
+    pub(crate) fn new(
+        ctx: &PortCtx,
+        esw: &Arc<Eswitch>,
+        dev_name: &CStr,
+        kind: FuncKind,
+        with_rep: bool,
+    ) -> Result<Self> {
         let shared = Arc::new(
             FuncShared {
                 id: kind.id(),
@@ -112,7 +118,10 @@ impl Func {
             },
             GFP_KERNEL,
         )?;
-        let name = ifname(naming::func_netdev_name(dev_name.to_bytes(), kind.flavour()))?;
+        let name = ifname(naming::func_netdev_name(
+            dev_name.to_bytes(),
+            kind.flavour(),
+        ))?;
         let cfg = netdev::Config {
             name: &name,
             mac: naming::port_mac(esw.dev_id, kind.mac_slot(false)),
@@ -160,7 +169,10 @@ impl Func {
             return Ok(());
         }
         let port = self.port.as_ref().ok_or(ENODEV)?;
-        let name = ifname(naming::port_netdev_name(dev_name.to_bytes(), self.kind.flavour()))?;
+        let name = ifname(naming::port_netdev_name(
+            dev_name.to_bytes(),
+            self.kind.flavour(),
+        ))?;
         let cfg = netdev::Config {
             name: &name,
             mac: naming::port_mac(esw.dev_id, self.kind.mac_slot(true)),
@@ -184,7 +196,10 @@ impl Func {
         FuncSnap::new(
             self.shared.clone(),
             self.netdev.device().get_ref(),
-            self.rep.as_ref().filter(|_| with_rep).map(|r| r.device().get_ref()),
+            self.rep
+                .as_ref()
+                .filter(|_| with_rep)
+                .map(|r| r.device().get_ref()),
         )
     }
 

@@ -26,12 +26,12 @@ use crate::{
         PortNetdev,
         Role, //
     },
+    device::ifname,
     devlink::PortData,
     engine::naming::{
         self,
         PortFlavour, //
     },
-    device::ifname,
     eswitch::Eswitch,
 };
 
@@ -45,29 +45,36 @@ impl Uplink {
     /// Creates physical port `number` of device `dev_name`: devlink port index `number` and the
     /// netdev `<dev_name>p<number>`, without carrier until a wire is bound. Runs under the
     /// devlink instance lock.
-    pub(crate) fn new(ctx: &PortCtx, esw: &Arc<Eswitch>, dev_name: &CStr, number: u8) -> Result<Self> {
+    pub(crate) fn new(
+        ctx: &PortCtx,
+        esw: &Arc<Eswitch>,
+        dev_name: &CStr,
+        number: u8,
+    ) -> Result<Self> {
         let port = devlink::Port::new(
             ctx,
             u32::from(number),
             Flavour::Physical(u32::from(number)),
             &naming::switch_id(esw.dev_id),
-            PortData::Uplink(number),
+            PortData::Uplink,
         )?;
         let netdev = ifname(naming::port_netdev_name(
             dev_name.to_bytes(),
-            PortFlavour::Physical { port: number.into() },
+            PortFlavour::Physical {
+                port: number.into(),
+            },
         ))
         .and_then(|name| {
-                let cfg = netdev::Config {
-                    name: &name,
-                    mac: naming::port_mac(esw.dev_id, u32::from(number)),
-                    devlink_port: Some(port.netdev_link()),
-                };
-                netdev::Registration::new(&cfg, |dev| {
-                    dev.carrier_off();
-                    PortNetdev::new(dev, esw.clone(), Role::Uplink(number))
-                })
-            });
+            let cfg = netdev::Config {
+                name: &name,
+                mac: naming::port_mac(esw.dev_id, u32::from(number)),
+                devlink_port: Some(port.netdev_link()),
+            };
+            netdev::Registration::new(&cfg, |dev| {
+                dev.carrier_off();
+                PortNetdev::new(dev, esw.clone(), Role::Uplink(number))
+            })
+        });
         match netdev {
             Ok(netdev) => Ok(Self {
                 netdev,

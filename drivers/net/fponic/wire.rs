@@ -45,7 +45,7 @@ impl WireBinding {
 
 impl RxHandler for WireBinding {
     fn receive(&self, skb: SkBuff) {
-        self.esw.from_wire(self.uplink, skb);
+        self.esw.rx_from_wire(self.uplink, skb);
     }
 }
 
@@ -60,7 +60,11 @@ impl notifier::Handler for WireEvents {
         let (esw, uplink) = (binding.esw.clone(), binding.uplink);
         match event {
             Event::Unregister => {
-                pr_info!("dev {}: wire of uplink {} is going away, unbinding it\n", esw.dev_id, uplink);
+                pr_info!(
+                    "dev {}: wire of uplink {} is going away, unbinding it\n",
+                    esw.dev_id,
+                    uplink
+                );
                 esw.unbind_wire(uplink, rtnl);
             }
             Event::Up | Event::Down | Event::Change => esw.sync_uplink_carrier(uplink),

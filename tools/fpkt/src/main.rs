@@ -4,8 +4,11 @@
 //!
 //! ```text
 //! fpkt send  <ifname> <frame-hex> [count]      send a frame (bypassing the qdisc) count times
+//! fpkt flood <ifname> <frame-hex> <seconds>    send a frame back to back for <seconds>, print count
 //! fpkt sniff <ifname> <timeout-ms> [max]       print each received frame as one hex line
 //! fpkt frame <dst> <src> <ethertype> [payload-hex]   print a frame in hex (MACs as aa:bb:..)
+//! fpkt tcp-sink <port> [timeout-s]             accept one TCP connection, read to EOF, print bytes
+//! fpkt tcp-send <ip> <port> <bytes>            send <bytes> over TCP, print bytes, seconds, Mbit/s
 //! ```
 //!
 //! Exit status: 0 on success; `sniff` exits 0 after the timeout or `max` frames, whichever first.
@@ -59,7 +62,13 @@ mod sys {
     extern "C" {
         pub fn socket(domain: c_int, ty: c_int, protocol: c_int) -> c_int;
         pub fn bind(fd: c_int, addr: *const c_void, len: u32) -> c_int;
-        pub fn setsockopt(fd: c_int, level: c_int, name: c_int, val: *const c_void, len: u32) -> c_int;
+        pub fn setsockopt(
+            fd: c_int,
+            level: c_int,
+            name: c_int,
+            val: *const c_void,
+            len: u32,
+        ) -> c_int;
         pub fn send(fd: c_int, buf: *const c_void, len: usize, flags: c_int) -> isize;
         pub fn recvfrom(
             fd: c_int,
@@ -100,7 +109,11 @@ impl PacketSocket {
         };
         // SAFETY: `addr` is a valid sockaddr_ll of the given size.
         let r = unsafe {
-            sys::bind(fd, (&addr as *const sys::SockaddrLl).cast(), std::mem::size_of::<sys::SockaddrLl>() as u32)
+            sys::bind(
+                fd,
+                (&addr as *const sys::SockaddrLl).cast(),
+                std::mem::size_of::<sys::SockaddrLl>() as u32,
+            )
         };
         if r < 0 {
             return Err(io::Error::last_os_error());
@@ -112,7 +125,13 @@ impl PacketSocket {
         let one: i32 = 1;
         // SAFETY: valid fd and option buffer.
         let r = unsafe {
-            sys::setsockopt(self.0, sys::SOL_PACKET, sys::PACKET_QDISC_BYPASS, (&one as *const i32).cast(), 4)
+            sys::setsockopt(
+                self.0,
+                sys::SOL_PACKET,
+                sys::PACKET_QDISC_BYPASS,
+                (&one as *const i32).cast(),
+                4,
+            )
         };
         if r < 0 {
             return Err(io::Error::last_os_error());
@@ -129,11 +148,17 @@ impl Drop for PacketSocket {
 }
 
 fn hex_decode(s: &str) -> Option<Vec<u8>> {
-    let s: String = s.chars().filter(|c| !matches!(c, ':' | ' ' | '.' | '-')).collect();
+    let s: String = s
+        .chars()
+        .filter(|c| !matches!(c, ':' | ' ' | '.' | '-'))
+        .collect();
     if s.len() % 2 != 0 {
         return None;
     }
-    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok()).collect()
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok())
+        .collect()
 }
 
 fn hex_encode(b: &[u8]) -> String {
@@ -157,6 +182,31 @@ fn send(ifname: &str, frame: &str, count: u64) -> io::Result<()> {
     Ok(())
 }
 
+fn flood(ifname: &str, frame: &str, seconds: u64) -> io::Result<()> {
+    let frame = hex_decode(frame).ok_or_else(|| io::Error::other("frame is not hex"))?;
+    let s = PacketSocket::bind(ifname)?;
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let mut sent: u64 = 0;
+    while Instant::now() < deadline {
+        for _ in 0..64 {
+            // SAFETY: valid fd and buffer.
+            let r = unsafe { sys::send(s.0, frame.as_ptr().cast(), frame.len(), 0) };
+            if r < 0 {
+                let e = io::Error::last_os_error();
+                // The device may go away or lose carrier under the test: keep trying.
+                if !matches!(e.raw_os_error(), Some(105 | 100 | 19 | 6 | 11)) {
+                    return Err(e);
+                }
+                std::thread::sleep(Duration::from_millis(1));
+            } else {
+                sent += 1;
+            }
+        }
+    }
+    println!("{sent}");
+    Ok(())
+}
+
 fn sniff(ifname: &str, timeout_ms: u64, max: u64) -> io::Result<()> {
     let s = PacketSocket::bind(ifname)?;
     let deadline = Instant::now() + Duration::from_millis(timeout_ms);
@@ -167,7 +217,11 @@ fn sniff(ifname: &str, timeout_ms: u64, max: u64) -> io::Result<()> {
         if left.is_zero() {
             break;
         }
-        let mut pfd = sys::PollFd { fd: s.0, events: sys::POLLIN, revents: 0 };
+        let mut pfd = sys::PollFd {
+            fd: s.0,
+            events: sys::POLLIN,
+            revents: 0,
+        };
         // SAFETY: one valid pollfd.
         let r = unsafe { sys::poll(&mut pfd, 1, left.as_millis().max(1) as i32) };
         if r < 0 {
@@ -180,7 +234,14 @@ fn sniff(ifname: &str, timeout_ms: u64, max: u64) -> io::Result<()> {
         let mut alen = std::mem::size_of::<sys::SockaddrLl>() as u32;
         // SAFETY: valid buffers of the given sizes.
         let n = unsafe {
-            sys::recvfrom(s.0, buf.as_mut_ptr().cast(), buf.len(), 0, (&mut addr as *mut sys::SockaddrLl).cast(), &mut alen)
+            sys::recvfrom(
+                s.0,
+                buf.as_mut_ptr().cast(),
+                buf.len(),
+                0,
+                (&mut addr as *mut sys::SockaddrLl).cast(),
+                &mut alen,
+            )
         };
         if n < 0 {
             return Err(io::Error::last_os_error());
@@ -196,19 +257,80 @@ fn sniff(ifname: &str, timeout_ms: u64, max: u64) -> io::Result<()> {
 }
 
 fn frame(dst: &str, src: &str, ethertype: &str, payload: &str) -> Result<String, String> {
-    let dst = hex_decode(dst).filter(|v| v.len() == 6).ok_or("bad dst MAC")?;
-    let src = hex_decode(src).filter(|v| v.len() == 6).ok_or("bad src MAC")?;
-    let et = u16::from_str_radix(ethertype.trim_start_matches("0x"), 16).map_err(|_| "bad ethertype")?;
+    let dst = hex_decode(dst)
+        .filter(|v| v.len() == 6)
+        .ok_or("bad dst MAC")?;
+    let src = hex_decode(src)
+        .filter(|v| v.len() == 6)
+        .ok_or("bad src MAC")?;
+    let et =
+        u16::from_str_radix(ethertype.trim_start_matches("0x"), 16).map_err(|_| "bad ethertype")?;
     let payload = hex_decode(payload).ok_or("bad payload")?;
     let mut f = [dst, src, et.to_be_bytes().to_vec(), payload].concat();
     f.resize(f.len().max(60), 0);
     Ok(hex_encode(&f))
 }
 
+fn tcp_sink(port: u16, timeout_s: u64) -> io::Result<()> {
+    use std::io::Read;
+    let l = std::net::TcpListener::bind(("0.0.0.0", port))?;
+    l.set_nonblocking(true)?;
+    let deadline = Instant::now() + Duration::from_secs(timeout_s);
+    let mut s = loop {
+        match l.accept() {
+            Ok((s, _)) => break s,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                if Instant::now() > deadline {
+                    return Err(io::Error::other("no connection before the timeout"));
+                }
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            Err(e) => return Err(e),
+        }
+    };
+    s.set_nonblocking(false)?;
+    s.set_read_timeout(Some(Duration::from_secs(timeout_s)))?;
+    let mut buf = vec![0u8; 1 << 16];
+    let mut total: u64 = 0;
+    loop {
+        let n = s.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        total += n as u64;
+    }
+    println!("{total}");
+    Ok(())
+}
+
+fn tcp_send(ip: &str, port: u16, bytes: u64) -> io::Result<()> {
+    use std::io::Write;
+    let ip: std::net::IpAddr = ip.parse().map_err(|_| io::Error::other("bad IP address"))?;
+    let start = Instant::now();
+    let mut s = std::net::TcpStream::connect_timeout(&(ip, port).into(), Duration::from_secs(5))?;
+    let buf = vec![0x5au8; 1 << 16];
+    let mut left = bytes;
+    while left > 0 {
+        let n = left.min(buf.len() as u64) as usize;
+        s.write_all(&buf[..n])?;
+        left -= n as u64;
+    }
+    s.shutdown(std::net::Shutdown::Write)?;
+    // Wait for the peer to close, so the time covers delivery.
+    let mut b = [0u8; 1];
+    let _ = std::io::Read::read(&mut s, &mut b);
+    let secs = start.elapsed().as_secs_f64();
+    println!("{bytes} {secs:.3} {:.1}", bytes as f64 * 8.0 / secs / 1e6);
+    Ok(())
+}
+
 fn usage() -> ExitCode {
     eprintln!("usage: fpkt send <ifname> <frame-hex> [count]");
+    eprintln!("       fpkt flood <ifname> <frame-hex> <seconds>");
     eprintln!("       fpkt sniff <ifname> <timeout-ms> [max]");
     eprintln!("       fpkt frame <dst-mac> <src-mac> <ethertype-hex> [payload-hex]");
+    eprintln!("       fpkt tcp-sink <port> [timeout-s]");
+    eprintln!("       fpkt tcp-send <ip> <port> <bytes>");
     ExitCode::from(2)
 }
 
@@ -219,6 +341,10 @@ fn main() -> ExitCode {
     let r = match (arg(1), arg(2), arg(3)) {
         (Some("send"), Some(ifn), Some(f)) => match num(4, 1) {
             Some(n) => send(ifn, f, n),
+            None => return usage(),
+        },
+        (Some("flood"), Some(ifn), Some(f)) => match num(4, 1) {
+            Some(n) => flood(ifn, f, n),
             None => return usage(),
         },
         (Some("sniff"), Some(ifn), Some(t)) => match (t.parse().ok(), num(4, u64::MAX)) {
@@ -234,6 +360,14 @@ fn main() -> ExitCode {
                 Err(e) => Err(io::Error::other(e)),
             },
             None => return usage(),
+        },
+        (Some("tcp-sink"), Some(p), _) => match (p.parse().ok(), num(3, 30)) {
+            (Some(p), Some(t)) => tcp_sink(p, t),
+            _ => return usage(),
+        },
+        (Some("tcp-send"), Some(ip), Some(p)) => match (p.parse().ok(), num(4, 0)) {
+            (Some(p), Some(b)) if b > 0 => tcp_send(ip, p, b),
+            _ => return usage(),
         },
         _ => return usage(),
     };

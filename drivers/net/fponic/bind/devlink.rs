@@ -123,11 +123,12 @@ impl Guard<'_> {
     ///
     /// The instance lock of `dl` is held for the lifetime of the guard.
     unsafe fn assume_locked(dl: *mut bindings::devlink) -> Self {
+        // SAFETY: a locked instance is a valid, non-null one.
+        let dl = unsafe { NonNull::new_unchecked(dl) };
         Self {
             key: StateKey(NotThreadSafe),
-            // SAFETY: devlink callbacks get a valid instance.
             ctx: PortCtx {
-                dl: unsafe { NonNull::new_unchecked(dl) },
+                dl,
                 _p: NotThreadSafe,
             },
             owned: false,
@@ -187,7 +188,12 @@ pub(crate) trait Operations: Sized + Send + Sync {
     }
 
     /// `devlink dev eswitch set ... mode`.
-    fn eswitch_mode_set(_this: &Self, _g: &mut Guard<'_>, _mode: EswitchMode, _ext: &mut ExtAck) -> Result {
+    fn eswitch_mode_set(
+        _this: &Self,
+        _g: &mut Guard<'_>,
+        _mode: EswitchMode,
+        _ext: &mut ExtAck,
+    ) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
@@ -214,22 +220,44 @@ pub(crate) trait PortOperations: Sized + Send + Sync {
     }
 
     /// `devlink port function show`: the function's MAC address.
-    fn fn_hw_addr_get(_dev: &Self::Dev, _g: &mut Guard<'_>, _port: &Self, _ext: &mut ExtAck) -> Result<[u8; 6]> {
+    fn fn_hw_addr_get(
+        _dev: &Self::Dev,
+        _g: &mut Guard<'_>,
+        _port: &Self,
+        _ext: &mut ExtAck,
+    ) -> Result<[u8; 6]> {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// `devlink port function set ... hw_addr`.
-    fn fn_hw_addr_set(_dev: &Self::Dev, _g: &mut Guard<'_>, _port: &Self, _mac: [u8; 6], _ext: &mut ExtAck) -> Result {
+    fn fn_hw_addr_set(
+        _dev: &Self::Dev,
+        _g: &mut Guard<'_>,
+        _port: &Self,
+        _mac: [u8; 6],
+        _ext: &mut ExtAck,
+    ) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// `devlink port function show`: state, and whether a driver is attached.
-    fn fn_state_get(_dev: &Self::Dev, _g: &mut Guard<'_>, _port: &Self, _ext: &mut ExtAck) -> Result<(FnState, bool)> {
+    fn fn_state_get(
+        _dev: &Self::Dev,
+        _g: &mut Guard<'_>,
+        _port: &Self,
+        _ext: &mut ExtAck,
+    ) -> Result<(FnState, bool)> {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// `devlink port function set ... state`.
-    fn fn_state_set(_dev: &Self::Dev, _g: &mut Guard<'_>, _port: &Self, _state: FnState, _ext: &mut ExtAck) -> Result {
+    fn fn_state_set(
+        _dev: &Self::Dev,
+        _g: &mut Guard<'_>,
+        _port: &Self,
+        _state: FnState,
+        _ext: &mut ExtAck,
+    ) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 }
@@ -242,16 +270,30 @@ impl<T: Operations> Adapter<T> {
     /// `dl` is an instance created by [`Registration::<T>::new`]; the core holds its lock.
     unsafe fn this<'a>(dl: *mut bindings::devlink) -> (&'a T, Guard<'a>) {
         // SAFETY: by the function's safety requirements.
-        unsafe { (&*bindings::devlink_priv(dl).cast::<T>(), Guard::assume_locked(dl)) }
+        unsafe {
+            (
+                &*bindings::devlink_priv(dl).cast::<T>(),
+                Guard::assume_locked(dl),
+            )
+        }
     }
 
-    unsafe extern "C" fn eswitch_mode_get_callback(dl: *mut bindings::devlink, mode: *mut u16) -> c_int {
+    /// # Safety
+    ///
+    /// Called by the devlink core for an instance created by [`Registration::<T>::new`], with
+    /// the instance lock held, and valid pointer arguments.
+    unsafe extern "C" fn eswitch_mode_get_callback(
+        dl: *mut bindings::devlink,
+        mode: *mut u16,
+    ) -> c_int {
         from_result(|| {
             // SAFETY: called by the core for our instance, with its lock held.
             let (this, mut g) = unsafe { Self::this(dl) };
             let m = match T::eswitch_mode_get(this, &mut g)? {
                 EswitchMode::Legacy => bindings::devlink_eswitch_mode_DEVLINK_ESWITCH_MODE_LEGACY,
-                EswitchMode::Switchdev => bindings::devlink_eswitch_mode_DEVLINK_ESWITCH_MODE_SWITCHDEV,
+                EswitchMode::Switchdev => {
+                    bindings::devlink_eswitch_mode_DEVLINK_ESWITCH_MODE_SWITCHDEV
+                }
             };
             // CAST: small enum constants. SAFETY: `mode` is a valid output.
             unsafe { *mode = m as u16 };
@@ -259,6 +301,10 @@ impl<T: Operations> Adapter<T> {
         })
     }
 
+    /// # Safety
+    ///
+    /// Called by the devlink core for an instance created by [`Registration::<T>::new`], with
+    /// the instance lock held, and valid pointer arguments.
     unsafe extern "C" fn eswitch_mode_set_callback(
         dl: *mut bindings::devlink,
         mode: u16,
@@ -270,7 +316,9 @@ impl<T: Operations> Adapter<T> {
             let mut ext = ExtAck(extack);
             let mode = match u32::from(mode) {
                 bindings::devlink_eswitch_mode_DEVLINK_ESWITCH_MODE_LEGACY => EswitchMode::Legacy,
-                bindings::devlink_eswitch_mode_DEVLINK_ESWITCH_MODE_SWITCHDEV => EswitchMode::Switchdev,
+                bindings::devlink_eswitch_mode_DEVLINK_ESWITCH_MODE_SWITCHDEV => {
+                    EswitchMode::Switchdev
+                }
                 _ => {
                     ext.set(c"fponic: unsupported eswitch mode");
                     return Err(EOPNOTSUPP);
@@ -281,6 +329,10 @@ impl<T: Operations> Adapter<T> {
         })
     }
 
+    /// # Safety
+    ///
+    /// Called by the devlink core for an instance created by [`Registration::<T>::new`], with
+    /// the instance lock held, and valid pointer arguments.
     unsafe extern "C" fn port_new_callback(
         dl: *mut bindings::devlink,
         attrs: *const bindings::devlink_port_new_attrs,
@@ -291,11 +343,13 @@ impl<T: Operations> Adapter<T> {
             // SAFETY: called by the core for our instance, with its lock held; `attrs` is valid.
             let ((this, mut g), a) = unsafe { (Self::this(dl), &*attrs) };
             let attrs = NewPortAttrs {
-                flavour: Some(if a.flavour == bindings::devlink_port_flavour_DEVLINK_PORT_FLAVOUR_PCI_SF {
-                    NewFlavour::PciSf
-                } else {
-                    NewFlavour::Other
-                }),
+                flavour: Some(
+                    if a.flavour == bindings::devlink_port_flavour_DEVLINK_PORT_FLAVOUR_PCI_SF {
+                        NewFlavour::PciSf
+                    } else {
+                        NewFlavour::Other
+                    },
+                ),
                 pfnum: a.pfnum,
                 sfnum: (a.sfnum_valid() != 0).then_some(a.sfnum),
                 port_index: (a.port_index_valid() != 0).then_some(a.port_index),
@@ -369,7 +423,10 @@ impl<T: Operations> Registration<T> {
         // SAFETY: the instance is fully set up.
         unsafe { bindings::devlink_register(dl.as_ptr()) };
         // INVARIANT: allocated, initialized and registered above.
-        Ok(Self { dl, _p: PhantomData })
+        Ok(Self {
+            dl,
+            _p: PhantomData,
+        })
     }
 
     /// The driver data.
@@ -493,11 +550,6 @@ impl<P: PortOperations> Port<P> {
         })
     }
 
-    /// The driver data.
-    pub(crate) fn data(&self) -> &P {
-        &self.inner.data
-    }
-
     /// The raw port.
     fn as_raw(&self) -> *mut bindings::devlink_port {
         self.inner.port.get()
@@ -551,10 +603,18 @@ impl<P: PortOperations> PortAdapter<P> {
         unsafe {
             let inner = &*port.cast::<PortInner<P>>();
             let dl = (*port).devlink;
-            (&*bindings::devlink_priv(dl).cast::<P::Dev>(), Guard::assume_locked(dl), &inner.data)
+            (
+                &*bindings::devlink_priv(dl).cast::<P::Dev>(),
+                Guard::assume_locked(dl),
+                &inner.data,
+            )
         }
     }
 
+    /// # Safety
+    ///
+    /// Called by the devlink core for a port created by [`Port::<P>::new`], with the instance
+    /// lock held, and valid pointer arguments.
     unsafe extern "C" fn port_del_callback(
         _dl: *mut bindings::devlink,
         port: *mut bindings::devlink_port,
@@ -568,6 +628,10 @@ impl<P: PortOperations> PortAdapter<P> {
         })
     }
 
+    /// # Safety
+    ///
+    /// Called by the devlink core for a port created by [`Port::<P>::new`], with the instance
+    /// lock held, and valid pointer arguments.
     unsafe extern "C" fn fn_hw_addr_get_callback(
         port: *mut bindings::devlink_port,
         hw_addr: *mut u8,
@@ -587,6 +651,10 @@ impl<P: PortOperations> PortAdapter<P> {
         })
     }
 
+    /// # Safety
+    ///
+    /// Called by the devlink core for a port created by [`Port::<P>::new`], with the instance
+    /// lock held, and valid pointer arguments.
     unsafe extern "C" fn fn_hw_addr_set_callback(
         port: *mut bindings::devlink_port,
         hw_addr: *const u8,
@@ -609,6 +677,10 @@ impl<P: PortOperations> PortAdapter<P> {
         })
     }
 
+    /// # Safety
+    ///
+    /// Called by the devlink core for a port created by [`Port::<P>::new`], with the instance
+    /// lock held, and valid pointer arguments.
     unsafe extern "C" fn fn_state_get_callback(
         port: *mut bindings::devlink_port,
         state: *mut bindings::devlink_port_fn_state,
@@ -623,7 +695,9 @@ impl<P: PortOperations> PortAdapter<P> {
             unsafe {
                 *state = match s {
                     FnState::Active => bindings::devlink_port_fn_state_DEVLINK_PORT_FN_STATE_ACTIVE,
-                    FnState::Inactive => bindings::devlink_port_fn_state_DEVLINK_PORT_FN_STATE_INACTIVE,
+                    FnState::Inactive => {
+                        bindings::devlink_port_fn_state_DEVLINK_PORT_FN_STATE_INACTIVE
+                    }
                 };
                 *opstate = if attached {
                     bindings::devlink_port_fn_opstate_DEVLINK_PORT_FN_OPSTATE_ATTACHED
@@ -635,6 +709,10 @@ impl<P: PortOperations> PortAdapter<P> {
         })
     }
 
+    /// # Safety
+    ///
+    /// Called by the devlink core for a port created by [`Port::<P>::new`], with the instance
+    /// lock held, and valid pointer arguments.
     unsafe extern "C" fn fn_state_set_callback(
         port: *mut bindings::devlink_port,
         state: bindings::devlink_port_fn_state,

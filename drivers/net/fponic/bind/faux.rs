@@ -35,7 +35,9 @@ impl Registration {
     pub(crate) fn new(name: &CStr) -> Result<Self> {
         // SAFETY: `name` is a valid NUL-terminated string for the duration of the call; the
         // device has no parent and no callbacks.
-        let dev = unsafe { bindings::faux_device_create(name.as_char_ptr(), ptr::null_mut(), ptr::null()) };
+        let dev = unsafe {
+            bindings::faux_device_create(name.as_char_ptr(), ptr::null_mut(), ptr::null())
+        };
         // INVARIANT: on success `dev` is a freshly created faux device.
         NonNull::new(dev).map(Self).ok_or(ENODEV)
     }

@@ -165,9 +165,10 @@ impl<T: Poll> Adapter<T> {
             // `__dev_forward_skb` scrubs the packet when it crosses namespaces, checks the MTU
             // and sets the protocol and `skb->dev` (`eth_type_trans`); it frees the packet and
             // counts it in `rx_dropped` on failure.
-            // SAFETY: `dev` is valid and the skb is owned; on success ownership comes back.
             let skb = skb.into_raw();
-            if unsafe { bindings::__dev_forward_skb(dev.as_raw(), skb) } == 0 {
+            // SAFETY: `dev` is valid and the skb is owned; on success ownership comes back.
+            let ret = unsafe { bindings::__dev_forward_skb(dev.as_raw(), skb) };
+            if ret == 0 {
                 dev.count_rx(len);
                 // SAFETY: `napi` is valid; GRO takes ownership of the skb.
                 unsafe { bindings::napi_gro_receive(napi, skb) };

@@ -92,7 +92,8 @@ impl NetDev {
     pub(crate) fn get_by_name(name: &CStr) -> Option<ARef<NetDev>> {
         // SAFETY: `init_net` is always valid; `name` is NUL-terminated. A non-null result carries
         // a reference, which the `ARef` takes over.
-        let p = unsafe { bindings::dev_get_by_name(&raw mut bindings::init_net, name.as_char_ptr()) };
+        let p =
+            unsafe { bindings::dev_get_by_name(&raw mut bindings::init_net, name.as_char_ptr()) };
         // SAFETY: see above.
         NonNull::new(p).map(|p| unsafe { ARef::from_raw(p.cast()) })
     }
@@ -101,12 +102,6 @@ impl NetDev {
     pub(crate) fn name(&self) -> [u8; 16] {
         // SAFETY: valid device; the name buffer is always NUL-terminated.
         unsafe { (*self.as_raw()).name }
-    }
-
-    /// The interface index.
-    pub(crate) fn ifindex(&self) -> i32 {
-        // SAFETY: plain read of an integer field of a valid device.
-        unsafe { (*self.as_raw()).ifindex }
     }
 
     /// The current MAC address.
@@ -120,7 +115,9 @@ impl NetDev {
     /// Whether the device is up with carrier (can carry traffic).
     pub(crate) fn is_oper_up(&self) -> bool {
         // SAFETY: valid device; reads state bits.
-        unsafe { bindings::netif_running(self.as_raw()) && bindings::netif_carrier_ok(self.as_raw()) }
+        unsafe {
+            bindings::netif_running(self.as_raw()) && bindings::netif_carrier_ok(self.as_raw())
+        }
     }
 
     /// Transmits `skb` (a complete Ethernet frame) on this device through its qdisc, scrubbing
@@ -169,7 +166,8 @@ impl<T: Operations> Device<T> {
         // `Registration::<T>::new`, whose private area holds a `T`.
         let ops = unsafe { (*dev.as_raw()).netdev_ops };
         // SAFETY: checked just above.
-        core::ptr::eq(ops, &Registration::<T>::OPS_REF.0).then(|| unsafe { Self::from_raw(dev.as_raw()) })
+        core::ptr::eq(ops, &Registration::<T>::OPS_REF.0)
+            .then(|| unsafe { Self::from_raw(dev.as_raw()) })
     }
 
     /// A new counted reference to this device.
@@ -225,12 +223,6 @@ impl<T> Device<T> {
         unsafe { bindings::netif_carrier_off(self.as_raw()) }
     }
 
-    /// Whether the carrier is up.
-    pub(crate) fn carrier_ok(&self) -> bool {
-        // SAFETY: valid device; reads a state bit.
-        unsafe { bindings::netif_carrier_ok(self.as_raw()) }
-    }
-
     /// Whether the device is administratively up.
     pub(crate) fn is_running(&self) -> bool {
         // SAFETY: valid device; reads a state bit.
@@ -278,12 +270,6 @@ impl<T> Device<T> {
     pub(crate) fn count_tx_dropped(&self) {
         // SAFETY: valid device; the core allocates its per-CPU core stats on demand.
         unsafe { bindings::dev_core_stats_tx_dropped_inc(self.as_raw()) }
-    }
-
-    /// Counts a packet dropped on receive.
-    pub(crate) fn count_rx_dropped(&self) {
-        // SAFETY: as for `count_tx_dropped`.
-        unsafe { bindings::dev_core_stats_rx_dropped_inc(self.as_raw()) }
     }
 }
 
@@ -435,7 +421,10 @@ impl<T: Operations> Adapter<T> {
     /// # Safety
     ///
     /// `dev` is a device registered by [`Registration::<T>::new`].
-    unsafe extern "C" fn has_offload_stats_callback(_dev: *const bindings::net_device, attr_id: c_int) -> bool {
+    unsafe extern "C" fn has_offload_stats_callback(
+        _dev: *const bindings::net_device,
+        attr_id: c_int,
+    ) -> bool {
         // CAST: a small enum constant.
         T::HAS_CPU_HIT_STATS && attr_id == bindings::IFLA_OFFLOAD_XSTATS_CPU_HIT as c_int
     }
@@ -584,11 +573,6 @@ impl<T: Operations> Registration<T> {
     pub(crate) fn device(&self) -> &Device<T> {
         // SAFETY: by the type invariant.
         unsafe { Device::from_raw(self.dev.as_ptr()) }
-    }
-
-    /// The driver data.
-    pub(crate) fn data(&self) -> &T {
-        self.device().data()
     }
 
     /// Sets the MAC address as `ip link set address` would (notifying the stack).

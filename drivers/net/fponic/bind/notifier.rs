@@ -94,7 +94,11 @@ impl<T: Handler> Adapter<T> {
     /// # Safety
     ///
     /// `nb` is the `nb` field of a `Registration<T>`; `info` is a `netdev_notifier_info`.
-    unsafe extern "C" fn notifier_call(nb: *mut bindings::notifier_block, event: c_ulong, info: *mut c_void) -> c_int {
+    unsafe extern "C" fn notifier_call(
+        nb: *mut bindings::notifier_block,
+        event: c_ulong,
+        info: *mut c_void,
+    ) -> c_int {
         // CAST: the event numbers are small enum constants.
         let ev = match u32::try_from(event).unwrap_or(u32::MAX) {
             bindings::netdev_cmd_NETDEV_UP => Event::Up,
@@ -104,9 +108,20 @@ impl<T: Handler> Adapter<T> {
             _ => return bindings::NOTIFY_DONE as c_int,
         };
         // SAFETY: `nb` is embedded in a pinned, registered `Registration<T>`.
-        let this = unsafe { &*kernel::container_of!(nb.cast::<Opaque<bindings::notifier_block>>(), Registration<T>, nb) };
+        let this = unsafe {
+            &*kernel::container_of!(
+                nb.cast::<Opaque<bindings::notifier_block>>(),
+                Registration<T>,
+                nb
+            )
+        };
         // SAFETY: netdev notifiers run under RTNL with a valid device in `info`.
-        let (dev, rtnl) = unsafe { (NetDev::from_raw(bindings::fponic_notifier_dev(info)), Rtnl::assume_held()) };
+        let (dev, rtnl) = unsafe {
+            (
+                NetDev::from_raw(bindings::fponic_notifier_dev(info)),
+                Rtnl::assume_held(),
+            )
+        };
         this.data.event(ev, dev, &rtnl);
         // CAST: a small constant.
         bindings::NOTIFY_DONE as c_int

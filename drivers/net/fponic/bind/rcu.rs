@@ -45,7 +45,9 @@ impl<T> RcuBox<T> {
     pub(crate) fn new(value: Option<KBox<T>>) -> Self {
         let p = value.map_or(ptr::null_mut(), KBox::into_raw);
         // INVARIANT: `p` is null or from `KBox::into_raw`.
-        Self { ptr: Atomic::new(p) }
+        Self {
+            ptr: Atomic::new(p),
+        }
     }
 
     /// Reads the published value (`rcu_dereference`).

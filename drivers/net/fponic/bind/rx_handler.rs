@@ -76,11 +76,6 @@ impl<T: RxHandler> RxHandlerRegistration<T> {
         })
     }
 
-    /// The lower device.
-    pub(crate) fn dev(&self) -> &NetDev {
-        &self.dev
-    }
-
     /// Unregisters the handler under RTNL; on return no handler call is running any more.
     pub(crate) fn unregister(mut self, _rtnl: &Rtnl) {
         self.do_unregister();
@@ -102,8 +97,9 @@ impl<T: RxHandler> RxHandlerRegistration<T> {
 
     /// The data of the handler registered on `dev`, if `dev` is one of ours of type `T`.
     pub(crate) fn data_of<'a>(dev: &'a NetDev, _rtnl: &'a Rtnl) -> Option<ArcBorrow<'a, T>> {
-        let handler: unsafe extern "C" fn(*mut *mut bindings::sk_buff) -> bindings::rx_handler_result_t =
-            Adapter::<T>::handle_frame;
+        let handler: unsafe extern "C" fn(
+            *mut *mut bindings::sk_buff,
+        ) -> bindings::rx_handler_result_t = Adapter::<T>::handle_frame;
         // SAFETY: RTNL is held, so the handler cannot change under us.
         let p = unsafe { bindings::fponic_rx_handler_data_rtnl(dev.as_raw(), handler as *const _) };
         if p.is_null() {
@@ -134,11 +130,14 @@ impl<T: RxHandler> Adapter<T> {
     ///
     /// Called by the core's receive path, under RCU, for a device whose `rx_handler` is this
     /// function; `*pskb` is a valid skb owned by the caller.
-    unsafe extern "C" fn handle_frame(pskb: *mut *mut bindings::sk_buff) -> bindings::rx_handler_result_t {
+    unsafe extern "C" fn handle_frame(
+        pskb: *mut *mut bindings::sk_buff,
+    ) -> bindings::rx_handler_result_t {
         // SAFETY: by the function's safety requirements, the data is the foreign form of the
         // registration's `Arc<T>` (type invariant of `RxHandlerRegistration`), alive while the
         // handler can run.
-        let data: ArcBorrow<'_, T> = unsafe { Arc::<T>::borrow(bindings::fponic_rx_handler_data(*pskb)) };
+        let data: ArcBorrow<'_, T> =
+            unsafe { Arc::<T>::borrow(bindings::fponic_rx_handler_data(*pskb)) };
         // SAFETY: `*pskb` is owned; the helper unshares it and frees it on failure.
         let skb = unsafe { bindings::fponic_rx_prepare(*pskb) };
         if !skb.is_null() {

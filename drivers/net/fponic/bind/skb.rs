@@ -66,12 +66,6 @@ impl SkBuff {
         // SAFETY: a non-null result is a new skb we own.
         NonNull::new(p).map(|p| unsafe { SkBuff::from_raw(p.as_ptr()) })
     }
-
-    /// Frees a packet that was handled successfully (`consume_skb`).
-    pub(crate) fn consume(self) {
-        // SAFETY: we own the skb; it is not used after this.
-        unsafe { bindings::consume_skb(self.into_raw()) }
-    }
 }
 
 impl Drop for SkBuff {

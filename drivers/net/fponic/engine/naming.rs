@@ -199,6 +199,8 @@ pub(crate) fn parse_wire(text: &str) -> Option<(u8, Option<&str>)> {
         && name.len() <= IFNAMSIZ_MAX
         && name != "."
         && name != ".."
-        && name.bytes().all(|c| c.is_ascii_graphic() && c != b'/' && c != b':');
+        && name
+            .bytes()
+            .all(|c| c.is_ascii_graphic() && c != b'/' && c != b':');
     ok.then_some((port, Some(name)))
 }

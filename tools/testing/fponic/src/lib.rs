@@ -17,6 +17,8 @@ extern crate std;
 pub mod naming;
 #[path = "../../../../drivers/net/fponic/engine/packet.rs"]
 pub mod packet;
+#[path = "../../../../drivers/net/fponic/engine/switch.rs"]
+pub mod switch;
 
 #[cfg(test)]
 mod rng;
@@ -24,3 +26,5 @@ mod rng;
 mod test_naming;
 #[cfg(test)]
 mod test_packet;
+#[cfg(test)]
+mod test_switch;

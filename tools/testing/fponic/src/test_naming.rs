@@ -29,7 +29,10 @@ fn name_buf_is_nul_terminated_and_bounded() {
     assert_eq!(b.as_bytes_with_nul(), b"sw0pf0vf255\0");
 
     let mut b = NameBuf::new();
-    assert_eq!(netdev_name(b"abcdefgh", b"pf0vf2550", &mut b), Err(NameError::TooLong));
+    assert_eq!(
+        netdev_name(b"abcdefgh", b"pf0vf2550", &mut b),
+        Err(NameError::TooLong)
+    );
     // Exactly IFNAMSIZ - 1 characters fit.
     let mut b = NameBuf::new();
     netdev_name(b"abcdefg", b"pf0vf255", &mut b).unwrap();
@@ -56,7 +59,11 @@ fn device_name_rules() {
     assert_eq!(validate_device_name(b""), Err(NameError::Empty));
     assert_eq!(validate_device_name(b"abcdefgh"), Err(NameError::TooLong));
     for bad in ["0sw", "Sw0", "sw 0", "sw/0", "sw.0", "_sw", "sw\n"] {
-        assert_eq!(validate_device_name(bad.as_bytes()), Err(NameError::BadChar), "{bad:?}");
+        assert_eq!(
+            validate_device_name(bad.as_bytes()),
+            Err(NameError::BadChar),
+            "{bad:?}"
+        );
     }
 }
 
@@ -72,8 +79,14 @@ fn random_device_names_agree_with_the_rule() {
         let expect_ok = !s.is_empty()
             && s.len() <= MAX_DEVICE_NAME
             && s[0].is_ascii_lowercase()
-            && s.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'_' || *c == b'-');
-        assert_eq!(validate_device_name(&s).is_ok(), expect_ok, "{:?}", String::from_utf8_lossy(&s));
+            && s.iter()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'_' || *c == b'-');
+        assert_eq!(
+            validate_device_name(&s).is_ok(),
+            expect_ok,
+            "{:?}",
+            String::from_utf8_lossy(&s)
+        );
     }
 }
 
@@ -101,8 +114,62 @@ fn u32_attribute_parsing() {
     assert_eq!(parse_u32_in(b"2\n", 1, 8), Some(2));
     assert_eq!(parse_u32_in(b" 8 ", 1, 8), Some(8));
     assert_eq!(parse_u32_in(b"1", 1, 8), Some(1));
-    for bad in [&b"0\n"[..], b"9", b"", b"\n", b"-1", b"2x", b"0x2", b"4294967296", b"\xff"] {
-        assert_eq!(parse_u32_in(bad, 1, 8), None, "{:?}", String::from_utf8_lossy(bad));
+    for bad in [
+        &b"0\n"[..],
+        b"9",
+        b"",
+        b"\n",
+        b"-1",
+        b"2x",
+        b"0x2",
+        b"4294967296",
+        b"\xff",
+    ] {
+        assert_eq!(
+            parse_u32_in(bad, 1, 8),
+            None,
+            "{:?}",
+            String::from_utf8_lossy(bad)
+        );
     }
-    assert_eq!(parse_u32_in(format!("{}", u32::MAX).as_bytes(), 0, u32::MAX), Some(u32::MAX));
+    assert_eq!(
+        parse_u32_in(format!("{}", u32::MAX).as_bytes(), 0, u32::MAX),
+        Some(u32::MAX)
+    );
+}
+
+#[test]
+fn wire_attribute_parsing() {
+    assert_eq!(parse_wire("0 veth0"), Some((0, Some("veth0"))));
+    assert_eq!(parse_wire("p1 eth1"), Some((1, Some("eth1"))));
+    assert_eq!(parse_wire("  1   -  "), Some((1, None)));
+    for bad in [
+        "",
+        "0",
+        "veth0",
+        "x veth0",
+        "0 a b",
+        "256 veth0",
+        "0 a/b",
+        "0 .",
+        "0 ..",
+        "0 aaaaaaaaaaaaaaaa",
+        "-1 veth0",
+    ] {
+        assert_eq!(parse_wire(bad), None, "{bad:?}");
+    }
+}
+
+#[test]
+fn function_and_representor_names() {
+    let n = func_netdev_name(b"sw0", PortFlavour::PciVf { pf: 0, vf: 3 }).unwrap();
+    assert_eq!(n.as_bytes(), b"sw0v3");
+    let n = func_netdev_name(b"sw0", PortFlavour::PciSf { pf: 0, sf: 999 }).unwrap();
+    assert_eq!(n.as_bytes(), b"sw0s999");
+    let n = port_netdev_name(b"abcdefg", PortFlavour::PciSf { pf: 0, sf: 999 }).unwrap();
+    assert_eq!(n.as_bytes(), b"abcdefgpf0sf999");
+    assert_eq!(
+        port_netdev_name(b"abcdefg", PortFlavour::PciSf { pf: 0, sf: 1000 }).map(|_| ()),
+        Err(NameError::TooLong)
+    );
 }

@@ -24,8 +24,16 @@ fn build(rng: &mut Rng) -> Built {
 
     let tags = rng.below(3);
     for depth in 0..tags {
-        let tpid = if depth == 0 && tags == 2 { ETH_P_8021AD } else { ETH_P_8021Q };
-        let v = Vlan { tpid, id: rng.below(4096) as u16, prio: rng.below(8) as u8 };
+        let tpid = if depth == 0 && tags == 2 {
+            ETH_P_8021AD
+        } else {
+            ETH_P_8021Q
+        };
+        let v = Vlan {
+            tpid,
+            id: rng.below(4096) as u16,
+            prio: rng.below(8) as u8,
+        };
         f.extend_from_slice(&tpid.to_be_bytes());
         f.extend_from_slice(&((u16::from(v.prio) << 13) | v.id).to_be_bytes());
         if depth == 0 {
@@ -45,7 +53,11 @@ fn build(rng: &mut Rng) -> Built {
     if l3 == 2 {
         let n = f.len();
         f.extend((0..rng.below(20)).map(|_| rng.byte()));
-        return Built { frame: f, key: k, headers_len: n };
+        return Built {
+            frame: f,
+            key: k,
+            headers_len: n,
+        };
     }
 
     let protos = [proto::TCP, proto::UDP, proto::SCTP, proto::ICMP, 47];
@@ -60,7 +72,11 @@ fn build(rng: &mut Rng) -> Built {
     if fragment > 0 {
         k.ip_flags = frag::IS_FRAGMENT | if fragment == 1 { frag::FIRST_FRAG } else { 0 };
     }
-    let frag_offset: u16 = if fragment == 2 { 1 + rng.below(100) as u16 } else { 0 };
+    let frag_offset: u16 = if fragment == 2 {
+        1 + rng.below(100) as u16
+    } else {
+        0
+    };
 
     if l3 == 0 {
         for b in k.ip_src[..4].iter_mut().chain(k.ip_dst[..4].iter_mut()) {
@@ -83,7 +99,13 @@ fn build(rng: &mut Rng) -> Built {
             *b = rng.byte();
         }
         let hbh = rng.below(2) == 1;
-        let first_next = if hbh { 0 } else if fragment > 0 { 44 } else { k.ip_proto };
+        let first_next = if hbh {
+            0
+        } else if fragment > 0 {
+            44
+        } else {
+            k.ip_proto
+        };
         // Version/traffic class/flow label, payload length, next header, hop limit.
         f.push(0x60 | (k.ip_tos >> 4));
         f.push(k.ip_tos << 4);
@@ -107,7 +129,11 @@ fn build(rng: &mut Rng) -> Built {
     if fragment == 2 {
         let n = f.len();
         f.extend((0..rng.below(30)).map(|_| rng.byte()));
-        return Built { frame: f, key: k, headers_len: n };
+        return Built {
+            frame: f,
+            key: k,
+            headers_len: n,
+        };
     }
     k.l4_offset = f.len() as u16;
     match k.ip_proto {
@@ -137,7 +163,11 @@ fn build(rng: &mut Rng) -> Built {
     }
     let n = f.len();
     f.extend((0..rng.below(64)).map(|_| rng.byte()));
-    Built { frame: f, key: k, headers_len: n }
+    Built {
+        frame: f,
+        key: k,
+        headers_len: n,
+    }
 }
 
 #[test]
@@ -156,7 +186,12 @@ fn every_cut_inside_the_headers_is_truncated() {
     for _ in 0..3_000 {
         let b = build(&mut rng);
         for cut in 0..b.headers_len {
-            assert_eq!(parse(&b.frame[..cut]), Err(ParseError::Truncated), "cut {cut} of {:02x?}", b.frame);
+            assert_eq!(
+                parse(&b.frame[..cut]),
+                Err(ParseError::Truncated),
+                "cut {cut} of {:02x?}",
+                b.frame
+            );
         }
         assert_eq!(parse(&b.frame[..b.headers_len]), Ok(b.key));
     }

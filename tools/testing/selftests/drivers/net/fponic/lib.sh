@@ -98,6 +98,73 @@ link_stat() {
 	cat "/sys/class/net/$1/statistics/$2"
 }
 
+# No IPv6 autoconfiguration chatter: counters must only move for the tests' own traffic.
+ipv6_off() {
+	for f in /proc/sys/net/ipv6/conf/all/disable_ipv6 /proc/sys/net/ipv6/conf/default/disable_ipv6; do
+		[ -f "$f" ] && echo 1 > "$f"
+	done
+	return 0
+}
+ipv6_off
+
+FPKT=/sbin/fpkt
+
+# ns_new NAME: a network namespace with lo up and IPv6 off.
+ns_new() {
+	$IP netns add "$1" || return 1
+	$IP -n "$1" link set lo up
+	$IP netns exec "$1" sh -c '
+		for f in /proc/sys/net/ipv6/conf/all/disable_ipv6 /proc/sys/net/ipv6/conf/default/disable_ipv6; do
+			[ -f $f ] && echo 1 > $f
+		done; true'
+}
+
+# ns_move DEV NS [ADDR/LEN]: move DEV into NS, address it, bring it up.
+ns_move() {
+	$IP link set "$1" netns "$2" || return 1
+	[ -n "${3:-}" ] && { $IP -n "$2" addr add "$3" dev "$1" || return 1; }
+	$IP -n "$2" link set "$1" up
+}
+
+# nstat NS DEV FIELD: a counter of DEV in NS ("-" for the initial namespace).
+nstat() {
+	if [ "$1" = - ]; then
+		cat "/sys/class/net/$2/statistics/$3"
+	else
+		$IP netns exec "$1" cat "/sys/class/net/$2/statistics/$3"
+	fi
+}
+
+# nsx NS CMD...: run CMD in NS ("-" for the initial namespace).
+nsx() {
+	local ns=$1
+	shift
+	if [ "$ns" = - ]; then "$@"; else $IP netns exec "$ns" "$@"; fi
+}
+
+# mac_of NS DEV
+mac_of() {
+	nsx "$1" cat "/sys/class/net/$2/address"
+}
+
+# drops NAME REASON: a drop counter of device NAME.
+drops() {
+	sed -n "s/^$2 //p" "$CFG/$1/drops"
+}
+
+load_bridge() {
+	grep -q '^bridge ' /proc/modules && return 0
+	for m in llc stp bridge; do
+		grep -q "^$m " /proc/modules || insmod "$MODDIR/$m.ko" || return 1
+	done
+}
+
+cleanup_netns() {
+	local n
+	for n in $($IP netns list | cut -d' ' -f1); do $IP netns del "$n"; done
+	return 0
+}
+
 done_testing() {
 	echo "1..$__n"
 	[ $__fail = 0 ]
