@@ -20,5 +20,6 @@ pub(crate) mod rcu;
 pub(crate) mod rtnl;
 pub(crate) mod rx_handler;
 pub(crate) mod skb;
+pub(crate) mod tc;
 
 mod ffi;

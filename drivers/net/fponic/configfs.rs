@@ -13,6 +13,9 @@
 //! | `wires`       | `<port> <ifname>` binds a netdev as the wire of uplink `<port>` (`0` or  |
 //! |               | `p0`), `<port> -` unbinds it; reading lists `p<N> <ifname or ->`.        |
 //! | `drops`       | read-only: the switch's drop counters, by reason                         |
+//! | `vpid_map`    | `<vpid> <port>` remaps a virtual port (a number, or `pN`/`vfN`/`sfN`) to |
+//! |               | the port `<port>` (`pN`, `vfN`, `sfN`); reading lists every mapping      |
+//! | `offload`     | read-only: flow table occupancy, refusals by reason, recent rule events  |
 //!
 //! A bad value is refused with `EINVAL` and changes nothing; changing `num_uplinks` of an enabled
 //! device is refused with `EBUSY`; `num_vfs` and `wires` need an enabled device (`ENODEV`).
@@ -39,9 +42,51 @@ use crate::{
         Device,
         MAX_UPLINKS, //
     },
-    engine::naming,
+    engine::{
+        flow::vpid,
+        naming, //
+    },
     function::MAX_VFS,
 };
+
+/// Writes attribute text into the configfs page, never past it: output that does not fit is cut
+/// and marked with `...` (configfs refuses a `show` longer than the page).
+struct PageWriter<'a> {
+    page: &'a mut [u8; PAGE_SIZE],
+    pos: usize,
+    truncated: bool,
+}
+
+impl<'a> PageWriter<'a> {
+    fn new(page: &'a mut [u8; PAGE_SIZE]) -> Self {
+        Self {
+            page,
+            pos: 0,
+            truncated: false,
+        }
+    }
+
+    /// The number of bytes to return from `show`.
+    fn finish(self) -> usize {
+        if self.truncated {
+            let mark = b"...\n";
+            self.page[PAGE_SIZE - mark.len()..].copy_from_slice(mark);
+            return PAGE_SIZE;
+        }
+        self.pos
+    }
+}
+
+impl core::fmt::Write for PageWriter<'_> {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        let n = s.len().min(PAGE_SIZE - self.pos);
+        self.page[self.pos..self.pos + n].copy_from_slice(&s.as_bytes()[..n]);
+        self.pos += n;
+        self.truncated |= n < s.len();
+        // Never fail: a long listing is cut, not refused.
+        Ok(())
+    }
+}
 
 /// Number of uplinks of a new device.
 const DEFAULT_UPLINKS: u32 = 2;
@@ -87,6 +132,8 @@ impl configfs::GroupOperations for Root {
                 num_vfs: 3,
                 wires: 4,
                 drops: 5,
+                vpid_map: 6,
+                offload: 7,
             ],
         };
         Ok(configfs::Group::new(
@@ -124,9 +171,9 @@ impl AttributeOperations<0> for DeviceConfig {
     type Data = DeviceConfig;
 
     fn show(this: &DeviceConfig, page: &mut [u8; PAGE_SIZE]) -> Result<usize> {
-        let mut w = kernel::str::Formatter::new(page);
+        let mut w = PageWriter::new(page);
         w.write_fmt(fmt!("{}\n", this.inner.lock().num_uplinks))?;
-        Ok(w.bytes_written())
+        Ok(w.finish())
     }
 
     fn store(this: &DeviceConfig, page: &[u8]) -> Result {
@@ -145,10 +192,10 @@ impl AttributeOperations<1> for DeviceConfig {
     type Data = DeviceConfig;
 
     fn show(this: &DeviceConfig, page: &mut [u8; PAGE_SIZE]) -> Result<usize> {
-        let mut w = kernel::str::Formatter::new(page);
+        let mut w = PageWriter::new(page);
         let enabled = this.inner.lock().device.is_some();
         w.write_str(if enabled { "1\n" } else { "0\n" })?;
-        Ok(w.bytes_written())
+        Ok(w.finish())
     }
 
     fn store(this: &DeviceConfig, page: &[u8]) -> Result {
@@ -174,12 +221,12 @@ impl AttributeOperations<2> for DeviceConfig {
     type Data = DeviceConfig;
 
     fn show(this: &DeviceConfig, page: &mut [u8; PAGE_SIZE]) -> Result<usize> {
-        let mut w = kernel::str::Formatter::new(page);
+        let mut w = PageWriter::new(page);
         match &this.inner.lock().device {
             None => w.write_str("disabled\n")?,
             Some(dev) => dev.describe(&mut w)?,
         }
-        Ok(w.bytes_written())
+        Ok(w.finish())
     }
 }
 
@@ -188,9 +235,9 @@ impl AttributeOperations<3> for DeviceConfig {
     type Data = DeviceConfig;
 
     fn show(this: &DeviceConfig, page: &mut [u8; PAGE_SIZE]) -> Result<usize> {
-        let mut w = kernel::str::Formatter::new(page);
+        let mut w = PageWriter::new(page);
         w.write_fmt(fmt!("{}\n", this.inner.lock().num_vfs))?;
-        Ok(w.bytes_written())
+        Ok(w.finish())
     }
 
     fn store(this: &DeviceConfig, page: &[u8]) -> Result {
@@ -209,7 +256,7 @@ impl AttributeOperations<4> for DeviceConfig {
     type Data = DeviceConfig;
 
     fn show(this: &DeviceConfig, page: &mut [u8; PAGE_SIZE]) -> Result<usize> {
-        let mut w = kernel::str::Formatter::new(page);
+        let mut w = PageWriter::new(page);
         if let Some(dev) = &this.inner.lock().device {
             for (i, name) in dev.eswitch().wire_names().iter() {
                 match name {
@@ -222,7 +269,7 @@ impl AttributeOperations<4> for DeviceConfig {
                 }
             }
         }
-        Ok(w.bytes_written())
+        Ok(w.finish())
     }
 
     fn store(this: &DeviceConfig, page: &[u8]) -> Result {
@@ -256,12 +303,57 @@ impl AttributeOperations<5> for DeviceConfig {
     type Data = DeviceConfig;
 
     fn show(this: &DeviceConfig, page: &mut [u8; PAGE_SIZE]) -> Result<usize> {
-        let mut w = kernel::str::Formatter::new(page);
+        let mut w = PageWriter::new(page);
         if let Some(dev) = &this.inner.lock().device {
             for (why, n) in dev.eswitch().drop_counts() {
                 w.write_fmt(fmt!("{} {}\n", why.name(), n))?;
             }
         }
-        Ok(w.bytes_written())
+        Ok(w.finish())
+    }
+}
+
+#[vtable]
+impl AttributeOperations<6> for DeviceConfig {
+    type Data = DeviceConfig;
+
+    fn show(this: &DeviceConfig, page: &mut [u8; PAGE_SIZE]) -> Result<usize> {
+        let mut w = PageWriter::new(page);
+        if let Some(dev) = &this.inner.lock().device {
+            dev.write_vpids(&mut w)?;
+        }
+        Ok(w.finish())
+    }
+
+    fn store(this: &DeviceConfig, page: &[u8]) -> Result {
+        let text = core::str::from_utf8(page).map_err(|_| EINVAL)?.trim();
+        let mut it = text.split_whitespace();
+        let (Some(v), Some(t), None) = (it.next(), it.next(), it.next()) else {
+            pr_err!("vpid_map: expected '<vpid> <port>', got '{}'\n", text);
+            return Err(EINVAL);
+        };
+        let (Some(v), Some(t)) = (vpid::parse_port(v), vpid::parse_port(t)) else {
+            pr_err!(
+                "vpid_map: ports are pN, vfN, sfN or a VPID number; got '{}'\n",
+                text
+            );
+            return Err(EINVAL);
+        };
+        let inner = this.inner.lock();
+        let dev = inner.device.as_ref().ok_or(ENODEV)?;
+        dev.remap_vpid(vpid::of(v), t)
+    }
+}
+
+#[vtable]
+impl AttributeOperations<7> for DeviceConfig {
+    type Data = DeviceConfig;
+
+    fn show(this: &DeviceConfig, page: &mut [u8; PAGE_SIZE]) -> Result<usize> {
+        let mut w = PageWriter::new(page);
+        if let Some(dev) = &this.inner.lock().device {
+            dev.eswitch().write_log(&mut w)?;
+        }
+        Ok(w.finish())
     }
 }

@@ -22,6 +22,7 @@ use kernel::{
 
 use crate::{
     bind::{
+        devlink::ExtAck,
         napi::{
             self,
             RxRing, //
@@ -32,7 +33,9 @@ use crate::{
             LinkStats,
             TxResult, //
         },
+        rtnl::Rtnl,
         skb::SkBuff,
+        tc::FlowerCmd,
     },
     engine::switch::From,
     eswitch::{
@@ -95,6 +98,34 @@ impl PortNetdev {
         self.wake_senders.store(true, Release);
     }
 
+    /// The switch.
+    pub(crate) fn eswitch(&self) -> &Eswitch {
+        &self.esw
+    }
+
+    /// Whether this netdev belongs to `esw`.
+    pub(crate) fn same_switch(&self, esw: &Eswitch) -> bool {
+        core::ptr::eq(&*self.esw, esw)
+    }
+
+    /// The virtual port whose traffic a representor's ingress rules see: the represented
+    /// function for a representor, the uplink for an uplink netdev. `None` for function netdevs.
+    pub(crate) fn offload_vpid(&self) -> Option<u32> {
+        match &self.role {
+            Role::Uplink(i) => Some(u32::from(*i)),
+            Role::Rep(f) => Some(crate::eswitch::func_vpid(f.id)),
+            Role::Func(_) => None,
+        }
+    }
+
+    /// VF configuration (`ip link set ... vf`) goes through the PF, i.e. an uplink netdev.
+    fn uplink_only(&self) -> Result {
+        match self.role {
+            Role::Uplink(_) => Ok(()),
+            _ => Err(EOPNOTSUPP),
+        }
+    }
+
     /// Whether the receive ring has room.
     pub(crate) fn rx_ring_has_room(&self) -> bool {
         self.ring.len() < self.ring.capacity()
@@ -132,6 +163,35 @@ impl netdev::Operations for PortNetdev {
     fn cpu_hit_stats(dev: &Device<Self>) -> LinkStats {
         dev.sw_stats()
     }
+
+    fn set_vf_mac(dev: &Device<Self>, vf: i32, mac: [u8; 6], rtnl: &Rtnl) -> Result {
+        dev.data().uplink_only()?;
+        if mac[0] & 1 != 0 || mac == [0; 6] {
+            return Err(EINVAL);
+        }
+        dev.data().esw.set_vf_mac(vf_id(vf)?, mac, rtnl)
+    }
+
+    fn set_vf_link_state(dev: &Device<Self>, vf: i32, up: bool, _rtnl: &Rtnl) -> Result {
+        dev.data().uplink_only()?;
+        dev.data().esw.set_vf_active(vf_id(vf)?, up)
+    }
+
+    fn tc_block_ok(dev: &Device<Self>, ext: &mut ExtAck) -> Result {
+        crate::tc::block_ok(dev, ext)
+    }
+
+    fn flower(dev: &Device<Self>, cmd: FlowerCmd<'_>, ext: &mut ExtAck) -> Result {
+        crate::tc::flower(dev, cmd, ext)
+    }
+}
+
+/// The function id of VF `vf` as `ip link` numbers it.
+fn vf_id(vf: i32) -> Result<u32> {
+    u32::try_from(vf)
+        .ok()
+        .filter(|&v| v < u32::from(crate::function::MAX_VFS))
+        .ok_or(EINVAL)
 }
 
 impl napi::Poll for PortNetdev {

@@ -37,6 +37,10 @@ use crate::{
         PortData, //
     },
     engine::{
+        flow::vpid::{
+            self,
+            Ppid, //
+        },
         naming::{
             NameBuf,
             NameError, //
@@ -90,6 +94,15 @@ impl DevState {
         }
     }
 
+    /// Every virtual port by identity: uplinks, then functions.
+    fn vports(&self) -> impl Iterator<Item = Ppid> + '_ {
+        // CAST: at most 8 uplinks.
+        Iterator::chain(
+            (0..self.uplinks.len()).map(|i| Ppid::Uplink(i as u8)),
+            self.funcs.iter().map(Func::ppid),
+        )
+    }
+
     /// Function `id`.
     pub(crate) fn func(&self, id: u32) -> Result<&Func> {
         self.funcs
@@ -140,7 +153,7 @@ impl DevState {
             let _ = esw.publish(None);
         }
         for f in gone.drain_all() {
-            f.destroy(ctx);
+            f.destroy(ctx, esw);
         }
         r
     }
@@ -311,12 +324,21 @@ impl DevState {
     fn teardown(&mut self, ctx: &PortCtx, esw: &Eswitch) {
         let _ = esw.publish(None);
         for f in self.funcs.drain_all() {
-            f.destroy(ctx);
+            f.destroy(ctx, esw);
         }
         for u in self.uplinks.drain_all() {
-            u.destroy(ctx);
+            u.destroy(ctx, esw);
         }
         self.num_vfs = 0;
+    }
+}
+
+/// A port as configfs shows it (`p0`, `vf3`, `sf7`): prefix and number.
+fn port_name(p: Ppid) -> (&'static str, u32) {
+    match p {
+        Ppid::Uplink(i) => ("p", u32::from(i)),
+        Ppid::Vf(n) => ("vf", u32::from(n)),
+        Ppid::Sf(n) => ("sf", n),
     }
 }
 
@@ -436,6 +458,43 @@ impl Device {
     /// The switch.
     pub(crate) fn eswitch(&self) -> &Eswitch {
         &self.data().esw
+    }
+
+    /// Remaps virtual port `vpid` to the port `target` currently backs by identity (configfs
+    /// `vpid_map`). Both must exist; flows are untouched and the next packet follows the map.
+    pub(crate) fn remap_vpid(&self, v: u32, target: Ppid) -> Result {
+        let data = self.data();
+        let mut g = self.devlink.lock();
+        let st = data.state.get_mut(g.parts().0);
+        let known = |p: Ppid| st.vports().any(|q| q == p);
+        match vpid::identity(v) {
+            Some(p) if known(p) => {}
+            _ => {
+                pr_err!("vpid_map: no virtual port {}\n", v);
+                return Err(ENODEV);
+            }
+        }
+        if !known(target) {
+            pr_err!("vpid_map: target port {:?} does not exist\n", target);
+            return Err(ENODEV);
+        }
+        data.esw.map_vpid(v, target)
+    }
+
+    /// Writes every virtual port and what backs it (configfs `vpid_map`).
+    pub(crate) fn write_vpids(&self, w: &mut impl core::fmt::Write) -> Result {
+        let data = self.data();
+        let mut g = self.devlink.lock();
+        let st = data.state.get_mut(g.parts().0);
+        for p in st.vports() {
+            let v = vpid::of(p);
+            let (a, an) = port_name(p);
+            match data.esw.vpid_target(v).map(port_name) {
+                Some((b, bn)) => w.write_fmt(fmt!("{} {}{} -> {}{}\n", v, a, an, b, bn))?,
+                None => w.write_fmt(fmt!("{} {}{} -> unresolved\n", v, a, an))?,
+            }
+        }
+        Ok(())
     }
 }
 

@@ -6,7 +6,10 @@
 use kernel::prelude::*;
 
 use crate::{
-    bind::notifier,
+    bind::{
+        notifier,
+        rcu, //
+    },
     configfs,
     wire::WireEvents, //
 };
@@ -18,6 +21,17 @@ pub(crate) struct Fponic {
     configfs: kernel::configfs::Subsystem<configfs::Root>,
     #[pin]
     notifier: notifier::Registration<WireEvents>,
+    /// Dropped last: waits for the RCU callbacks that free replaced flow-table buckets.
+    _rcu: RcuBarrier,
+}
+
+/// Waits for pending RCU callbacks when dropped, so none runs after the module is gone.
+struct RcuBarrier;
+
+impl Drop for RcuBarrier {
+    fn drop(&mut self) {
+        rcu::barrier();
+    }
 }
 
 impl kernel::InPlaceModule for Fponic {
@@ -26,6 +40,7 @@ impl kernel::InPlaceModule for Fponic {
         try_pin_init!(Self {
             configfs <- configfs::subsystem(),
             notifier <- notifier::Registration::new(WireEvents),
+            _rcu: RcuBarrier,
         })
     }
 }

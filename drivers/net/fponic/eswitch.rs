@@ -37,20 +37,37 @@ use crate::{
             NetDev,
             TxResult, //
         },
-        rcu::RcuBox,
+        rcu::{
+            RcuBox,
+            XValues, //
+        },
         rtnl::Rtnl,
         rx_handler::RxHandlerRegistration,
         skb::SkBuff,
     },
     datapath::PortNetdev,
-    engine::switch::{
-        self,
-        Decision,
-        From,
-        FuncView,
-        Mode,
-        To, //
+    engine::{
+        flow::{
+            vpid::{
+                self,
+                Ppid, //
+            },
+            Action,
+            Key,
+            PeditHdr,
+            Refusal, //
+        },
+        packet,
+        switch::{
+            self,
+            Decision,
+            From,
+            FuncView,
+            Mode,
+            To, //
+        },
     },
+    flowtable::FlowTable,
     wire::WireBinding,
 };
 
@@ -74,11 +91,15 @@ pub(crate) enum DropCause {
     Runt,
     /// No memory for a flood copy.
     NoMem,
+    /// A rule named a virtual port with no mapping.
+    VpidUnresolved,
+    /// A rule's action (VLAN push/pop/modify) failed on the packet.
+    ActionFailed,
 }
 
 impl DropCause {
     /// Number of reasons.
-    pub(crate) const COUNT: usize = 8;
+    pub(crate) const COUNT: usize = 10;
     /// All reasons, in counter order.
     pub(crate) const ALL: [DropCause; Self::COUNT] = [
         DropCause::RingFull,
@@ -89,6 +110,8 @@ impl DropCause {
         DropCause::NoSuchPort,
         DropCause::Runt,
         DropCause::NoMem,
+        DropCause::VpidUnresolved,
+        DropCause::ActionFailed,
     ];
 
     /// Name as shown to users.
@@ -102,6 +125,8 @@ impl DropCause {
             DropCause::NoSuchPort => "no_such_port",
             DropCause::Runt => "runt",
             DropCause::NoMem => "no_mem",
+            DropCause::VpidUnresolved => "vpid_unresolved",
+            DropCause::ActionFailed => "action_failed",
         }
     }
 }
@@ -128,6 +153,16 @@ pub(crate) struct FuncShared {
 
 /// Function ids of SFs start here.
 pub(crate) const SF_ID_BASE: u32 = 0x1_0000;
+
+/// The VPID of function `id`.
+pub(crate) fn func_vpid(id: u32) -> u32 {
+    if id >= SF_ID_BASE {
+        vpid::of(Ppid::Sf(id - SF_ID_BASE))
+    } else {
+        // CAST: VF ids are below 0x100.
+        vpid::of(Ppid::Vf(id as u16))
+    }
+}
 
 /// One function in a snapshot.
 pub(crate) struct FuncSnap {
@@ -229,6 +264,74 @@ pub(crate) struct Eswitch {
     #[pin]
     wires: Mutex<KVec<Option<RxHandlerRegistration<WireBinding>>>>,
     drops: [Atomic<u64>; DropCause::COUNT],
+    /// Offloaded flow rules.
+    #[pin]
+    flows: FlowTable,
+    /// VPID -> PPID ([`vpid::encode`]), read under RCU on every forwarded packet.
+    #[pin]
+    vpids: XValues,
+    /// Recent rule additions/removals and refusals.
+    #[pin]
+    log: Mutex<OffloadLog>,
+}
+
+/// Capacity of a switch's flow table.
+pub(crate) const FLOW_CAPACITY: u32 = 131072;
+
+/// Entries kept in the offload log.
+const LOG_LEN: usize = 64;
+
+/// Recent offload events, and refusal counts by reason, for "why was this not offloaded".
+pub(crate) struct OffloadLog {
+    /// Ring of `(jiffies, event)`.
+    events: KVec<(u64, LogEvent)>,
+    next: usize,
+    /// `(reason, count)`.
+    refusals: KVec<(Refusal, u64)>,
+}
+
+/// One offload event; rules are named by ingress virtual port, chain and priority (tc's
+/// cookies are kernel addresses and are not shown).
+#[derive(Clone, Copy)]
+pub(crate) enum LogEvent {
+    /// Rule added.
+    Add(RuleName),
+    /// Rule removed.
+    Del(RuleName),
+    /// Rule refused, with the reason.
+    Refused(RuleName, Refusal),
+}
+
+/// A rule as the log names it.
+#[derive(Clone, Copy)]
+pub(crate) struct RuleName {
+    /// Ingress virtual port.
+    pub(crate) in_vpid: u32,
+    /// Chain.
+    pub(crate) chain: u32,
+    /// Priority.
+    pub(crate) prio: u32,
+}
+
+impl OffloadLog {
+    fn new() -> Self {
+        Self {
+            events: KVec::new(),
+            next: 0,
+            refusals: KVec::new(),
+        }
+    }
+
+    fn push(&mut self, ev: LogEvent) {
+        let e = (crate::tc::now(), ev);
+        if self.events.len() < LOG_LEN {
+            // Allocation failure only loses a log entry.
+            let _ = self.events.push(e, GFP_KERNEL);
+        } else {
+            self.events[self.next] = e;
+        }
+        self.next = (self.next + 1) % LOG_LEN;
+    }
 }
 
 impl Eswitch {
@@ -237,16 +340,19 @@ impl Eswitch {
         let mut wire_tx = KVec::with_capacity(usize::from(num_uplinks), GFP_KERNEL)?;
         let mut wires = KVec::with_capacity(usize::from(num_uplinks), GFP_KERNEL)?;
         for _ in 0..num_uplinks {
-            wire_tx.push(RcuBox::new(None), GFP_KERNEL)?;
+            wire_tx.push(RcuBox::empty(), GFP_KERNEL)?;
             wires.push(None, GFP_KERNEL)?;
         }
         Arc::pin_init(
             try_pin_init!(Self {
                 dev_id,
-                snap: RcuBox::new(None),
+                snap: RcuBox::empty(),
                 wire_tx,
                 wires <- new_mutex!(wires),
                 drops: [const { Atomic::new(0) }; DropCause::COUNT],
+                flows <- FlowTable::new(FLOW_CAPACITY),
+                vpids <- XValues::new(),
+                log <- new_mutex!(OffloadLog::new()),
             }),
             GFP_KERNEL,
         )
@@ -255,8 +361,7 @@ impl Eswitch {
     /// Publishes a new snapshot (or none) and waits until no reader uses the old one, whose
     /// net device references are then dropped. Process context.
     pub(crate) fn publish(&self, snap: Option<Snapshot>) -> Result {
-        let new = snap.map(|s| KBox::new(s, GFP_KERNEL)).transpose()?;
-        drop(self.snap.replace(new));
+        drop(self.snap.replace(snap)?);
         Ok(())
     }
 
@@ -326,6 +431,12 @@ impl Eswitch {
         from: From,
         skb: SkBuff,
     ) -> Option<(SkBuff, &'a NetDevice<PortNetdev>)> {
+        // switchdev: offloaded rules first; what they leave takes the slow path below.
+        let skb = if snap.mode == Mode::Switchdev && self.flows.is_active() {
+            self.offload_path(snap, guard, from, skb)?
+        } else {
+            skb
+        };
         let Some(dst) = skb
             .data()
             .get(..6)
@@ -377,6 +488,136 @@ impl Eswitch {
         }
     }
 
+    /// Runs the flow table on a packet entering at `from`. Returns the packet if it takes the
+    /// slow path (no rule, `accept`, or only non-terminal actions); otherwise it was forwarded or
+    /// dropped here.
+    fn offload_path(
+        &self,
+        snap: &Snapshot,
+        guard: &rcu::Guard,
+        from: From,
+        mut skb: SkBuff,
+    ) -> Option<SkBuff> {
+        let in_vpid = match from {
+            From::Wire(i) => vpid::of(Ppid::Uplink(i)),
+            From::Func(id) => func_vpid(id),
+            From::Uplink(_) | From::Rep(_) => return Some(skb),
+        };
+        let mut chain = 0;
+        // Bounded: `goto` only jumps forward, so this ends; the bound guards the invariant.
+        for _ in 0..16 {
+            let mut parsed = match packet::parse_with_hw_vlan(skb.data(), skb.hw_vlan()) {
+                Ok(p) => p,
+                // Malformed headers cannot be classified: software decides.
+                Err(_) => return Some(skb),
+            };
+            let key = Key::from_packet(in_vpid, &parsed);
+            let Some(rule) = self.flows.classify(chain, &key, guard) else {
+                return Some(skb);
+            };
+            rule.hit(skb.len(), crate::tc::now());
+            for a in rule.spec.actions.as_slice() {
+                match *a {
+                    Action::Drop => {
+                        drop(skb);
+                        return None;
+                    }
+                    Action::Accept => return Some(skb),
+                    Action::Redirect(v) => {
+                        self.deliver_vpid(snap, guard, v, skb);
+                        return None;
+                    }
+                    Action::Mirror(v) => match skb.try_clone() {
+                        Some(c) => self.deliver_vpid(snap, guard, v, c),
+                        None => self.count_drop(DropCause::NoMem),
+                    },
+                    Action::VlanPush { tpid, id, prio } => {
+                        if skb.vlan_push(tpid, (u16::from(prio) << 13) | id).is_err() {
+                            self.count_drop(DropCause::ActionFailed);
+                            return None;
+                        }
+                    }
+                    Action::VlanPop => {
+                        if skb.vlan_pop().is_err() {
+                            self.count_drop(DropCause::ActionFailed);
+                            return None;
+                        }
+                    }
+                    Action::VlanModify { id, prio } => {
+                        if skb.vlan_modify((u16::from(prio) << 13) | id).is_err() {
+                            self.count_drop(DropCause::ActionFailed);
+                            return None;
+                        }
+                    }
+                    Action::Goto(c) => chain = c,
+                    Action::Pedit {
+                        hdr,
+                        offset,
+                        mask,
+                        val,
+                    } => {
+                        // Header offsets may have moved (VLAN actions): parse again.
+                        if let Ok(p) = packet::parse_with_hw_vlan(skb.data(), skb.hw_vlan()) {
+                            parsed = p;
+                        }
+                        let base = match hdr {
+                            PeditHdr::Eth => Some(0),
+                            PeditHdr::Ip4 | PeditHdr::Ip6 => Some(parsed.l3_offset),
+                            PeditHdr::Tcp | PeditHdr::Udp => {
+                                (parsed.l4_offset != 0).then_some(parsed.l4_offset)
+                            }
+                        };
+                        if let Some(base) = base {
+                            let at = u32::from(base) + u32::from(offset);
+                            if skb.mangle(at, mask, val).is_err() {
+                                self.count_drop(DropCause::ActionFailed);
+                                return None;
+                            }
+                        }
+                    }
+                    Action::Csum(flags) => {
+                        if let Ok(p) = packet::parse_with_hw_vlan(skb.data(), skb.hw_vlan()) {
+                            parsed = p;
+                        }
+                        let (l3, l4) = (u32::from(parsed.l3_offset), u32::from(parsed.l4_offset));
+                        if skb.csum_update(flags, l3, l4).is_err() {
+                            self.count_drop(DropCause::ActionFailed);
+                            return None;
+                        }
+                    }
+                }
+            }
+            match rule.spec.actions.as_slice().last() {
+                Some(Action::Goto(_)) => continue,
+                // Only non-terminal actions (vlan, mirror): tc goes on with the packet, i.e.
+                // the representor gets it.
+                _ => return Some(skb),
+            }
+        }
+        Some(skb)
+    }
+
+    /// Sends `skb` to whatever backs virtual port `v` now.
+    fn deliver_vpid(&self, snap: &Snapshot, guard: &rcu::Guard, v: u32, skb: SkBuff) {
+        let Some(ppid) = self.vpids.load(u64::from(v), guard).and_then(vpid::decode) else {
+            self.count_drop(DropCause::VpidUnresolved);
+            return;
+        };
+        let to = match ppid {
+            Ppid::Uplink(i) => To::Wire(i),
+            Ppid::Vf(n) => To::Func(u32::from(n)),
+            Ppid::Sf(n) => To::Func(SF_ID_BASE + n),
+        };
+        match self.deliver(snap, guard, to, skb) {
+            Ok(Delivery::Done) => {}
+            Ok(Delivery::Full(s)) => {
+                self.count_drop(DropCause::RingFull);
+                drop(s);
+            }
+            Err(why) => self.count_drop(why),
+        }
+    }
+
     fn netdev_of<'a>(&self, snap: &'a Snapshot, to: To) -> Option<&'a NetDevice<PortNetdev>> {
         match to {
             To::Wire(_) => None,
@@ -416,6 +657,124 @@ impl Eswitch {
             }
             Err(skb) => Ok(Delivery::Full(skb)),
         }
+    }
+
+    /// `ip link set <pf> vf <n> mac`: the VF netdev takes the MAC at once (`ENODEV` if VF `n`
+    /// does not exist).
+    pub(crate) fn set_vf_mac(&self, id: u32, mac: [u8; 6], rtnl: &Rtnl) -> Result {
+        let dev = {
+            let guard = rcu::Guard::new();
+            let snap = self.snap.get(&guard).ok_or(ENODEV)?;
+            snap.func(id).ok_or(ENODEV)?.netdev.clone()
+        };
+        dev.set_mac(mac, rtnl)
+    }
+
+    /// `ip link set <pf> vf <n> state`: `disable` deactivates the function like the devlink
+    /// port function state does.
+    pub(crate) fn set_vf_active(&self, id: u32, up: bool) -> Result {
+        let guard = rcu::Guard::new();
+        let snap = self.snap.get(&guard).ok_or(ENODEV)?;
+        let f = snap.func(id).ok_or(ENODEV)?;
+        f.shared.active.store(up, Relaxed);
+        if up {
+            f.netdev.carrier_on();
+        } else {
+            f.netdev.carrier_off();
+        }
+        Ok(())
+    }
+
+    /// The flow table.
+    pub(crate) fn flows(&self) -> &FlowTable {
+        &self.flows
+    }
+
+    /// Whether the switch is in switchdev mode.
+    pub(crate) fn is_switchdev(&self) -> bool {
+        let guard = rcu::Guard::new();
+        self.snap
+            .get(&guard)
+            .is_some_and(|s| s.mode == Mode::Switchdev)
+    }
+
+    /// Maps `vpid` to `ppid` (identity when a port is created, or a remap).
+    pub(crate) fn map_vpid(&self, v: u32, ppid: Ppid) -> Result {
+        self.vpids.store(u64::from(v), vpid::encode(ppid))
+    }
+
+    /// Removes the mapping of `vpid`; rules naming it then drop (`vpid_unresolved`).
+    pub(crate) fn unmap_vpid(&self, v: u32) {
+        self.vpids.erase(u64::from(v));
+    }
+
+    /// The current mapping of `vpid`.
+    pub(crate) fn vpid_target(&self, v: u32) -> Option<Ppid> {
+        let guard = rcu::Guard::new();
+        self.vpids.load(u64::from(v), &guard).and_then(vpid::decode)
+    }
+
+    /// Records that a rule was refused, and why.
+    pub(crate) fn note_refusal(&self, rule: RuleName, why: Refusal) {
+        let mut log = self.log.lock();
+        log.push(LogEvent::Refused(rule, why));
+        if let Some(e) = log
+            .refusals
+            .iter_mut()
+            .find(|(r, _)| core::ptr::eq(*r, why))
+        {
+            e.1 += 1;
+        } else {
+            // Allocation failure only loses the count.
+            let _ = log.refusals.push((why, 1), GFP_KERNEL);
+        }
+    }
+
+    /// Records a rule addition (`add`) or removal.
+    pub(crate) fn log_rule(&self, add: bool, rule: RuleName) {
+        let ev = if add {
+            LogEvent::Add(rule)
+        } else {
+            LogEvent::Del(rule)
+        };
+        self.log.lock().push(ev);
+    }
+
+    /// Writes the offload log: occupancy, refusal counts by reason, then recent events, newest
+    /// first (the caller's writer cuts what does not fit its page).
+    pub(crate) fn write_log(&self, w: &mut impl core::fmt::Write) -> Result {
+        let log = self.log.lock();
+        w.write_fmt(fmt!(
+            "rules {} capacity {}\n",
+            self.flows.len(),
+            self.flows.capacity()
+        ))?;
+        for (why, n) in log.refusals.iter() {
+            w.write_fmt(fmt!("refused {} {}\n", n, why.to_str().unwrap_or("?")))?;
+        }
+        let n = log.events.len();
+        for i in 0..n {
+            // Newest first: the newest entry is just before `next`.
+            let (t, ev) = log.events[(log.next + LOG_LEN - 1 - i) % LOG_LEN % n];
+            let (what, r, why) = match ev {
+                LogEvent::Add(r) => ("add", r, None),
+                LogEvent::Del(r) => ("del", r, None),
+                LogEvent::Refused(r, why) => ("refused", r, Some(why)),
+            };
+            w.write_fmt(fmt!(
+                "{} {} in_vpid {} chain {} prio {}",
+                t,
+                what,
+                r.in_vpid,
+                r.chain,
+                r.prio
+            ))?;
+            match why {
+                Some(why) => w.write_fmt(fmt!(" {}\n", why.to_str().unwrap_or("?")))?,
+                None => w.write_str("\n")?,
+            }
+        }
+        Ok(())
     }
 
     /// Wakes every transmit queue of the switch's netdevs that backpressure stopped.
@@ -462,8 +821,7 @@ impl Eswitch {
         }
         let binding = Arc::new(WireBinding::new(this.clone(), i), GFP_KERNEL)?;
         let reg = RxHandlerRegistration::register(lower.clone(), binding, rtnl)?;
-        let tx = KBox::new(lower, GFP_KERNEL)?;
-        drop(this.wire_tx[usize::from(i)].replace(Some(tx)));
+        drop(this.wire_tx[usize::from(i)].replace(Some(lower))?);
         *slot = Some(reg);
         drop(wires);
         this.sync_uplink_carrier(i);
@@ -478,7 +836,8 @@ impl Eswitch {
         };
         drop(wires);
         // Stop transmitting on it first, then stop receiving from it.
-        drop(self.wire_tx[usize::from(i)].replace(None));
+        // Removing needs no allocation and cannot fail.
+        let _ = self.wire_tx[usize::from(i)].replace(None);
         reg.unregister(rtnl);
         self.sync_uplink_carrier(i);
     }

@@ -10,5 +10,7 @@
 #include <linux/rtnetlink.h>
 #include <linux/skbuff.h>
 #include <net/devlink.h>
+#include <net/flow_offload.h>
+#include <net/pkt_cls.h>
 
 #include "fponic_helpers.h"

@@ -7,8 +7,18 @@
 #include <linux/netdevice.h>
 #include <linux/rtnetlink.h>
 #include <linux/skbuff.h>
+#include <linux/if_vlan.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
+#include <linux/tc_act/tc_csum.h>
+#include <net/checksum.h>
+#include <net/ip6_checksum.h>
 #include <net/devlink.h>
+#include <net/flow_offload.h>
 #include <net/netlink.h>
+#include <net/pkt_cls.h>
 
 #include "fponic_helpers.h"
 
@@ -39,6 +49,13 @@ void fponic_netdev_setup(struct net_device *dev)
 			 NETIF_F_HIGHDMA | NETIF_F_GSO_SOFTWARE;
 	dev->hw_features |= dev->features;
 	dev->vlan_features |= dev->features;
+}
+
+/* The device can offload tc rules (ethtool -k: hw-tc-offload). */
+void fponic_netdev_enable_tc(struct net_device *dev)
+{
+	dev->hw_features |= NETIF_F_HW_TC;
+	dev->features |= NETIF_F_HW_TC;
 }
 
 void fponic_netdev_mac(const struct net_device *dev, u8 *mac)
@@ -109,4 +126,345 @@ void fponic_extack_set(struct netlink_ext_ack *extack, const char *msg)
 	do_trace_netlink_extack(msg);
 	if (extack)
 		extack->_msg = msg;
+}
+
+/*
+ * Flatten a flower rule (keys, masks, actions) into plain structures. Returns -E2BIG if it has
+ * more than @max actions; the hw_stats type is checked like every driver does.
+ */
+int fponic_flower_get(struct flow_cls_offload *f, struct fponic_flower_match *m,
+		      struct fponic_flower_action *acts, unsigned int max, unsigned int *n)
+{
+	struct flow_rule *rule = flow_cls_offload_flow_rule(f);
+	const struct flow_action_entry *act;
+	int i;
+
+	memset(m, 0, sizeof(*m));
+	m->used_keys = rule->match.dissector->used_keys;
+	if (flow_rule_match_key(rule, FLOW_DISSECTOR_KEY_CONTROL)) {
+		struct flow_match_control c;
+
+		flow_rule_match_control(rule, &c);
+		m->addr_type = c.key->addr_type;
+		m->ctl_flags = c.key->flags;
+		m->ctl_flags_m = c.mask->flags;
+	}
+	if (flow_rule_match_key(rule, FLOW_DISSECTOR_KEY_BASIC)) {
+		struct flow_match_basic b;
+
+		flow_rule_match_basic(rule, &b);
+		m->n_proto = ntohs(b.key->n_proto);
+		m->n_proto_m = ntohs(b.mask->n_proto);
+		m->ip_proto = b.key->ip_proto;
+		m->ip_proto_m = b.mask->ip_proto;
+	}
+	if (flow_rule_match_key(rule, FLOW_DISSECTOR_KEY_ETH_ADDRS)) {
+		struct flow_match_eth_addrs e;
+
+		flow_rule_match_eth_addrs(rule, &e);
+		memcpy(m->dst, e.key->dst, 6);
+		memcpy(m->dst_m, e.mask->dst, 6);
+		memcpy(m->src, e.key->src, 6);
+		memcpy(m->src_m, e.mask->src, 6);
+	}
+	if (flow_rule_match_key(rule, FLOW_DISSECTOR_KEY_VLAN)) {
+		struct flow_match_vlan v;
+
+		flow_rule_match_vlan(rule, &v);
+		m->vlan_id = v.key->vlan_id;
+		m->vlan_id_m = v.mask->vlan_id;
+		m->vlan_prio = v.key->vlan_priority;
+		m->vlan_prio_m = v.mask->vlan_priority;
+		m->vlan_tpid = ntohs(v.key->vlan_tpid);
+		m->vlan_tpid_m = ntohs(v.mask->vlan_tpid);
+		m->vlan_eth = ntohs(v.key->vlan_eth_type);
+		m->vlan_eth_m = ntohs(v.mask->vlan_eth_type);
+	}
+	if (flow_rule_match_key(rule, FLOW_DISSECTOR_KEY_CVLAN)) {
+		struct flow_match_vlan v;
+
+		flow_rule_match_cvlan(rule, &v);
+		m->cvlan_id = v.key->vlan_id;
+		m->cvlan_id_m = v.mask->vlan_id;
+		m->cvlan_prio = v.key->vlan_priority;
+		m->cvlan_prio_m = v.mask->vlan_priority;
+		m->cvlan_tpid = ntohs(v.key->vlan_tpid);
+		m->cvlan_tpid_m = ntohs(v.mask->vlan_tpid);
+		m->cvlan_eth = ntohs(v.key->vlan_eth_type);
+		m->cvlan_eth_m = ntohs(v.mask->vlan_eth_type);
+	}
+	if (flow_rule_match_key(rule, FLOW_DISSECTOR_KEY_IPV4_ADDRS)) {
+		struct flow_match_ipv4_addrs a;
+
+		flow_rule_match_ipv4_addrs(rule, &a);
+		memcpy(m->v4_src, &a.key->src, 4);
+		memcpy(m->v4_src_m, &a.mask->src, 4);
+		memcpy(m->v4_dst, &a.key->dst, 4);
+		memcpy(m->v4_dst_m, &a.mask->dst, 4);
+	}
+	if (flow_rule_match_key(rule, FLOW_DISSECTOR_KEY_IPV6_ADDRS)) {
+		struct flow_match_ipv6_addrs a;
+
+		flow_rule_match_ipv6_addrs(rule, &a);
+		memcpy(m->v6_src, &a.key->src, 16);
+		memcpy(m->v6_src_m, &a.mask->src, 16);
+		memcpy(m->v6_dst, &a.key->dst, 16);
+		memcpy(m->v6_dst_m, &a.mask->dst, 16);
+	}
+	if (flow_rule_match_key(rule, FLOW_DISSECTOR_KEY_IP)) {
+		struct flow_match_ip ip;
+
+		flow_rule_match_ip(rule, &ip);
+		m->tos = ip.key->tos;
+		m->tos_m = ip.mask->tos;
+		m->ttl = ip.key->ttl;
+		m->ttl_m = ip.mask->ttl;
+	}
+	if (flow_rule_match_key(rule, FLOW_DISSECTOR_KEY_PORTS)) {
+		struct flow_match_ports p;
+
+		flow_rule_match_ports(rule, &p);
+		m->sport = ntohs(p.key->src);
+		m->sport_m = ntohs(p.mask->src);
+		m->dport = ntohs(p.key->dst);
+		m->dport_m = ntohs(p.mask->dst);
+	}
+	if (flow_rule_match_key(rule, FLOW_DISSECTOR_KEY_PORTS_RANGE)) {
+		struct flow_match_ports_range r;
+
+		flow_rule_match_ports_range(rule, &r);
+		if (r.mask->tp_min.src) {
+			m->sport_min = ntohs(r.key->tp_min.src);
+			m->sport_max = ntohs(r.key->tp_max.src);
+		}
+		if (r.mask->tp_min.dst) {
+			m->dport_min = ntohs(r.key->tp_min.dst);
+			m->dport_max = ntohs(r.key->tp_max.dst);
+		}
+	}
+	if (flow_rule_match_key(rule, FLOW_DISSECTOR_KEY_TCP)) {
+		struct flow_match_tcp t;
+
+		flow_rule_match_tcp(rule, &t);
+		m->tcp_flags = ntohs(t.key->flags);
+		m->tcp_flags_m = ntohs(t.mask->flags);
+	}
+	if (flow_rule_match_key(rule, FLOW_DISSECTOR_KEY_ICMP)) {
+		struct flow_match_icmp ic;
+
+		flow_rule_match_icmp(rule, &ic);
+		m->icmp_type = ic.key->type;
+		m->icmp_type_m = ic.mask->type;
+		m->icmp_code = ic.key->code;
+		m->icmp_code_m = ic.mask->code;
+	}
+
+	if (!flow_action_basic_hw_stats_check(&rule->action, f->common.extack))
+		return -EOPNOTSUPP;
+	*n = 0;
+	flow_action_for_each(i, act, &rule->action) {
+		struct fponic_flower_action *a;
+
+		if (*n == max)
+			return -E2BIG;
+		a = &acts[(*n)++];
+		memset(a, 0, sizeof(*a));
+		a->id = act->id;
+		switch (act->id) {
+		case FLOW_ACTION_GOTO:
+			a->chain = act->chain_index;
+			break;
+		case FLOW_ACTION_REDIRECT:
+		case FLOW_ACTION_MIRRED:
+			a->dev = act->dev;
+			break;
+		case FLOW_ACTION_VLAN_PUSH:
+		case FLOW_ACTION_VLAN_MANGLE:
+			a->vid = act->vlan.vid;
+			a->prio = act->vlan.prio;
+			a->proto = ntohs(act->vlan.proto);
+			break;
+		case FLOW_ACTION_MANGLE:
+		case FLOW_ACTION_ADD:
+			a->htype = act->mangle.htype;
+			a->offset = act->mangle.offset;
+			a->mask = act->mangle.mask;
+			a->val = act->mangle.val;
+			break;
+		case FLOW_ACTION_CSUM:
+			a->csum_flags = act->csum_flags;
+			break;
+		default:
+			break;
+		}
+	}
+	return 0;
+}
+
+/* Report counter deltas since the previous query. */
+void fponic_flower_stats(struct flow_cls_offload *f, u64 bytes, u64 pkts, u64 lastused)
+{
+	flow_stats_update(&f->stats, bytes, pkts, 0, lastused, FLOW_ACTION_HW_STATS_DELAYED);
+}
+
+static LIST_HEAD(fponic_block_cb_list);
+
+/*
+ * Bind/unbind a representor's ingress block. The callback runs without RTNL
+ * (unlocked_driver_cb): the flow table serializes its writers itself.
+ */
+int fponic_setup_block(struct flow_block_offload *f, void *cb, void *cb_priv)
+{
+	f->unlocked_driver_cb = true;
+	return flow_block_cb_setup_simple(f, &fponic_block_cb_list, cb, cb_priv, cb_priv, true);
+}
+
+static void fponic_skb_fix_protocol(struct sk_buff *skb);
+
+/* The hardware-accelerated VLAN tag of @skb: returns its protocol (0 if none). */
+u16 fponic_skb_vlan(const struct sk_buff *skb, u16 *tci)
+{
+	if (!skb_vlan_tag_present(skb))
+		return 0;
+	*tci = skb_vlan_tag_get(skb);
+	return ntohs(skb->vlan_proto);
+}
+
+int fponic_skb_vlan_push(struct sk_buff *skb, u16 proto, u16 tci)
+{
+	fponic_skb_fix_protocol(skb);
+	return skb_vlan_push(skb, htons(proto), tci);
+}
+
+/* Frames from AF_PACKET or the stack may carry an in-band tag without skb->protocol saying so. */
+static void fponic_skb_fix_protocol(struct sk_buff *skb)
+{
+	if (!skb_vlan_tag_present(skb) && eth_type_vlan(eth_hdr(skb)->h_proto))
+		skb->protocol = eth_hdr(skb)->h_proto;
+}
+
+int fponic_skb_vlan_pop(struct sk_buff *skb)
+{
+	fponic_skb_fix_protocol(skb);
+	return skb_vlan_pop(skb);
+}
+
+/* Rewrite the outer tag (accelerated or in the packet) of a tagged packet. */
+int fponic_skb_vlan_modify(struct sk_buff *skb, u16 tci)
+{
+	__be16 proto;
+	u16 old;
+	int err;
+
+	if (skb_vlan_tag_present(skb)) {
+		__vlan_hwaccel_put_tag(skb, skb->vlan_proto, tci);
+		return 0;
+	}
+	fponic_skb_fix_protocol(skb);
+	if (!eth_type_vlan(skb->protocol))
+		return -EINVAL;
+	proto = skb->protocol;
+	err = __skb_vlan_pop(skb, &old);
+	if (err)
+		return err;
+	__vlan_hwaccel_put_tag(skb, proto, tci);
+	return 0;
+}
+
+unsigned long fponic_jiffies(void)
+{
+	return jiffies;
+}
+
+/*
+ * pedit: the 32-bit word at @offset (from the MAC header) becomes (old & mask) ^ val, as
+ * act_pedit computes it (mask and val in network byte order, as flow_offload passes them).
+ */
+int fponic_skb_mangle(struct sk_buff *skb, u32 offset, u32 mask, u32 val)
+{
+	__be32 *p;
+	int err;
+
+	if (offset + 4 > skb->len)
+		return -EINVAL;
+	err = skb_ensure_writable(skb, offset + 4);
+	if (err)
+		return err;
+	p = (__be32 *)(skb->data + offset);
+	*p = (*p & (__force __be32)mask) ^ (__force __be32)val;
+	return 0;
+}
+
+/*
+ * csum: recompute the checksums act_csum would (IPv4 header, TCP, UDP), for the headers at
+ * @l3 and @l4 (offsets from the MAC header; @l4 is 0 without a transport header). Packets whose
+ * L4 checksum is left to the device (CHECKSUM_PARTIAL) keep it that way, as with act_csum.
+ */
+int fponic_skb_csum(struct sk_buff *skb, u32 flags, u32 l3, u32 l4)
+{
+	struct iphdr *iph;
+	int err;
+
+	err = skb_ensure_writable(skb, skb->len < l3 + 40 ? skb->len : l3 + 40);
+	if (err)
+		return err;
+	if (skb->len < l3 + 20)
+		return 0;
+	iph = (struct iphdr *)(skb->data + l3);
+	if (iph->version == 4 && (flags & TCA_CSUM_UPDATE_FLAG_IPV4HDR)) {
+		iph->check = 0;
+		iph->check = ip_fast_csum((u8 *)iph, iph->ihl);
+	}
+	if (!l4 || skb->ip_summed == CHECKSUM_PARTIAL)
+		return 0;
+	if (!(flags & (TCA_CSUM_UPDATE_FLAG_TCP | TCA_CSUM_UPDATE_FLAG_UDP)))
+		return 0;
+	err = skb_ensure_writable(skb, skb->len);
+	if (err)
+		return err;
+	iph = (struct iphdr *)(skb->data + l3);
+	if (iph->version == 4) {
+		u32 len = ntohs(iph->tot_len) - iph->ihl * 4;
+		__wsum c;
+
+		if (l4 + len > skb->len)
+			return 0;
+		if (iph->protocol == IPPROTO_TCP && (flags & TCA_CSUM_UPDATE_FLAG_TCP) && len >= 20) {
+			struct tcphdr *th = (struct tcphdr *)(skb->data + l4);
+
+			th->check = 0;
+			c = skb_checksum(skb, l4, len, 0);
+			th->check = csum_tcpudp_magic(iph->saddr, iph->daddr, len, IPPROTO_TCP, c);
+		} else if (iph->protocol == IPPROTO_UDP && (flags & TCA_CSUM_UPDATE_FLAG_UDP) && len >= 8) {
+			struct udphdr *uh = (struct udphdr *)(skb->data + l4);
+
+			uh->check = 0;
+			c = skb_checksum(skb, l4, len, 0);
+			uh->check = csum_tcpudp_magic(iph->saddr, iph->daddr, len, IPPROTO_UDP, c);
+			if (!uh->check)
+				uh->check = CSUM_MANGLED_0;
+		}
+	} else if (iph->version == 6) {
+		struct ipv6hdr *ip6 = (struct ipv6hdr *)iph;
+		u32 len = skb->len - l4;
+		u8 proto = ip6->nexthdr;
+		__wsum c;
+
+		if (proto == IPPROTO_TCP && (flags & TCA_CSUM_UPDATE_FLAG_TCP) && len >= 20) {
+			struct tcphdr *th = (struct tcphdr *)(skb->data + l4);
+
+			th->check = 0;
+			c = skb_checksum(skb, l4, len, 0);
+			th->check = csum_ipv6_magic(&ip6->saddr, &ip6->daddr, len, IPPROTO_TCP, c);
+		} else if (proto == IPPROTO_UDP && (flags & TCA_CSUM_UPDATE_FLAG_UDP) && len >= 8) {
+			struct udphdr *uh = (struct udphdr *)(skb->data + l4);
+
+			uh->check = 0;
+			c = skb_checksum(skb, l4, len, 0);
+			uh->check = csum_ipv6_magic(&ip6->saddr, &ip6->daddr, len, IPPROTO_UDP, c);
+			if (!uh->check)
+				uh->check = CSUM_MANGLED_0;
+		}
+	}
+	return 0;
 }

@@ -12,8 +12,10 @@ mod devlink;
 mod driver;
 mod engine;
 mod eswitch;
+mod flowtable;
 mod function;
 mod port;
+mod tc;
 mod wire;
 
 kernel::prelude::module! {

@@ -31,9 +31,15 @@ use crate::{
     },
     device::ifname,
     devlink::PortData,
-    engine::naming::{
-        self,
-        PortFlavour, //
+    engine::{
+        flow::vpid::{
+            self,
+            Ppid, //
+        },
+        naming::{
+            self,
+            PortFlavour, //
+        },
     },
     eswitch::{
         Eswitch,
@@ -149,9 +155,13 @@ impl Func {
             netdev,
             port: Some(port),
         };
+        if let Err(e) = esw.map_vpid(f.vpid(), f.ppid()) {
+            f.destroy(ctx, esw);
+            return Err(e);
+        }
         if with_rep {
             if let Err(e) = f.add_rep(esw, dev_name) {
-                f.destroy(ctx);
+                f.destroy(ctx, esw);
                 return Err(e);
             }
         }
@@ -161,6 +171,19 @@ impl Func {
     /// Which function this is.
     pub(crate) fn kind(&self) -> FuncKind {
         self.kind
+    }
+
+    /// Its virtual port id.
+    pub(crate) fn vpid(&self) -> u32 {
+        vpid::of(self.ppid())
+    }
+
+    /// The port that backs it by identity.
+    pub(crate) fn ppid(&self) -> Ppid {
+        match self.kind {
+            FuncKind::Vf(n) => Ppid::Vf(n),
+            FuncKind::Sf(n) => Ppid::Sf(n),
+        }
     }
 
     /// Creates the representor `<dev>pf0vf<N>`/`<dev>pf0sf<N>`, linked to the devlink port.
@@ -251,8 +274,11 @@ impl Func {
     }
 
     /// Unregisters the representor and the netdev, then the devlink port (under the instance
-    /// lock). The function must have left the published snapshot.
-    pub(crate) fn destroy(mut self, ctx: &PortCtx) {
+    /// lock). The function must have left the published snapshot. Its VPID stops resolving.
+    pub(crate) fn destroy(mut self, ctx: &PortCtx, esw: &Eswitch) {
+        if esw.vpid_target(self.vpid()) == Some(self.ppid()) {
+            esw.unmap_vpid(self.vpid());
+        }
         let port = self.port.take();
         drop(self.rep.take());
         drop(self.netdev);

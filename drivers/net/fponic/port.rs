@@ -28,9 +28,12 @@ use crate::{
     },
     device::ifname,
     devlink::PortData,
-    engine::naming::{
-        self,
-        PortFlavour, //
+    engine::{
+        flow::vpid::Ppid,
+        naming::{
+            self,
+            PortFlavour, //
+        },
     },
     eswitch::Eswitch,
 };
@@ -39,6 +42,7 @@ use crate::{
 pub(crate) struct Uplink {
     netdev: netdev::Registration<PortNetdev>,
     port: Option<devlink::Port<PortData>>,
+    number: u8,
 }
 
 impl Uplink {
@@ -75,10 +79,14 @@ impl Uplink {
                 PortNetdev::new(dev, esw.clone(), Role::Uplink(number))
             })
         });
-        match netdev {
+        match netdev.and_then(|n| {
+            esw.map_vpid(u32::from(number), Ppid::Uplink(number))
+                .map(|()| n)
+        }) {
             Ok(netdev) => Ok(Self {
                 netdev,
                 port: Some(port),
+                number,
             }),
             Err(e) => {
                 port.unregister(ctx);
@@ -99,7 +107,8 @@ impl Uplink {
 
     /// Unregisters the netdev, then the devlink port (under the instance lock). The port must
     /// have left the published snapshot.
-    pub(crate) fn destroy(mut self, ctx: &PortCtx) {
+    pub(crate) fn destroy(mut self, ctx: &PortCtx, esw: &Eswitch) {
+        esw.unmap_vpid(u32::from(self.number));
         let port = self.port.take();
         drop(self.netdev);
         if let Some(p) = port {

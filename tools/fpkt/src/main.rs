@@ -7,6 +7,10 @@
 //! fpkt flood <ifname> <frame-hex> <seconds>    send a frame back to back for <seconds>, print count
 //! fpkt sniff <ifname> <timeout-ms> [max]       print each received frame as one hex line
 //! fpkt frame <dst> <src> <ethertype> [payload-hex]   print a frame in hex (MACs as aa:bb:..)
+//! fpkt build key=value...                     print a frame in hex, built from header fields:
+//!     dst= src= (MACs)  vlan=ID[:PRIO]  svlan=ID[:PRIO] (802.1ad outer)  eth=HEX (non-IP)
+//!     sip= dip= (IPv4) or sip6= dip6= (IPv6, full 8-group form)  proto=tcp|udp|icmp|sctp|N
+//!     tos= ttl= sport= dport= flags=HEX (TCP)  type= code= (ICMP)  frag=first|later  pad=N
 //! fpkt tcp-sink <port> [timeout-s]             accept one TCP connection, read to EOF, print bytes
 //! fpkt tcp-send <ip> <port> <bytes>            send <bytes> over TCP, print bytes, seconds, Mbit/s
 //! ```
@@ -324,11 +328,228 @@ fn tcp_send(ip: &str, port: u16, bytes: u64) -> io::Result<()> {
     Ok(())
 }
 
+fn parse_ip4(s: &str) -> Option<[u8; 4]> {
+    let v: Vec<u8> = s
+        .split('.')
+        .map(|p| p.parse().ok())
+        .collect::<Option<_>>()?;
+    v.try_into().ok()
+}
+
+fn parse_ip6(s: &str) -> Option<[u8; 16]> {
+    let groups: Vec<u16> = s
+        .split(':')
+        .map(|p| u16::from_str_radix(p, 16).ok())
+        .collect::<Option<_>>()?;
+    if groups.len() != 8 {
+        return None;
+    }
+    let mut out = [0u8; 16];
+    for (i, g) in groups.iter().enumerate() {
+        out[2 * i..2 * i + 2].copy_from_slice(&g.to_be_bytes());
+    }
+    Some(out)
+}
+
+fn csum(data: &[u8]) -> u16 {
+    let mut sum: u32 = 0;
+    for c in data.chunks(2) {
+        let w = if c.len() == 2 {
+            u16::from_be_bytes([c[0], c[1]])
+        } else {
+            u16::from(c[0]) << 8
+        };
+        sum += u32::from(w);
+    }
+    while sum > 0xffff {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    !(sum as u16)
+}
+
+fn build(args: &[String]) -> Result<String, String> {
+    let mut kv = std::collections::HashMap::new();
+    for a in args {
+        let (k, v) = a
+            .split_once('=')
+            .ok_or(format!("expected key=value, got {a}"))?;
+        kv.insert(k.to_string(), v.to_string());
+    }
+    let get = |k: &str| kv.get(k).map(String::as_str);
+    let num = |k: &str, d: u32| -> Result<u32, String> {
+        match get(k) {
+            None => Ok(d),
+            Some(v) => {
+                let r = if let Some(h) = v.strip_prefix("0x") {
+                    u32::from_str_radix(h, 16)
+                } else {
+                    v.parse()
+                };
+                r.map_err(|_| format!("bad number for {k}: {v}"))
+            }
+        }
+    };
+    let mac = |k: &str, d: &str| {
+        hex_decode(get(k).unwrap_or(d))
+            .filter(|m| m.len() == 6)
+            .ok_or(format!("bad MAC {k}"))
+    };
+    let mut f = [
+        mac("dst", "02:00:00:00:00:02")?,
+        mac("src", "02:00:00:00:00:01")?,
+    ]
+    .concat();
+    let tag = |f: &mut Vec<u8>, tpid: u16, spec: &str| -> Result<(), String> {
+        let (id, prio) = spec.split_once(':').unwrap_or((spec, "0"));
+        let id: u16 = id.parse().map_err(|_| "bad vlan id")?;
+        let prio: u16 = prio.parse().map_err(|_| "bad vlan prio")?;
+        f.extend_from_slice(&tpid.to_be_bytes());
+        f.extend_from_slice(&((prio << 13) | (id & 0xfff)).to_be_bytes());
+        Ok(())
+    };
+    if let Some(v) = get("svlan") {
+        tag(&mut f, 0x88a8, v)?;
+    }
+    if let Some(v) = get("vlan") {
+        tag(&mut f, 0x8100, v)?;
+    }
+    let proto = match get("proto").unwrap_or("udp") {
+        "tcp" => 6,
+        "udp" => 17,
+        "icmp" => {
+            if get("sip6").is_some() {
+                58
+            } else {
+                1
+            }
+        }
+        "sctp" => 132,
+        n => n.parse::<u8>().map_err(|_| "bad proto")?,
+    };
+    let frag = get("frag");
+    let l4 = |sport: u32, dport: u32| -> Result<Vec<u8>, String> {
+        Ok(match proto {
+            6 => {
+                let mut h = vec![0u8; 20];
+                h[0..2].copy_from_slice(&(sport as u16).to_be_bytes());
+                h[2..4].copy_from_slice(&(dport as u16).to_be_bytes());
+                let fl = num("flags", 0x02)? as u16;
+                h[12..14].copy_from_slice(&((5u16 << 12) | (fl & 0xfff)).to_be_bytes());
+                h
+            }
+            17 | 132 => {
+                let mut h = vec![0u8; if proto == 17 { 8 } else { 12 }];
+                h[0..2].copy_from_slice(&(sport as u16).to_be_bytes());
+                h[2..4].copy_from_slice(&(dport as u16).to_be_bytes());
+                if proto == 17 {
+                    h[4..6].copy_from_slice(&8u16.to_be_bytes());
+                }
+                h
+            }
+            1 | 58 => vec![
+                num("type", 8)? as u8,
+                num("code", 0)? as u8,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0,
+            ],
+            _ => vec![0u8; 8],
+        })
+    };
+    let (sport, dport) = (num("sport", 1234)?, num("dport", 80)?);
+    let pad = num("pad", 16)? as usize;
+    if let (Some(s4), Some(d4)) = (get("sip").map(parse_ip4), get("dip").map(parse_ip4)) {
+        let (s4, d4) = (s4.ok_or("bad sip")?, d4.ok_or("bad dip")?);
+        f.extend_from_slice(&0x0800u16.to_be_bytes());
+        let payload = [l4(sport, dport)?, vec![0x5a; pad]].concat();
+        let mut h = vec![
+            0x45,
+            num("tos", 0)? as u8,
+            0,
+            0,
+            0,
+            1,
+            0,
+            0,
+            num("ttl", 64)? as u8,
+            proto,
+            0,
+            0,
+        ];
+        let total = (20 + payload.len()) as u16;
+        h[2..4].copy_from_slice(&total.to_be_bytes());
+        let fo: u16 = match frag {
+            Some("first") => 0x2000,
+            Some("later") => 0x0010,
+            _ => 0x4000,
+        };
+        h[6..8].copy_from_slice(&fo.to_be_bytes());
+        h.extend_from_slice(&s4);
+        h.extend_from_slice(&d4);
+        let c = csum(&h);
+        h[10..12].copy_from_slice(&c.to_be_bytes());
+        let mut payload = payload;
+        // Valid TCP/UDP checksums (pseudo header), unless the packet is a fragment.
+        if frag.is_none() && (proto == 6 || proto == 17) {
+            let mut ph = Vec::new();
+            ph.extend_from_slice(&s4);
+            ph.extend_from_slice(&d4);
+            ph.extend_from_slice(&[0, proto]);
+            ph.extend_from_slice(&(payload.len() as u16).to_be_bytes());
+            if proto == 17 {
+                let ulen = (payload.len() as u16).to_be_bytes();
+                payload[4..6].copy_from_slice(&ulen);
+            }
+            ph.extend_from_slice(&payload);
+            let mut c = csum(&ph);
+            if proto == 17 && c == 0 {
+                c = 0xffff;
+            }
+            let at = if proto == 6 { 16 } else { 6 };
+            payload[at..at + 2].copy_from_slice(&c.to_be_bytes());
+        }
+        f.extend_from_slice(&h);
+        f.extend_from_slice(&payload);
+    } else if let (Some(s6), Some(d6)) = (get("sip6").map(parse_ip6), get("dip6").map(parse_ip6)) {
+        let (s6, d6) = (s6.ok_or("bad sip6")?, d6.ok_or("bad dip6")?);
+        f.extend_from_slice(&0x86ddu16.to_be_bytes());
+        let mut payload = l4(sport, dport)?;
+        let mut next = proto;
+        if let Some(fr) = frag {
+            let off: u16 = if fr == "later" { 8 << 3 } else { 1 };
+            let mut fh = vec![proto, 0];
+            fh.extend_from_slice(&off.to_be_bytes());
+            fh.extend_from_slice(&[0, 0, 0, 9]);
+            payload = [fh, payload].concat();
+            next = 44;
+        }
+        payload.extend(std::iter::repeat_n(0x5a, pad));
+        let tc = num("tos", 0)? as u8;
+        f.extend_from_slice(&[0x60 | (tc >> 4), tc << 4, 0, 0]);
+        f.extend_from_slice(&(payload.len() as u16).to_be_bytes());
+        f.push(next);
+        f.push(num("ttl", 64)? as u8);
+        f.extend_from_slice(&s6);
+        f.extend_from_slice(&d6);
+        f.extend_from_slice(&payload);
+    } else {
+        let et = u16::from_str_radix(get("eth").unwrap_or("88b5"), 16).map_err(|_| "bad eth")?;
+        f.extend_from_slice(&et.to_be_bytes());
+        f.extend(std::iter::repeat_n(0x5a, pad.max(46)));
+    }
+    f.resize(f.len().max(60), 0);
+    Ok(hex_encode(&f))
+}
+
 fn usage() -> ExitCode {
     eprintln!("usage: fpkt send <ifname> <frame-hex> [count]");
     eprintln!("       fpkt flood <ifname> <frame-hex> <seconds>");
     eprintln!("       fpkt sniff <ifname> <timeout-ms> [max]");
     eprintln!("       fpkt frame <dst-mac> <src-mac> <ethertype-hex> [payload-hex]");
+    eprintln!("       fpkt build key=value...");
     eprintln!("       fpkt tcp-sink <port> [timeout-s]");
     eprintln!("       fpkt tcp-send <ip> <port> <bytes>");
     ExitCode::from(2)
@@ -360,6 +581,13 @@ fn main() -> ExitCode {
                 Err(e) => Err(io::Error::other(e)),
             },
             None => return usage(),
+        },
+        (Some("build"), _, _) => match build(&args[2..]) {
+            Ok(f) => {
+                println!("{f}");
+                Ok(())
+            }
+            Err(e) => Err(io::Error::other(e)),
         },
         (Some("tcp-sink"), Some(p), _) => match (p.parse().ok(), num(3, 30)) {
             (Some(p), Some(t)) => tcp_sink(p, t),

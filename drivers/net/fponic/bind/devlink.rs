@@ -63,6 +63,11 @@ pub(crate) enum FnState {
 pub(crate) struct ExtAck(*mut bindings::netlink_ext_ack);
 
 impl ExtAck {
+    /// Wraps a raw extack (may be null).
+    pub(super) fn from_raw(p: *mut bindings::netlink_ext_ack) -> Self {
+        Self(p)
+    }
+
     /// Sets the message user space prints with the error.
     pub(crate) fn set(&mut self, msg: &'static CStr) {
         // SAFETY: `self.0` is null or valid for the callback (the core allows NULL extacks);

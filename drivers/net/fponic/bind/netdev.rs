@@ -35,10 +35,14 @@ use kernel::{
 };
 
 use super::{
-    devlink,
+    devlink::{
+        self,
+        ExtAck, //
+    },
     ffi::bindings,
     rtnl::Rtnl,
-    skb::SkBuff, //
+    skb::SkBuff,
+    tc::FlowerCmd, //
 };
 
 /// Length of an Ethernet address.
@@ -229,6 +233,12 @@ impl<T> Device<T> {
         unsafe { bindings::netif_running(self.as_raw()) }
     }
 
+    /// Sets the MAC address as `ip link set address` would (notifying the stack).
+    pub(crate) fn set_mac(&self, mac: [u8; ETH_ALEN], _rtnl: &Rtnl) -> Result {
+        // SAFETY: valid device; RTNL is held as the proof argument shows.
+        to_result(unsafe { bindings::fponic_netdev_set_mac(self.as_raw(), mac.as_ptr()) })
+    }
+
     /// Whether the transmit queue is stopped.
     pub(crate) fn queue_stopped(&self) -> bool {
         // SAFETY: valid device with one TX queue; reads a state bit.
@@ -358,6 +368,27 @@ pub(crate) trait Operations: Sized + Send + Sync {
     fn cpu_hit_stats(_dev: &Device<Self>) -> LinkStats {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
+
+    /// Whether an ingress flow block may be bound now (`ndo_setup_tc(TC_SETUP_BLOCK)`); devices
+    /// implementing [`Operations::flower`] get `hw-tc-offload`.
+    fn tc_block_ok(_dev: &Device<Self>, _ext: &mut ExtAck) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// `ip link set <dev> vf <vf> mac <mac>` (SR-IOV legacy VF configuration). Under RTNL.
+    fn set_vf_mac(_dev: &Device<Self>, _vf: i32, _mac: [u8; ETH_ALEN], _rtnl: &Rtnl) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// `ip link set <dev> vf <vf> state auto|enable|disable`: `false` for disable. Under RTNL.
+    fn set_vf_link_state(_dev: &Device<Self>, _vf: i32, _up: bool, _rtnl: &Rtnl) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// A flower rule command for a bound block. Runs in process context without RTNL.
+    fn flower(_dev: &Device<Self>, _cmd: FlowerCmd<'_>, _ext: &mut ExtAck) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
 }
 
 struct Adapter<T: Operations>(PhantomData<T>);
@@ -453,6 +484,116 @@ impl<T: Operations> Adapter<T> {
         0
     }
 
+    /// # Safety
+    ///
+    /// `dev` is a device registered by [`Registration::<T>::new`]; `mac` holds `ETH_ALEN` bytes;
+    /// called under RTNL.
+    unsafe extern "C" fn set_vf_mac_callback(
+        dev: *mut bindings::net_device,
+        vf: c_int,
+        mac: *mut u8,
+    ) -> c_int {
+        from_result(|| {
+            let mut m = [0u8; ETH_ALEN];
+            // SAFETY: by the function's safety requirements.
+            let (d, rtnl) = unsafe {
+                ptr::copy_nonoverlapping(mac, m.as_mut_ptr(), ETH_ALEN);
+                (Device::<T>::from_raw(dev), Rtnl::assume_held())
+            };
+            T::set_vf_mac(d, vf, m, &rtnl)?;
+            Ok(0)
+        })
+    }
+
+    /// # Safety
+    ///
+    /// `dev` is a device registered by [`Registration::<T>::new`]; called under RTNL.
+    unsafe extern "C" fn set_vf_link_state_callback(
+        dev: *mut bindings::net_device,
+        vf: c_int,
+        state: c_int,
+    ) -> c_int {
+        from_result(|| {
+            // SAFETY: by the function's safety requirements.
+            let (d, rtnl) = unsafe { (Device::<T>::from_raw(dev), Rtnl::assume_held()) };
+            // CAST: small enum constants.
+            let up = match state {
+                s if s == bindings::IFLA_VF_LINK_STATE_DISABLE as c_int => false,
+                s if s == bindings::IFLA_VF_LINK_STATE_AUTO as c_int
+                    || s == bindings::IFLA_VF_LINK_STATE_ENABLE as c_int =>
+                {
+                    true
+                }
+                _ => return Err(EINVAL),
+            };
+            T::set_vf_link_state(d, vf, up, &rtnl)?;
+            Ok(0)
+        })
+    }
+
+    /// # Safety
+    ///
+    /// `dev` is a device registered by [`Registration::<T>::new`]; `type_data` matches `ty`.
+    unsafe extern "C" fn setup_tc_callback(
+        dev: *mut bindings::net_device,
+        ty: bindings::tc_setup_type,
+        type_data: *mut c_void,
+    ) -> c_int {
+        if ty != bindings::tc_setup_type_TC_SETUP_BLOCK || !T::HAS_FLOWER {
+            return EOPNOTSUPP.to_errno();
+        }
+        from_result(|| {
+            let bo = type_data.cast::<bindings::flow_block_offload>();
+            // SAFETY: by the function's safety requirements.
+            let (d, mut ext) =
+                unsafe { (Device::<T>::from_raw(dev), ExtAck::from_raw((*bo).extack)) };
+            if T::HAS_TC_BLOCK_OK {
+                T::tc_block_ok(d, &mut ext)?;
+            }
+            let cb: unsafe extern "C" fn(
+                bindings::tc_setup_type,
+                *mut c_void,
+                *mut c_void,
+            ) -> c_int = Self::block_callback;
+            // SAFETY: `bo` is the block request; the callback and its private pointer (the
+            // device, alive while the block is bound) are valid until unbind.
+            to_result(unsafe { bindings::fponic_setup_block(bo, cb as *mut c_void, dev.cast()) })?;
+            Ok(0)
+        })
+    }
+
+    /// # Safety
+    ///
+    /// Called by tc for a block bound by `setup_tc_callback`, with `cb_priv` the device.
+    unsafe extern "C" fn block_callback(
+        ty: bindings::tc_setup_type,
+        type_data: *mut c_void,
+        cb_priv: *mut c_void,
+    ) -> c_int {
+        if ty != bindings::tc_setup_type_TC_SETUP_CLSFLOWER {
+            return EOPNOTSUPP.to_errno();
+        }
+        from_result(|| {
+            // SAFETY: by the function's safety requirements.
+            let dev = unsafe { Device::<T>::from_raw(cb_priv.cast()) };
+            // SAFETY: `type_data` is a `flow_cls_offload` for TC_SETUP_CLSFLOWER.
+            let (cmd, mut ext) = match unsafe { super::tc::flower_cmd(type_data) } {
+                Ok(c) => c,
+                Err(e) => {
+                    let f = type_data.cast::<bindings::flow_cls_offload>();
+                    // SAFETY: as above.
+                    let mut ext = ExtAck::from_raw(unsafe { (*f).common.extack });
+                    if e == E2BIG {
+                        ext.set(c"fponic: too many actions in one rule");
+                    }
+                    return Err(e);
+                }
+            };
+            T::flower(dev, cmd, &mut ext)?;
+            Ok(0)
+        })
+    }
+
     const OPS: bindings::net_device_ops = bindings::net_device_ops {
         ndo_open: if T::HAS_OPEN {
             Some(Self::open_callback)
@@ -481,6 +622,21 @@ impl<T: Operations> Adapter<T> {
             None
         },
         ndo_set_mac_address: Some(bindings::eth_mac_addr),
+        ndo_set_vf_mac: if T::HAS_SET_VF_MAC {
+            Some(Self::set_vf_mac_callback)
+        } else {
+            None
+        },
+        ndo_set_vf_link_state: if T::HAS_SET_VF_LINK_STATE {
+            Some(Self::set_vf_link_state_callback)
+        } else {
+            None
+        },
+        ndo_setup_tc: if T::HAS_FLOWER {
+            Some(Self::setup_tc_callback)
+        } else {
+            None
+        },
         ndo_validate_addr: Some(bindings::eth_validate_addr),
         // SAFETY: all-zero is valid for the remaining members: `Option`s of function pointers.
         ..unsafe { mem::zeroed() }
@@ -540,6 +696,9 @@ impl<T: Operations> Registration<T> {
         // SAFETY: `raw` is a fresh, unregistered device; the ops table is a static constant.
         unsafe {
             (*raw.as_ptr()).netdev_ops = &Self::OPS_REF.0;
+            if T::HAS_FLOWER {
+                bindings::fponic_netdev_enable_tc(raw.as_ptr());
+            }
             bindings::eth_hw_addr_set(raw.as_ptr(), cfg.mac.as_ptr());
             if let Some(port) = cfg.devlink_port {
                 bindings::fponic_netdev_set_devlink_port(raw.as_ptr(), port.as_raw());
@@ -576,9 +735,8 @@ impl<T: Operations> Registration<T> {
     }
 
     /// Sets the MAC address as `ip link set address` would (notifying the stack).
-    pub(crate) fn set_mac(&self, mac: [u8; ETH_ALEN], _rtnl: &Rtnl) -> Result {
-        // SAFETY: registered device; RTNL is held as the proof argument shows.
-        to_result(unsafe { bindings::fponic_netdev_set_mac(self.dev.as_ptr(), mac.as_ptr()) })
+    pub(crate) fn set_mac(&self, mac: [u8; ETH_ALEN], rtnl: &Rtnl) -> Result {
+        self.device().set_mac(mac, rtnl)
     }
 
     const OPS_REF: &'static SyncOps = &SyncOps(Adapter::<T>::OPS);

@@ -59,6 +59,61 @@ impl SkBuff {
         unsafe { core::slice::from_raw_parts(p, len as usize) }
     }
 
+    /// The hardware-accelerated (metadata) VLAN tag: `(tpid, tci)`.
+    pub(crate) fn hw_vlan(&self) -> Option<(u16, u16)> {
+        let mut tci = 0u16;
+        // SAFETY: valid skb; reads metadata.
+        let tpid = unsafe { bindings::fponic_skb_vlan(self.0.as_ptr(), &mut tci) };
+        (tpid != 0).then_some((tpid, tci))
+    }
+
+    /// Pushes an outer VLAN tag (`skb_vlan_push`).
+    pub(crate) fn vlan_push(&mut self, tpid: u16, tci: u16) -> Result<(), kernel::error::Error> {
+        // SAFETY: we own the skb; the helper may reallocate its head.
+        kernel::error::to_result(unsafe {
+            bindings::fponic_skb_vlan_push(self.0.as_ptr(), tpid, tci)
+        })
+    }
+
+    /// Pops the outer VLAN tag (`skb_vlan_pop`); a no-op on untagged packets.
+    pub(crate) fn vlan_pop(&mut self) -> Result<(), kernel::error::Error> {
+        // SAFETY: we own the skb.
+        kernel::error::to_result(unsafe { bindings::fponic_skb_vlan_pop(self.0.as_ptr()) })
+    }
+
+    /// Rewrites the outer VLAN tag's TCI; fails on untagged packets.
+    pub(crate) fn vlan_modify(&mut self, tci: u16) -> Result<(), kernel::error::Error> {
+        // SAFETY: we own the skb.
+        kernel::error::to_result(unsafe { bindings::fponic_skb_vlan_modify(self.0.as_ptr(), tci) })
+    }
+
+    /// pedit: the 32-bit word at `offset` from the MAC header becomes `(old & mask) ^ val`.
+    pub(crate) fn mangle(
+        &mut self,
+        offset: u32,
+        mask: u32,
+        val: u32,
+    ) -> Result<(), kernel::error::Error> {
+        // SAFETY: we own the skb; the helper makes the bytes writable first.
+        kernel::error::to_result(unsafe {
+            bindings::fponic_skb_mangle(self.0.as_ptr(), offset, mask, val)
+        })
+    }
+
+    /// Recomputes the checksums `flags` names (`TCA_CSUM_UPDATE_FLAG_*`) for the network header at
+    /// `l3` and the transport header at `l4` (0: none), offsets from the MAC header.
+    pub(crate) fn csum_update(
+        &mut self,
+        flags: u32,
+        l3: u32,
+        l4: u32,
+    ) -> Result<(), kernel::error::Error> {
+        // SAFETY: we own the skb; the helper makes the bytes writable first.
+        kernel::error::to_result(unsafe {
+            bindings::fponic_skb_csum(self.0.as_ptr(), flags, l3, l4)
+        })
+    }
+
     /// A clone sharing the packet data (`skb_clone`), for delivery to several ports.
     pub(crate) fn try_clone(&self) -> Option<SkBuff> {
         // SAFETY: valid skb; `GFP_ATOMIC` is valid in any context.

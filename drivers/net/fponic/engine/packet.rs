@@ -280,3 +280,22 @@ fn parse_l4(c: &Cursor<'_>, off: usize, k: &mut FlowKey) -> Result<(), ParseErro
     }
     Ok(())
 }
+
+/// Parses a frame whose outer VLAN tag, if any, was moved to metadata (`hw_vlan`: TPID and TCI).
+/// The metadata tag is the outer tag; an in-band tag then is the inner one.
+pub(crate) fn parse_with_hw_vlan(
+    frame: &[u8],
+    hw_vlan: Option<(u16, u16)>,
+) -> Result<FlowKey, ParseError> {
+    let mut k = parse(frame)?;
+    if let Some((tpid, tci)) = hw_vlan {
+        k.cvlan = k.vlan;
+        k.vlan = Some(Vlan {
+            tpid,
+            id: tci & 0x0fff,
+            // CAST: a 3-bit field.
+            prio: (tci >> 13) as u8,
+        });
+    }
+    Ok(k)
+}

@@ -13,6 +13,8 @@
 #[cfg(test)]
 extern crate std;
 
+#[path = "../../../../drivers/net/fponic/engine/flow.rs"]
+pub mod flow;
 #[path = "../../../../drivers/net/fponic/engine/naming.rs"]
 pub mod naming;
 #[path = "../../../../drivers/net/fponic/engine/packet.rs"]
@@ -22,6 +24,8 @@ pub mod switch;
 
 #[cfg(test)]
 mod rng;
+#[cfg(test)]
+mod test_flow;
 #[cfg(test)]
 mod test_naming;
 #[cfg(test)]

@@ -46,6 +46,13 @@ churn() {
 }
 check "20 rounds of create/destroy with 1..8 uplinks" churn
 
+# Long listings are cut to one page, never refused.
+check "64 VFs" sh -c "echo 64 > $CFG/sw1/num_vfs"
+check "info of a device with 64 VFs reads" cat "$CFG/sw1/info"
+check_match "info lists the 64th VF" 'func Vf\(63\) netdev sw1v63' "$(cat "$CFG/sw1/info")"
+check "vpid_map of 64 VFs reads" cat "$CFG/sw1/vpid_map"
+check "back to 0 VFs" sh -c "echo 0 > $CFG/sw1/num_vfs"
+
 check "cleanup" fponic_destroy_all
 check "module unloads after cleanup" rmmod fponic
 check_eq "no fponic netdev left" "" "$(ls /sys/class/net | grep -E '^(sw|c0)' || true)"

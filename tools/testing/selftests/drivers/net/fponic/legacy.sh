@@ -104,6 +104,19 @@ check_fail_msg "multicast hw_addr refused with extack" 'unicast' $DEVLINK port f
 check_eq "MAC unchanged by the refused set" 02:aa:bb:cc:dd:01 "$(mac_of b sw0v1)"
 check_fail_msg "physical port has no function" 'physical ports have no port function' $DEVLINK port function set faux/fponic-sw0/0 hw_addr 02:00:00:00:00:09
 
+# The same through the PF, as with SR-IOV legacy drivers: ip link set <pf> vf N ...
+check "ip link set sw0p0 vf 1 mac" $IP link set sw0p0 vf 1 mac 02:aa:bb:cc:dd:02
+check_eq "VF1 netdev took the MAC" 02:aa:bb:cc:dd:02 "$(mac_of b sw0v1)"
+check "ip link set sw0p0 vf 1 state disable" $IP link set sw0p0 vf 1 state disable
+check_match "VF1 lost carrier" 'NO-CARRIER' "$($IP -n b link show sw0v1)"
+check_match "devlink sees the function inactive" 'state inactive' "$($DEVLINK port show faux/fponic-sw0/4097)"
+check "ip link set sw0p0 vf 1 state auto" $IP link set sw0p0 vf 1 state auto
+nsx a $IP neigh flush dev sw0v0
+check "ping VF1 after PF-side reconfiguration" nsx a ping -c 2 -W 2 10.1.0.2
+check_fail "vf 9 does not exist" $IP link set sw0p0 vf 9 mac 02:aa:bb:cc:dd:09
+check_fail "multicast VF MAC refused" $IP link set sw0p0 vf 1 mac 01:00:5e:00:00:01
+check_fail "VF configuration only through the PF" $IP -n a link set sw0v0 vf 0 state disable
+
 # sriov_numvfs semantics.
 check_fail_msg "num_vfs 2 -> 3 refused with EBUSY" 'busy' sh -c "echo 3 > $CFG/sw0/num_vfs"
 check_eq "still 2 VFs" 2 "$(cat "$CFG/sw0/num_vfs")"

@@ -1,0 +1,352 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! tc flower offload: flow blocks and the rules tc hands to a driver.
+//!
+//! A net device whose driver type implements [`netdev::Operations::flower`] accepts ingress
+//! flow block binds (`ndo_setup_tc(TC_SETUP_BLOCK)`); tc then calls the driver with
+//! [`FlowerCmd`]s for every flower rule of that block. Rules arrive flattened by a C helper into
+//! plain data ([`FlowerMatch`], [`FlowerAction`]). The callback runs without RTNL
+//! (`unlocked_driver_cb`).
+//!
+//! C header: [`include/net/flow_offload.h`](srctree/include/net/flow_offload.h)
+
+use kernel::ffi::c_void;
+
+use super::{
+    devlink::ExtAck,
+    ffi::bindings,
+    netdev::NetDev, //
+};
+
+/// A flower rule's keys and masks (ports and ethertypes in host order).
+pub(crate) type FlowerMatch = bindings::fponic_flower_match;
+
+/// Bits of [`FlowerMatch::used_keys`].
+pub(crate) mod keys {
+    use super::bindings as b;
+
+    const fn bit(k: u32) -> u64 {
+        1 << k
+    }
+
+    /// Control (address type, fragment flags).
+    pub(crate) const CONTROL: u64 = bit(b::flow_dissector_key_id_FLOW_DISSECTOR_KEY_CONTROL);
+    /// Ethertype and IP protocol.
+    pub(crate) const BASIC: u64 = bit(b::flow_dissector_key_id_FLOW_DISSECTOR_KEY_BASIC);
+    /// MAC addresses.
+    pub(crate) const ETH_ADDRS: u64 = bit(b::flow_dissector_key_id_FLOW_DISSECTOR_KEY_ETH_ADDRS);
+    /// Outer VLAN.
+    pub(crate) const VLAN: u64 = bit(b::flow_dissector_key_id_FLOW_DISSECTOR_KEY_VLAN);
+    /// Inner VLAN.
+    pub(crate) const CVLAN: u64 = bit(b::flow_dissector_key_id_FLOW_DISSECTOR_KEY_CVLAN);
+    /// IPv4 addresses.
+    pub(crate) const IPV4_ADDRS: u64 = bit(b::flow_dissector_key_id_FLOW_DISSECTOR_KEY_IPV4_ADDRS);
+    /// IPv6 addresses.
+    pub(crate) const IPV6_ADDRS: u64 = bit(b::flow_dissector_key_id_FLOW_DISSECTOR_KEY_IPV6_ADDRS);
+    /// TOS and TTL.
+    pub(crate) const IP: u64 = bit(b::flow_dissector_key_id_FLOW_DISSECTOR_KEY_IP);
+    /// L4 ports.
+    pub(crate) const PORTS: u64 = bit(b::flow_dissector_key_id_FLOW_DISSECTOR_KEY_PORTS);
+    /// L4 port ranges.
+    pub(crate) const PORTS_RANGE: u64 =
+        bit(b::flow_dissector_key_id_FLOW_DISSECTOR_KEY_PORTS_RANGE);
+    /// TCP flags.
+    pub(crate) const TCP: u64 = bit(b::flow_dissector_key_id_FLOW_DISSECTOR_KEY_TCP);
+    /// ICMP type and code.
+    pub(crate) const ICMP: u64 = bit(b::flow_dissector_key_id_FLOW_DISSECTOR_KEY_ICMP);
+
+    /// Names of the keys fponic does not support, for error messages.
+    pub(crate) const NAMES: [(u32, &kernel::str::CStr); 14] = [
+        (
+            b::flow_dissector_key_id_FLOW_DISSECTOR_KEY_ARP,
+            c"fponic: matching on ARP fields is not supported",
+        ),
+        (
+            b::flow_dissector_key_id_FLOW_DISSECTOR_KEY_FLOW_LABEL,
+            c"fponic: matching on the IPv6 flow label is not supported",
+        ),
+        (
+            b::flow_dissector_key_id_FLOW_DISSECTOR_KEY_MPLS,
+            c"fponic: matching on MPLS is not supported",
+        ),
+        (
+            b::flow_dissector_key_id_FLOW_DISSECTOR_KEY_ENC_CONTROL,
+            c"fponic: matching on tunnel (enc_*) keys is not supported",
+        ),
+        (
+            b::flow_dissector_key_id_FLOW_DISSECTOR_KEY_ENC_KEYID,
+            c"fponic: matching on tunnel key ids is not supported",
+        ),
+        (
+            b::flow_dissector_key_id_FLOW_DISSECTOR_KEY_ENC_IP,
+            c"fponic: matching on tunnel IP fields is not supported",
+        ),
+        (
+            b::flow_dissector_key_id_FLOW_DISSECTOR_KEY_ENC_IPV4_ADDRS,
+            c"fponic: matching on tunnel addresses is not supported",
+        ),
+        (
+            b::flow_dissector_key_id_FLOW_DISSECTOR_KEY_ENC_IPV6_ADDRS,
+            c"fponic: matching on tunnel addresses is not supported",
+        ),
+        (
+            b::flow_dissector_key_id_FLOW_DISSECTOR_KEY_ENC_PORTS,
+            c"fponic: matching on tunnel ports is not supported",
+        ),
+        (
+            b::flow_dissector_key_id_FLOW_DISSECTOR_KEY_ENC_OPTS,
+            c"fponic: matching on tunnel options is not supported",
+        ),
+        (
+            b::flow_dissector_key_id_FLOW_DISSECTOR_KEY_CT,
+            c"fponic: matching on conntrack state is not supported",
+        ),
+        (
+            b::flow_dissector_key_id_FLOW_DISSECTOR_KEY_META,
+            c"fponic: matching on metadata (indev, l2_miss) is not supported",
+        ),
+        (
+            b::flow_dissector_key_id_FLOW_DISSECTOR_KEY_NUM_OF_VLANS,
+            c"fponic: matching on the number of VLANs is not supported",
+        ),
+        (
+            b::flow_dissector_key_id_FLOW_DISSECTOR_KEY_PPPOE,
+            c"fponic: matching on PPPoE is not supported",
+        ),
+    ];
+}
+
+/// Fragment flags in [`FlowerMatch::ctl_flags`] (`FLOW_DIS_*` equal the uapi values).
+pub(crate) mod ctl {
+    use super::bindings as b;
+    /// The packet is a fragment.
+    pub(crate) const IS_FRAGMENT: u32 = b::TCA_FLOWER_KEY_FLAGS_IS_FRAGMENT;
+    /// The packet is the first fragment.
+    pub(crate) const FIRST_FRAG: u32 = b::TCA_FLOWER_KEY_FLAGS_FRAG_IS_FIRST;
+}
+
+/// A flower action.
+pub(crate) enum FlowerAction<'a> {
+    /// `gact drop`.
+    Drop,
+    /// `gact ok`.
+    Accept,
+    /// `mirred egress redirect dev <dev>`.
+    Redirect(Option<&'a NetDev>),
+    /// `mirred egress mirror dev <dev>`.
+    Mirror(Option<&'a NetDev>),
+    /// `vlan push`.
+    VlanPush {
+        /// TPID.
+        tpid: u16,
+        /// VLAN id.
+        id: u16,
+        /// Priority.
+        prio: u8,
+    },
+    /// `vlan pop`.
+    VlanPop,
+    /// `vlan modify`.
+    VlanModify {
+        /// New id.
+        id: u16,
+        /// New priority.
+        prio: u8,
+    },
+    /// `goto chain N`.
+    Goto(u32),
+    /// `pedit`: the 32-bit word at `offset` from the header of type `htype` becomes
+    /// `(old & mask) ^ val` (raw, network order words).
+    Pedit {
+        /// Header type (`enum flow_action_mangle_base`).
+        htype: u32,
+        /// Byte offset in that header.
+        offset: u32,
+        /// Bits kept.
+        mask: u32,
+        /// Bits set.
+        val: u32,
+    },
+    /// `csum`: recompute the checksums named by `TCA_CSUM_UPDATE_FLAG_*`.
+    Csum(u32),
+    /// Anything else, with an explanation.
+    Unsupported(&'static kernel::str::CStr),
+}
+
+/// Maximum number of actions fponic reads from a rule.
+pub(crate) const MAX_RULE_ACTIONS: usize = 24;
+
+/// A flower rule to add (or replace).
+pub(crate) struct FlowerRule<'a> {
+    /// tc's identifier of the rule.
+    pub(crate) cookie: u64,
+    /// Priority.
+    pub(crate) prio: u32,
+    /// Chain.
+    pub(crate) chain: u32,
+    /// Keys and masks.
+    pub(crate) m: FlowerMatch,
+    actions: [bindings::fponic_flower_action; MAX_RULE_ACTIONS],
+    n_actions: usize,
+    _p: core::marker::PhantomData<&'a ()>,
+}
+
+impl<'a> FlowerRule<'a> {
+    /// The actions, in order.
+    pub(crate) fn actions(&self) -> impl Iterator<Item = FlowerAction<'a>> + '_ {
+        self.actions[..self.n_actions].iter().map(|a| {
+            // SAFETY: a non-null `dev` is a net device tc holds a reference to for the duration
+            // of the callback.
+            let dev = || unsafe { (!a.dev.is_null()).then(|| NetDev::from_raw(a.dev)) };
+            match a.id {
+                bindings::flow_action_id_FLOW_ACTION_DROP => FlowerAction::Drop,
+                bindings::flow_action_id_FLOW_ACTION_ACCEPT => FlowerAction::Accept,
+                bindings::flow_action_id_FLOW_ACTION_REDIRECT => FlowerAction::Redirect(dev()),
+                bindings::flow_action_id_FLOW_ACTION_MIRRED => FlowerAction::Mirror(dev()),
+                bindings::flow_action_id_FLOW_ACTION_VLAN_PUSH => FlowerAction::VlanPush {
+                    tpid: a.proto,
+                    id: a.vid,
+                    prio: a.prio,
+                },
+                bindings::flow_action_id_FLOW_ACTION_VLAN_POP => FlowerAction::VlanPop,
+                bindings::flow_action_id_FLOW_ACTION_VLAN_MANGLE => FlowerAction::VlanModify {
+                    id: a.vid,
+                    prio: a.prio,
+                },
+                bindings::flow_action_id_FLOW_ACTION_GOTO => FlowerAction::Goto(a.chain),
+                bindings::flow_action_id_FLOW_ACTION_REDIRECT_INGRESS
+                | bindings::flow_action_id_FLOW_ACTION_MIRRED_INGRESS => FlowerAction::Unsupported(
+                    c"fponic: only egress redirect and mirror can be offloaded",
+                ),
+                bindings::flow_action_id_FLOW_ACTION_MANGLE => FlowerAction::Pedit {
+                    htype: a.htype,
+                    offset: a.offset,
+                    mask: a.mask,
+                    val: a.val,
+                },
+                bindings::flow_action_id_FLOW_ACTION_ADD => {
+                    FlowerAction::Unsupported(c"fponic: pedit add is not supported, only set")
+                }
+                bindings::flow_action_id_FLOW_ACTION_CSUM => FlowerAction::Csum(a.csum_flags),
+                bindings::flow_action_id_FLOW_ACTION_CT
+                | bindings::flow_action_id_FLOW_ACTION_CT_METADATA => {
+                    FlowerAction::Unsupported(c"fponic: conntrack actions are not supported yet")
+                }
+                bindings::flow_action_id_FLOW_ACTION_TRAP => {
+                    FlowerAction::Unsupported(c"fponic: trap is not supported")
+                }
+                bindings::flow_action_id_FLOW_ACTION_POLICE => {
+                    FlowerAction::Unsupported(c"fponic: police is not supported")
+                }
+                bindings::flow_action_id_FLOW_ACTION_SAMPLE => {
+                    FlowerAction::Unsupported(c"fponic: sample is not supported")
+                }
+                bindings::flow_action_id_FLOW_ACTION_TUNNEL_ENCAP
+                | bindings::flow_action_id_FLOW_ACTION_TUNNEL_DECAP => {
+                    FlowerAction::Unsupported(c"fponic: tunnel actions are not supported")
+                }
+                bindings::flow_action_id_FLOW_ACTION_MPLS_PUSH
+                | bindings::flow_action_id_FLOW_ACTION_MPLS_POP
+                | bindings::flow_action_id_FLOW_ACTION_MPLS_MANGLE => {
+                    FlowerAction::Unsupported(c"fponic: MPLS actions are not supported")
+                }
+                bindings::flow_action_id_FLOW_ACTION_PTYPE => {
+                    FlowerAction::Unsupported(c"fponic: skbedit ptype is not supported")
+                }
+                _ => FlowerAction::Unsupported(c"fponic: action not supported"),
+            }
+        })
+    }
+}
+
+/// What tc asks of the driver.
+// One command lives on the stack per callback; boxing the rule would add an allocation to every
+// rule insertion.
+#[expect(clippy::large_enum_variant)]
+pub(crate) enum FlowerCmd<'a> {
+    /// Add or replace a rule.
+    Replace(FlowerRule<'a>),
+    /// Remove the rule with this cookie.
+    Destroy(u64),
+    /// Report the counters of the rule with this cookie.
+    Stats(u64, StatsReply<'a>),
+}
+
+/// Where a driver reports a rule's counters.
+pub(crate) struct StatsReply<'a>(
+    *mut bindings::flow_cls_offload,
+    core::marker::PhantomData<&'a ()>,
+);
+
+impl StatsReply<'_> {
+    /// Reports packets and bytes since the previous report, and when the rule last matched (in
+    /// jiffies).
+    pub(crate) fn report(self, bytes: u64, packets: u64, lastused: u64) {
+        // SAFETY: `self.0` is the offload request of the running STATS callback.
+        unsafe { bindings::fponic_flower_stats(self.0, bytes, packets, lastused) };
+    }
+}
+
+/// The current time in jiffies (for `lastused`).
+pub(crate) fn jiffies() -> u64 {
+    // SAFETY: reads a global counter.
+    // CAST: `unsigned long` is 64 bits on the supported architectures.
+    unsafe { bindings::fponic_jiffies() as u64 }
+}
+
+/// Builds the command for a `TC_SETUP_CLSFLOWER` callback and returns it with the request's
+/// extack.
+///
+/// # Safety
+///
+/// `type_data` is the `struct flow_cls_offload` of a running `TC_SETUP_CLSFLOWER` callback.
+pub(super) unsafe fn flower_cmd<'a>(
+    type_data: *mut c_void,
+) -> Result<(FlowerCmd<'a>, ExtAck), kernel::error::Error> {
+    let f = type_data.cast::<bindings::flow_cls_offload>();
+    // SAFETY: by the function's safety requirement.
+    // CAST: the cookie is an `unsigned long`, 64 bits on the supported architectures.
+    let (cmd, cookie, ext) = unsafe {
+        (
+            (*f).command,
+            (*f).cookie as u64,
+            ExtAck::from_raw((*f).common.extack),
+        )
+    };
+    let c = match cmd {
+        bindings::flow_cls_command_FLOW_CLS_REPLACE => {
+            let mut rule = FlowerRule {
+                cookie,
+                // SAFETY: by the function's safety requirement.
+                prio: unsafe { (*f).common.prio },
+                // SAFETY: by the function's safety requirement.
+                chain: unsafe { (*f).common.chain_index },
+                m: FlowerMatch::default(),
+                actions: [bindings::fponic_flower_action::default(); MAX_RULE_ACTIONS],
+                n_actions: 0,
+                _p: core::marker::PhantomData,
+            };
+            let mut n: kernel::ffi::c_uint = 0;
+            // SAFETY: valid request and output buffers of the stated sizes.
+            let r = unsafe {
+                bindings::fponic_flower_get(
+                    f,
+                    &mut rule.m,
+                    rule.actions.as_mut_ptr(),
+                    // CAST: a small constant.
+                    MAX_RULE_ACTIONS as kernel::ffi::c_uint,
+                    &mut n,
+                )
+            };
+            kernel::error::to_result(r)?;
+            rule.n_actions = n as usize;
+            FlowerCmd::Replace(rule)
+        }
+        bindings::flow_cls_command_FLOW_CLS_DESTROY => FlowerCmd::Destroy(cookie),
+        bindings::flow_cls_command_FLOW_CLS_STATS => {
+            FlowerCmd::Stats(cookie, StatsReply(f, core::marker::PhantomData))
+        }
+        _ => return Err(kernel::error::code::EOPNOTSUPP),
+    };
+    Ok((c, ext))
+}

@@ -1,0 +1,449 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Flow rules: keys, masks, matching, actions and the reference classifier.
+//!
+//! A [`Key`] is the fixed-layout byte string the switch matches on: the ingress virtual port and
+//! the header fields tc flower can match (see [`off`] for the layout). A rule is a masked key plus
+//! optional L4 port ranges, a chain, a priority and actions. Classification in a chain picks the
+//! matching rule with the lowest priority, as tc does; `goto chain` continues in a higher chain.
+//!
+//! The kernel's flow table (`flowtable.rs`) indexes rules by mask (tuple space search) for
+//! lookups whose cost does not depend on the number of rules; [`classify_linear`] here is the
+//! reference it is tested against.
+//!
+//! This file is plain `core` Rust: it is also compiled into the host test crate.
+
+use super::packet::FlowKey;
+
+/// Key length in bytes.
+pub(crate) const KEY_LEN: usize = 80;
+
+/// Byte offsets of the fields in a [`Key`]. Multi-byte fields are big-endian, like the wire.
+pub(crate) mod off {
+    /// Ingress virtual port id (4 bytes).
+    pub(crate) const IN_PORT: usize = 0;
+    /// Destination MAC (6).
+    pub(crate) const ETH_DST: usize = 4;
+    /// Source MAC (6).
+    pub(crate) const ETH_SRC: usize = 10;
+    /// Ethertype after VLAN tags (2).
+    pub(crate) const N_PROTO: usize = 16;
+    /// Outer VLAN TPID, 0 when untagged (2).
+    pub(crate) const VLAN_TPID: usize = 18;
+    /// Outer VLAN id (2).
+    pub(crate) const VLAN_ID: usize = 20;
+    /// Outer VLAN priority (1).
+    pub(crate) const VLAN_PRIO: usize = 22;
+    /// IP protocol (1).
+    pub(crate) const IP_PROTO: usize = 23;
+    /// Inner VLAN TPID, 0 when absent (2).
+    pub(crate) const CVLAN_TPID: usize = 24;
+    /// Inner VLAN id (2).
+    pub(crate) const CVLAN_ID: usize = 26;
+    /// Inner VLAN priority (1).
+    pub(crate) const CVLAN_PRIO: usize = 28;
+    /// IP TOS / traffic class (1).
+    pub(crate) const IP_TOS: usize = 29;
+    /// IP TTL / hop limit (1).
+    pub(crate) const IP_TTL: usize = 30;
+    /// Fragment flags (1).
+    pub(crate) const IP_FLAGS: usize = 31;
+    /// IP source (16; IPv4 in the first 4).
+    pub(crate) const IP_SRC: usize = 32;
+    /// IP destination (16; IPv4 in the first 4).
+    pub(crate) const IP_DST: usize = 48;
+    /// L4 source port (2).
+    pub(crate) const L4_SRC: usize = 64;
+    /// L4 destination port (2).
+    pub(crate) const L4_DST: usize = 66;
+    /// ICMP type (1).
+    pub(crate) const ICMP_TYPE: usize = 68;
+    /// ICMP code (1).
+    pub(crate) const ICMP_CODE: usize = 69;
+    /// TCP flags (2).
+    pub(crate) const TCP_FLAGS: usize = 70;
+}
+
+/// A match key, or a mask of one.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Key(pub(crate) [u8; KEY_LEN]);
+
+impl Default for Key {
+    fn default() -> Self {
+        Self([0; KEY_LEN])
+    }
+}
+
+impl core::fmt::Debug for Key {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        for b in self.0.iter() {
+            write!(f, "{b:02x}")?;
+        }
+        Ok(())
+    }
+}
+
+impl Key {
+    /// Sets `bytes` at `offset`.
+    pub(crate) fn set(&mut self, offset: usize, bytes: &[u8]) {
+        self.0[offset..offset + bytes.len()].copy_from_slice(bytes);
+    }
+
+    /// Reads a big-endian `u16` at `offset`.
+    pub(crate) fn be16(&self, offset: usize) -> u16 {
+        u16::from_be_bytes([self.0[offset], self.0[offset + 1]])
+    }
+
+    /// `self & mask`.
+    pub(crate) fn masked(&self, mask: &Key) -> Key {
+        let mut k = *self;
+        for (b, m) in k.0.iter_mut().zip(mask.0.iter()) {
+            *b &= *m;
+        }
+        k
+    }
+
+    /// A 64-bit hash (FNV-1a over 8-byte words, with a final mix).
+    pub(crate) fn hash(&self) -> u64 {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for w in self.0.chunks_exact(8) {
+            let mut v = [0u8; 8];
+            v.copy_from_slice(w);
+            h ^= u64::from_le_bytes(v);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        h ^= h >> 29;
+        h = h.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        h ^ (h >> 32)
+    }
+
+    /// The key of a parsed packet entering at virtual port `in_port`.
+    pub(crate) fn from_packet(in_port: u32, p: &FlowKey) -> Key {
+        let mut k = Key::default();
+        k.set(off::IN_PORT, &in_port.to_be_bytes());
+        k.set(off::ETH_DST, &p.dst_mac);
+        k.set(off::ETH_SRC, &p.src_mac);
+        k.set(off::N_PROTO, &p.ethertype.to_be_bytes());
+        if let Some(v) = p.vlan {
+            k.set(off::VLAN_TPID, &v.tpid.to_be_bytes());
+            k.set(off::VLAN_ID, &v.id.to_be_bytes());
+            k.0[off::VLAN_PRIO] = v.prio;
+        }
+        if let Some(v) = p.cvlan {
+            k.set(off::CVLAN_TPID, &v.tpid.to_be_bytes());
+            k.set(off::CVLAN_ID, &v.id.to_be_bytes());
+            k.0[off::CVLAN_PRIO] = v.prio;
+        }
+        k.0[off::IP_PROTO] = p.ip_proto;
+        k.0[off::IP_TOS] = p.ip_tos;
+        k.0[off::IP_TTL] = p.ip_ttl;
+        k.0[off::IP_FLAGS] = p.ip_flags;
+        k.set(off::IP_SRC, &p.ip_src);
+        k.set(off::IP_DST, &p.ip_dst);
+        match p.l4 {
+            super::packet::L4::Ports { src, dst } => {
+                k.set(off::L4_SRC, &src.to_be_bytes());
+                k.set(off::L4_DST, &dst.to_be_bytes());
+            }
+            super::packet::L4::Icmp { ty, code } => {
+                k.0[off::ICMP_TYPE] = ty;
+                k.0[off::ICMP_CODE] = code;
+            }
+            super::packet::L4::None => {}
+        }
+        k.set(off::TCP_FLAGS, &p.tcp_flags.to_be_bytes());
+        k
+    }
+}
+
+/// Inclusive L4 port ranges a rule requires, checked after the masked match.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct PortRanges {
+    /// Source port range.
+    pub(crate) src: Option<(u16, u16)>,
+    /// Destination port range.
+    pub(crate) dst: Option<(u16, u16)>,
+}
+
+impl PortRanges {
+    /// Whether `key`'s ports are inside the ranges.
+    pub(crate) fn contains(&self, key: &Key) -> bool {
+        let inside = |r: Option<(u16, u16)>, v: u16| r.is_none_or(|(lo, hi)| lo <= v && v <= hi);
+        inside(self.src, key.be16(off::L4_SRC)) && inside(self.dst, key.be16(off::L4_DST))
+    }
+}
+
+/// One action of a rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Action {
+    /// Drop the packet.
+    Drop,
+    /// Stop classifying; the packet takes the slow path (its representor).
+    Accept,
+    /// Send the packet to virtual port `vpid` and stop.
+    Redirect(u32),
+    /// Send a copy to virtual port `vpid` and go on.
+    Mirror(u32),
+    /// Push an outer VLAN tag.
+    VlanPush {
+        /// TPID (0x8100 or 0x88a8).
+        tpid: u16,
+        /// VLAN id.
+        id: u16,
+        /// Priority.
+        prio: u8,
+    },
+    /// Pop the outer VLAN tag.
+    VlanPop,
+    /// Rewrite the outer VLAN tag's id and priority.
+    VlanModify {
+        /// New VLAN id.
+        id: u16,
+        /// New priority.
+        prio: u8,
+    },
+    /// Continue classifying in chain `n`.
+    Goto(u32),
+    /// Rewrite the 32-bit word at `offset` from the start of header `hdr`:
+    /// `(old & mask) ^ val`, words in network order as tc pedit keeps them.
+    Pedit {
+        /// Which header.
+        hdr: PeditHdr,
+        /// Byte offset in the header (multiple of 4).
+        offset: u16,
+        /// Bits kept.
+        mask: u32,
+        /// Bits set.
+        val: u32,
+    },
+    /// Recompute checksums: [`csum`] flags.
+    Csum(u32),
+}
+
+/// Headers pedit can rewrite.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PeditHdr {
+    /// Ethernet header.
+    Eth,
+    /// IPv4 header.
+    Ip4,
+    /// IPv6 header.
+    Ip6,
+    /// TCP header.
+    Tcp,
+    /// UDP header.
+    Udp,
+}
+
+impl PeditHdr {
+    /// From `enum flow_action_mangle_base`.
+    pub(crate) fn from_htype(htype: u32) -> Option<Self> {
+        match htype {
+            1 => Some(Self::Eth),
+            2 => Some(Self::Ip4),
+            3 => Some(Self::Ip6),
+            4 => Some(Self::Tcp),
+            5 => Some(Self::Udp),
+            _ => None,
+        }
+    }
+}
+
+/// Checksum flags of the csum action (`TCA_CSUM_UPDATE_FLAG_*`) fponic executes.
+pub(crate) mod csum {
+    /// IPv4 header checksum.
+    pub(crate) const IPV4HDR: u32 = 1;
+    /// TCP checksum.
+    pub(crate) const TCP: u32 = 8;
+    /// UDP checksum.
+    pub(crate) const UDP: u32 = 16;
+    /// All of them.
+    pub(crate) const SUPPORTED: u32 = IPV4HDR | TCP | UDP;
+}
+
+/// Maximum number of actions of a rule.
+pub(crate) const MAX_ACTIONS: usize = 16;
+
+/// The actions of a rule, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Actions {
+    list: [Action; MAX_ACTIONS],
+    len: usize,
+}
+
+impl Default for Actions {
+    fn default() -> Self {
+        Self {
+            list: [Action::Accept; MAX_ACTIONS],
+            len: 0,
+        }
+    }
+}
+
+/// Why a rule cannot be offloaded, as told to the user (an extack message).
+pub(crate) type Refusal = &'static core::ffi::CStr;
+
+impl Actions {
+    /// Appends an action.
+    pub(crate) fn push(&mut self, a: Action) -> Result<(), Refusal> {
+        if self.len == MAX_ACTIONS {
+            return Err(c"fponic: too many actions (at most 16)");
+        }
+        self.list[self.len] = a;
+        self.len += 1;
+        Ok(())
+    }
+
+    /// The actions.
+    pub(crate) fn as_slice(&self) -> &[Action] {
+        &self.list[..self.len]
+    }
+
+    /// Checks that the list can be executed in `chain`: one terminal action at most and only at
+    /// the end, `goto` only forward, at most one VLAN push in a row.
+    pub(crate) fn validate(&self, chain: u32) -> Result<(), Refusal> {
+        if self.len == 0 {
+            return Err(c"fponic: a rule needs at least one action");
+        }
+        for (i, a) in self.as_slice().iter().enumerate() {
+            let last = i + 1 == self.len;
+            match *a {
+                Action::Drop | Action::Accept | Action::Redirect(_) if !last => {
+                    return Err(
+                        c"fponic: actions after drop, accept or redirect are not supported",
+                    );
+                }
+                Action::Goto(_) if !last => {
+                    return Err(c"fponic: goto chain must be the last action")
+                }
+                Action::Goto(n) if n <= chain => {
+                    return Err(c"fponic: goto chain must jump to a higher chain");
+                }
+                Action::Pedit { offset, .. } if offset % 4 != 0 || offset >= 64 => {
+                    return Err(
+                        c"fponic: pedit offsets must be 4-byte aligned and within 64 bytes",
+                    );
+                }
+                Action::Csum(f) if f & !csum::SUPPORTED != 0 => {
+                    return Err(c"fponic: csum supports iph, tcp and udp only");
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A rule as the classifier sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct RuleSpec {
+    /// Chain.
+    pub(crate) chain: u32,
+    /// Priority: lower wins.
+    pub(crate) prio: u32,
+    /// Mask.
+    pub(crate) mask: Key,
+    /// Key, already masked.
+    pub(crate) key: Key,
+    /// Port ranges, if any.
+    pub(crate) ranges: PortRanges,
+    /// Actions.
+    pub(crate) actions: Actions,
+}
+
+impl RuleSpec {
+    /// Whether the rule matches a packet key (chain aside).
+    pub(crate) fn matches(&self, pkt: &Key) -> bool {
+        pkt.masked(&self.mask) == self.key && self.ranges.contains(pkt)
+    }
+}
+
+/// The matching rule of `chain` with the lowest priority, earliest in `rules` on ties.
+pub(crate) fn classify_linear<'a, I>(rules: I, chain: u32, pkt: &Key) -> Option<&'a RuleSpec>
+where
+    I: IntoIterator<Item = &'a RuleSpec>,
+{
+    let mut best: Option<&RuleSpec> = None;
+    for r in rules {
+        if r.chain == chain && r.matches(pkt) && best.is_none_or(|b| r.prio < b.prio) {
+            best = Some(r);
+        }
+    }
+    best
+}
+
+/// Virtual port ids (VPIDs) and physical port ids (PPIDs).
+///
+/// A VPID names a port in flow rules: uplink `i` is `i`, VF `n` is `0x1000 + n`, SF `n` is
+/// `0x2000 + n` (the devlink port index). A PPID names what currently backs it: an uplink's wire
+/// or a function. Remapping a VPID to another PPID redirects every rule naming it at once.
+pub(crate) mod vpid {
+    /// What backs a virtual port.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub(crate) enum Ppid {
+        /// The wire of uplink `i`.
+        Uplink(u8),
+        /// VF `n`.
+        Vf(u16),
+        /// SF `n`.
+        Sf(u32),
+    }
+
+    /// The VPID of a port, by identity.
+    pub(crate) fn of(p: Ppid) -> u32 {
+        match p {
+            Ppid::Uplink(i) => u32::from(i),
+            Ppid::Vf(n) => 0x1000 + u32::from(n),
+            Ppid::Sf(n) => 0x2000 + n,
+        }
+    }
+
+    /// The port a VPID names by identity.
+    pub(crate) fn identity(vpid: u32) -> Option<Ppid> {
+        match vpid {
+            0..=7 => Some(Ppid::Uplink(vpid as u8)),
+            0x1000..=0x10ff => Some(Ppid::Vf((vpid - 0x1000) as u16)),
+            0x2000..=0x23e7 => Some(Ppid::Sf(vpid - 0x2000)),
+            _ => None,
+        }
+    }
+
+    /// Encodes a PPID as an integer (for an xarray value entry).
+    pub(crate) fn encode(p: Ppid) -> u64 {
+        match p {
+            Ppid::Uplink(i) => (1 << 32) | u64::from(i),
+            Ppid::Vf(n) => (2 << 32) | u64::from(n),
+            Ppid::Sf(n) => (3 << 32) | u64::from(n),
+        }
+    }
+
+    /// Decodes [`encode`].
+    pub(crate) fn decode(v: u64) -> Option<Ppid> {
+        let low = (v & 0xffff_ffff) as u32;
+        match v >> 32 {
+            1 if low < 8 => Some(Ppid::Uplink(low as u8)),
+            2 if low <= 0xff => Some(Ppid::Vf(low as u16)),
+            3 if low <= 999 => Some(Ppid::Sf(low)),
+            _ => None,
+        }
+    }
+
+    /// Parses a port name as configfs takes it: `p<N>`, `vf<N>`, `sf<N>` or a VPID number.
+    pub(crate) fn parse_port(s: &str) -> Option<Ppid> {
+        let num = |t: &str| t.parse::<u32>().ok();
+        if let Some(t) = s.strip_prefix("vf") {
+            return num(t)
+                .and_then(|n| identity(0x1000 + n))
+                .filter(|p| matches!(p, Ppid::Vf(_)));
+        }
+        if let Some(t) = s.strip_prefix("sf") {
+            return num(t)
+                .and_then(|n| identity(0x2000 + n))
+                .filter(|p| matches!(p, Ppid::Sf(_)));
+        }
+        if let Some(t) = s.strip_prefix('p') {
+            return num(t).filter(|&n| n < 8).and_then(identity);
+        }
+        num(s).and_then(identity)
+    }
+}

@@ -1,0 +1,531 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The switch's flow table: offloaded tc flower rules, indexed for lookups whose cost does not
+//! depend on the number of rules.
+//!
+//! Structure (tuple space search): rules are grouped by `(chain, mask)` into mask tables; a mask
+//! table hashes the masked key into buckets, each holding the rules of that masked key sorted by
+//! priority. A lookup in a chain masks the packet key with each of the chain's masks, looks at one
+//! bucket per mask and keeps the matching rule with the lowest priority: cost O(masks), not
+//! O(rules). Tables grow (double their buckets) when they average more than two rules a bucket.
+//!
+//! Concurrency: readers (the NAPI/xmit data path) take no lock: the mask set and every bucket are
+//! [`RcuBox`]es read under `rcu::Guard`. Writers (tc callbacks, process context, without RTNL)
+//! serialize on `writer`, build the new bucket or mask set and publish it; the replaced one is
+//! freed by an RCU callback after a grace period ([`RcuBox::replace_deferred`]), so a reader never
+//! sees freed memory and writers never wait for readers. Rules are reference counted, so a rule
+//! stays alive while any published bucket (or a reader) can reach it.
+
+use kernel::{
+    new_mutex,
+    prelude::*,
+    rbtree::RBTree,
+    sync::{
+        atomic::{
+            Atomic,
+            Relaxed, //
+        },
+        rcu,
+        Arc,
+        Mutex, //
+    },
+};
+
+use crate::{
+    bind::rcu::RcuBox,
+    engine::flow::{
+        Key,
+        RuleSpec, //
+    },
+};
+
+/// Buckets of a new mask table.
+const INITIAL_BUCKETS: usize = 16;
+
+/// An offloaded rule with its counters.
+pub(crate) struct Rule {
+    /// What to match and do.
+    pub(crate) spec: RuleSpec,
+    packets: Atomic<u64>,
+    bytes: Atomic<u64>,
+    lastused: Atomic<u64>,
+    /// Counters at the previous stats report (tc accumulates deltas). Writer lock.
+    reported: Atomic<u64>,
+    reported_bytes: Atomic<u64>,
+}
+
+impl Rule {
+    /// Counts a packet of `len` bytes matched at time `now` (jiffies).
+    pub(crate) fn hit(&self, len: u32, now: u64) {
+        self.packets.add(1, Relaxed);
+        self.bytes.add(u64::from(len), Relaxed);
+        self.lastused.store(now, Relaxed);
+    }
+}
+
+struct Bucket {
+    /// Sorted by priority; equal priorities keep insertion order.
+    rules: KVec<Arc<Rule>>,
+}
+
+struct MaskTable {
+    chain: u32,
+    mask: Key,
+    /// Power-of-two number of buckets.
+    buckets: KVec<RcuBox<Bucket>>,
+    /// Rules in the table (writers only).
+    count: Atomic<u32>,
+}
+
+impl MaskTable {
+    fn new(chain: u32, mask: Key, nbuckets: usize) -> Result<Arc<Self>> {
+        let mut buckets = KVec::with_capacity(nbuckets, GFP_KERNEL)?;
+        for _ in 0..nbuckets {
+            buckets.push(RcuBox::empty(), GFP_KERNEL)?;
+        }
+        Ok(Arc::new(
+            Self {
+                chain,
+                mask,
+                buckets,
+                count: Atomic::new(0),
+            },
+            GFP_KERNEL,
+        )?)
+    }
+
+    fn bucket(&self, masked: &Key) -> &RcuBox<Bucket> {
+        // CAST: truncating the hash is the point.
+        let i = masked.hash() as usize & (self.buckets.len() - 1);
+        &self.buckets[i]
+    }
+
+    /// Writer: a copy of the bucket's rules with `rule` inserted in priority order.
+    fn bucket_with(&self, guard: &rcu::Guard, rule: &Arc<Rule>) -> Result<KVec<Arc<Rule>>> {
+        let old = self
+            .bucket(&rule.spec.key)
+            .get(guard)
+            .map_or(&[][..], |b| &b.rules[..]);
+        let mut v = KVec::with_capacity(old.len() + 1, GFP_KERNEL)?;
+        let mut placed = false;
+        for r in old {
+            if !placed && rule.spec.prio < r.spec.prio {
+                v.push(rule.clone(), GFP_KERNEL)?;
+                placed = true;
+            }
+            v.push(r.clone(), GFP_KERNEL)?;
+        }
+        if !placed {
+            v.push(rule.clone(), GFP_KERNEL)?;
+        }
+        Ok(v)
+    }
+
+    /// Writer: inserts into the right bucket.
+    fn insert(&self, guard: &rcu::Guard, rule: &Arc<Rule>) -> Result {
+        let rules = self.bucket_with(guard, rule)?;
+        self.bucket(&rule.spec.key)
+            .replace_deferred(Some(Bucket { rules }))?;
+        self.count.add(1, Relaxed);
+        Ok(())
+    }
+
+    /// Writer: removes `rule` from its bucket.
+    fn remove(&self, guard: &rcu::Guard, rule: &Arc<Rule>) -> Result {
+        let b = self.bucket(&rule.spec.key);
+        let old = b.get(guard).map_or(&[][..], |b| &b.rules[..]);
+        let mut v = KVec::with_capacity(old.len(), GFP_KERNEL)?;
+        for r in old.iter().filter(|r| !Arc::ptr_eq(r, rule)) {
+            v.push(r.clone(), GFP_KERNEL)?;
+        }
+        b.replace_deferred((!v.is_empty()).then_some(Bucket { rules: v }))?;
+        self.count.fetch_sub(1, Relaxed);
+        Ok(())
+    }
+
+    fn rules<'a>(&'a self, guard: &'a rcu::Guard) -> impl Iterator<Item = &'a Arc<Rule>> + 'a {
+        self.buckets
+            .iter()
+            .flat_map(move |b| b.get(guard).map_or(&[][..], |b| &b.rules[..]).iter())
+    }
+}
+
+struct MaskSet {
+    tables: KVec<Arc<MaskTable>>,
+}
+
+struct Writer {
+    by_cookie: RBTree<u64, Arc<Rule>>,
+    count: u32,
+}
+
+/// Why a rule could not be added.
+pub(crate) enum InsertError {
+    /// The table is full.
+    Full,
+    /// Out of memory.
+    NoMem,
+}
+
+/// The flow table of a switch.
+#[pin_data]
+pub(crate) struct FlowTable {
+    masks: RcuBox<MaskSet>,
+    #[pin]
+    writer: Mutex<Writer>,
+    capacity: u32,
+    /// Whether any rule exists (lets the data path skip the table cheaply).
+    nonempty: Atomic<bool>,
+}
+
+impl FlowTable {
+    /// An empty table for at most `capacity` rules.
+    pub(crate) fn new(capacity: u32) -> impl PinInit<Self, Error> {
+        try_pin_init!(Self {
+            masks: RcuBox::empty(),
+            writer <- new_mutex!(Writer {
+                by_cookie: RBTree::new(),
+                count: 0,
+            }),
+            capacity,
+            nonempty: Atomic::new(false),
+        })
+    }
+
+    /// Number of rules.
+    pub(crate) fn len(&self) -> u32 {
+        self.writer.lock().count
+    }
+
+    /// Capacity.
+    pub(crate) fn capacity(&self) -> u32 {
+        self.capacity
+    }
+
+    /// Adds (or replaces, by cookie) a rule.
+    pub(crate) fn insert(&self, cookie: u64, spec: RuleSpec) -> Result<(), InsertError> {
+        let mut w = self.writer.lock();
+        if w.by_cookie.get(&cookie).is_some() {
+            self.remove_locked(&mut w, cookie)
+                .map_err(|_| InsertError::NoMem)?;
+        }
+        if w.count >= self.capacity {
+            return Err(InsertError::Full);
+        }
+        let rule = Arc::new(
+            Rule {
+                spec,
+                packets: Atomic::new(0),
+                bytes: Atomic::new(0),
+                lastused: Atomic::new(0),
+                reported: Atomic::new(0),
+                reported_bytes: Atomic::new(0),
+            },
+            GFP_KERNEL,
+        )
+        .map_err(|_| InsertError::NoMem)?;
+        self.insert_locked(&mut w, &rule)
+            .map_err(|_| InsertError::NoMem)?;
+        if w.by_cookie
+            .try_create_and_insert(cookie, rule.clone(), GFP_KERNEL)
+            .is_err()
+        {
+            // Undo the publication (best effort: it needs memory for a new bucket).
+            let _ = self.unpublish(&rule);
+            return Err(InsertError::NoMem);
+        }
+        w.count += 1;
+        self.nonempty.store(true, Relaxed);
+        Ok(())
+    }
+
+    fn insert_locked(&self, _w: &mut Writer, rule: &Arc<Rule>) -> Result {
+        let guard = rcu::Guard::new();
+        let set = self.masks.get(&guard);
+        let found = set.and_then(|s| {
+            s.tables
+                .iter()
+                .find(|t| t.chain == rule.spec.chain && t.mask == rule.spec.mask)
+        });
+        if let Some(t) = found {
+            if t.count.load(Relaxed) as usize >= 2 * t.buckets.len() {
+                return self.grow(&guard, t, rule);
+            }
+            return t.insert(&guard, rule);
+        }
+        // A new mask: publish a new set with one more table.
+        let t = MaskTable::new(rule.spec.chain, rule.spec.mask, INITIAL_BUCKETS)?;
+        t.insert(&guard, rule)?;
+        let old = set.map_or(&[][..], |s| &s.tables[..]);
+        let mut tables = KVec::with_capacity(old.len() + 1, GFP_KERNEL)?;
+        for o in old {
+            tables.push(o.clone(), GFP_KERNEL)?;
+        }
+        tables.push(t, GFP_KERNEL)?;
+        self.masks.replace_deferred(Some(MaskSet { tables }))
+    }
+
+    /// Replaces `old` by a table with twice the buckets, holding its rules and `rule`.
+    fn grow(&self, guard: &rcu::Guard, old: &Arc<MaskTable>, rule: &Arc<Rule>) -> Result {
+        let t = MaskTable::new(old.chain, old.mask, old.buckets.len() * 2)?;
+        // Re-insert in priority order per bucket: insertion keeps order for equal priorities.
+        for r in old.rules(guard) {
+            t.insert(guard, r)?;
+        }
+        t.insert(guard, rule)?;
+        self.swap_table(guard, old, Some(t))
+    }
+
+    /// Publishes the mask set with `old` replaced by `new` (or removed).
+    fn swap_table(
+        &self,
+        guard: &rcu::Guard,
+        old: &Arc<MaskTable>,
+        new: Option<Arc<MaskTable>>,
+    ) -> Result {
+        let cur = self.masks.get(guard).map_or(&[][..], |s| &s.tables[..]);
+        let mut tables = KVec::with_capacity(cur.len(), GFP_KERNEL)?;
+        let mut new = new;
+        for t in cur {
+            if Arc::ptr_eq(t, old) {
+                if let Some(n) = new.take() {
+                    tables.push(n, GFP_KERNEL)?;
+                }
+            } else {
+                tables.push(t.clone(), GFP_KERNEL)?;
+            }
+        }
+        let set = (!tables.is_empty()).then_some(MaskSet { tables });
+        self.masks.replace_deferred(set)
+    }
+
+    fn unpublish(&self, rule: &Arc<Rule>) -> Result {
+        let guard = rcu::Guard::new();
+        let Some(t) = self.masks.get(&guard).and_then(|s| {
+            s.tables
+                .iter()
+                .find(|t| t.chain == rule.spec.chain && t.mask == rule.spec.mask)
+        }) else {
+            return Ok(());
+        };
+        t.remove(&guard, rule)?;
+        if t.count.load(Relaxed) == 0 {
+            let t = t.clone();
+            self.swap_table(&guard, &t, None)?;
+        }
+        Ok(())
+    }
+
+    fn remove_locked(&self, w: &mut Writer, cookie: u64) -> Result<RuleSpec> {
+        let rule = w.by_cookie.remove(&cookie).ok_or(ENOENT)?;
+        w.count -= 1;
+        if w.count == 0 {
+            self.nonempty.store(false, Relaxed);
+        }
+        self.unpublish(&rule)?;
+        Ok(rule.spec)
+    }
+
+    /// Removes the rule with `cookie`, returning what it was.
+    pub(crate) fn remove(&self, cookie: u64) -> Result<RuleSpec> {
+        let mut w = self.writer.lock();
+        self.remove_locked(&mut w, cookie)
+    }
+
+    /// Counters of the rule with `cookie` since the previous call: bytes, packets, and the last
+    /// use (jiffies).
+    pub(crate) fn stats_delta(&self, cookie: u64) -> Option<(u64, u64, u64)> {
+        let w = self.writer.lock();
+        let r = w.by_cookie.get(&cookie)?;
+        let (p, b) = (r.packets.load(Relaxed), r.bytes.load(Relaxed));
+        let dp = p - r.reported.xchg(p, Relaxed);
+        let db = b - r.reported_bytes.xchg(b, Relaxed);
+        Some((db, dp, r.lastused.load(Relaxed)))
+    }
+
+    /// Whether the table has rules.
+    pub(crate) fn is_active(&self) -> bool {
+        self.nonempty.load(Relaxed)
+    }
+
+    /// The matching rule of `chain` with the lowest priority (data path, under RCU).
+    pub(crate) fn classify<'a>(
+        &'a self,
+        chain: u32,
+        key: &Key,
+        guard: &'a rcu::Guard,
+    ) -> Option<&'a Arc<Rule>> {
+        let set = self.masks.get(guard)?;
+        let mut best: Option<&Arc<Rule>> = None;
+        for t in set.tables.iter().filter(|t| t.chain == chain) {
+            let masked = key.masked(&t.mask);
+            let Some(b) = t.bucket(&masked).get(guard) else {
+                continue;
+            };
+            // Sorted by priority: the first match is the bucket's best.
+            if let Some(r) = b
+                .rules
+                .iter()
+                .find(|r| r.spec.key == masked && r.spec.ranges.contains(key))
+            {
+                if best.is_none_or(|x| r.spec.prio < x.spec.prio) {
+                    best = Some(r);
+                }
+            }
+        }
+        best
+    }
+}
+
+#[kernel::macros::kunit_tests(fponic_flowtable)]
+mod tests {
+    use super::*;
+    use crate::engine::flow::{
+        classify_linear,
+        off,
+        Action,
+        Actions,
+        PortRanges, //
+    };
+
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+
+        fn below(&mut self, n: u64) -> u64 {
+            self.next() % n
+        }
+    }
+
+    /// A random rule over a few fields with a few distinct masks, so that buckets, masks and
+    /// priorities all interact.
+    fn random_rule(rng: &mut Rng, prio: u32) -> RuleSpec {
+        let mut mask = Key::default();
+        let mut key = Key::default();
+        let fields = [
+            (off::IN_PORT, 4),
+            (off::ETH_DST, 6),
+            (off::IP_PROTO, 1),
+            (off::L4_DST, 2),
+        ];
+        let pick = rng.below(16);
+        for (i, &(o, len)) in fields.iter().enumerate() {
+            if pick & (1 << i) != 0 {
+                for b in 0..len {
+                    mask.0[o + b] = 0xff;
+                    // Small value space: packets hit rules often.
+                    key.0[o + b] = (rng.below(3)) as u8;
+                }
+            }
+        }
+        let mut actions = Actions::default();
+        let _ = actions.push(Action::Drop);
+        RuleSpec {
+            chain: rng.below(2) as u32,
+            prio,
+            key: key.masked(&mask),
+            mask,
+            ranges: PortRanges::default(),
+            actions,
+        }
+    }
+
+    fn random_packet(rng: &mut Rng) -> Key {
+        let mut k = Key::default();
+        for &(o, len) in &[
+            (off::IN_PORT, 4),
+            (off::ETH_DST, 6),
+            (off::IP_PROTO, 1),
+            (off::L4_DST, 2),
+        ] {
+            for b in 0..len {
+                k.0[o + b] = rng.below(3) as u8;
+            }
+        }
+        k
+    }
+
+    #[test]
+    fn tuple_space_agrees_with_linear_scan() -> Result {
+        let table = KBox::pin_init(FlowTable::new(4096), GFP_KERNEL)?;
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let mut rules = KVec::new();
+        // Distinct priorities: both sides must pick the same rule.
+        for i in 0..300u32 {
+            let r = random_rule(&mut rng, 1000 - i);
+            assert!(table.insert(u64::from(i), r).is_ok());
+            rules.push(r, GFP_KERNEL)?;
+        }
+        // Remove a third of them again.
+        for i in (0..300u32).step_by(3) {
+            table.remove(u64::from(i))?;
+        }
+        let live: KVec<RuleSpec> = {
+            let mut v = KVec::new();
+            for (i, r) in rules.iter().enumerate() {
+                if i % 3 != 0 {
+                    v.push(*r, GFP_KERNEL)?;
+                }
+            }
+            v
+        };
+        assert_eq!(table.len(), 200);
+        for _ in 0..5000 {
+            let pkt = random_packet(&mut rng);
+            for chain in 0..2 {
+                let guard = rcu::Guard::new();
+                let got = table.classify(chain, &pkt, &guard).map(|r| r.spec.prio);
+                let want = classify_linear(live.iter(), chain, &pkt).map(|r| r.prio);
+                assert_eq!(got, want);
+            }
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn capacity_and_replace() -> Result {
+        let table = KBox::pin_init(FlowTable::new(2), GFP_KERNEL)?;
+        let mut rng = Rng(7);
+        assert!(table.insert(1, random_rule(&mut rng, 1)).is_ok());
+        assert!(table.insert(2, random_rule(&mut rng, 2)).is_ok());
+        assert!(matches!(
+            table.insert(3, random_rule(&mut rng, 3)),
+            Err(InsertError::Full)
+        ));
+        // Replacing an existing cookie does not need room.
+        assert!(table.insert(2, random_rule(&mut rng, 4)).is_ok());
+        assert_eq!(table.len(), 2);
+        table.remove(1)?;
+        table.remove(2)?;
+        assert!(!table.is_active());
+        assert!(table.remove(2).is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn stats_are_reported_as_deltas() -> Result {
+        let table = KBox::pin_init(FlowTable::new(16), GFP_KERNEL)?;
+        let mut rng = Rng(11);
+        let r = random_rule(&mut rng, 1);
+        assert!(table.insert(9, r).is_ok());
+        {
+            let guard = rcu::Guard::new();
+            let pkt = r.key;
+            let rule = table
+                .classify(r.chain, &pkt, &guard)
+                .expect("the rule matches its key");
+            rule.hit(100, 5);
+            rule.hit(50, 6);
+        }
+        assert_eq!(table.stats_delta(9), Some((150, 2, 6)));
+        assert_eq!(table.stats_delta(9), Some((0, 0, 6)));
+        assert_eq!(table.stats_delta(10), None);
+        Ok(())
+    }
+}

@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: GPL-2.0
+
+use std::vec;
+use std::vec::Vec;
+
+use crate::flow::vpid::{self, Ppid};
+use crate::flow::*;
+use crate::packet;
+use crate::rng::Rng;
+
+fn frame_udp(dst_port: u16, ttl: u8) -> Vec<u8> {
+    let mut f = Vec::new();
+    f.extend_from_slice(&[2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00]);
+    f.extend_from_slice(&[
+        0x45, 0, 0, 28, 0, 1, 0x40, 0, ttl, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
+    ]);
+    f.extend_from_slice(&1234u16.to_be_bytes());
+    f.extend_from_slice(&dst_port.to_be_bytes());
+    f.extend_from_slice(&[0, 8, 0, 0]);
+    f
+}
+
+fn rule(chain: u32, prio: u32, fields: &[(usize, &[u8])], actions: &[Action]) -> RuleSpec {
+    let mut key = Key::default();
+    let mut mask = Key::default();
+    for (o, v) in fields {
+        key.set(*o, v);
+        mask.set(*o, &vec![0xff; v.len()]);
+    }
+    let mut a = Actions::default();
+    for x in actions {
+        a.push(*x).unwrap();
+    }
+    RuleSpec {
+        chain,
+        prio,
+        key: key.masked(&mask),
+        mask,
+        ranges: PortRanges::default(),
+        actions: a,
+    }
+}
+
+#[test]
+fn packet_keys_carry_the_fields_rules_match() {
+    let p = packet::parse(&frame_udp(53, 9)).unwrap();
+    let k = Key::from_packet(0x1000, &p);
+    assert_eq!(
+        &k.0[off::IN_PORT..off::IN_PORT + 4],
+        &0x1000u32.to_be_bytes()
+    );
+    assert_eq!(k.be16(off::N_PROTO), 0x0800);
+    assert_eq!(k.0[off::IP_PROTO], 17);
+    assert_eq!(k.0[off::IP_TTL], 9);
+    assert_eq!(k.be16(off::L4_DST), 53);
+    assert_eq!(&k.0[off::IP_DST..off::IP_DST + 4], &[10, 0, 0, 2]);
+    let r = rule(
+        0,
+        1,
+        &[(off::L4_DST, &53u16.to_be_bytes()), (off::IP_TTL, &[9])],
+        &[Action::Drop],
+    );
+    assert!(r.matches(&k));
+    let k2 = Key::from_packet(0x1000, &packet::parse(&frame_udp(54, 9)).unwrap());
+    assert!(!r.matches(&k2));
+}
+
+#[test]
+fn hw_vlan_tag_is_the_outer_one() {
+    let mut f = vec![
+        2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x81, 0x00, 0x00, 20, 0x88, 0xb5,
+    ];
+    f.resize(60, 0);
+    let p = packet::parse_with_hw_vlan(&f, Some((0x88a8, (3 << 13) | 10))).unwrap();
+    assert_eq!(
+        p.vlan.map(|v| (v.tpid, v.id, v.prio)),
+        Some((0x88a8, 10, 3))
+    );
+    assert_eq!(p.cvlan.map(|v| (v.tpid, v.id)), Some((0x8100, 20)));
+    assert_eq!(p.ethertype, 0x88b5);
+}
+
+#[test]
+fn port_ranges_are_inclusive() {
+    let mut k = Key::default();
+    let r = PortRanges {
+        src: None,
+        dst: Some((1000, 2000)),
+    };
+    for (port, inside) in [
+        (999u16, false),
+        (1000, true),
+        (1500, true),
+        (2000, true),
+        (2001, false),
+    ] {
+        k.set(off::L4_DST, &port.to_be_bytes());
+        assert_eq!(r.contains(&k), inside, "{port}");
+    }
+}
+
+#[test]
+fn action_lists_are_validated() {
+    let ok = |acts: &[Action], chain| {
+        let mut a = Actions::default();
+        for x in acts {
+            a.push(*x).unwrap();
+        }
+        a.validate(chain)
+    };
+    assert!(ok(
+        &[
+            Action::Mirror(1),
+            Action::VlanPush {
+                tpid: 0x8100,
+                id: 5,
+                prio: 0
+            },
+            Action::Redirect(2)
+        ],
+        0
+    )
+    .is_ok());
+    assert!(ok(&[Action::VlanPop, Action::Goto(3)], 2).is_ok());
+    assert!(ok(&[], 0).is_err());
+    assert!(ok(&[Action::Drop, Action::Mirror(1)], 0).is_err());
+    assert!(ok(&[Action::Redirect(1), Action::Drop], 0).is_err());
+    assert!(ok(&[Action::Goto(1), Action::Drop], 0).is_err());
+    assert!(ok(&[Action::Goto(2)], 2).is_err());
+    assert!(ok(&[Action::Goto(1)], 2).is_err());
+    let mut a = Actions::default();
+    for _ in 0..MAX_ACTIONS {
+        a.push(Action::VlanPop).unwrap();
+    }
+    assert!(a.push(Action::Drop).is_err());
+}
+
+#[test]
+fn linear_classifier_picks_lowest_priority_in_the_chain() {
+    let k = Key::from_packet(7, &packet::parse(&frame_udp(80, 64)).unwrap());
+    let rules = [
+        rule(
+            0,
+            5,
+            &[(off::L4_DST, &80u16.to_be_bytes())],
+            &[Action::Drop],
+        ),
+        rule(0, 3, &[(off::IP_PROTO, &[17])], &[Action::Accept]),
+        rule(1, 1, &[], &[Action::Drop]),
+        rule(0, 2, &[(off::IP_PROTO, &[6])], &[Action::Drop]),
+    ];
+    assert_eq!(
+        classify_linear(rules.iter(), 0, &k).map(|r| r.prio),
+        Some(3)
+    );
+    assert_eq!(
+        classify_linear(rules.iter(), 1, &k).map(|r| r.prio),
+        Some(1)
+    );
+    assert_eq!(classify_linear(rules.iter(), 2, &k), None);
+}
+
+#[test]
+fn masked_keys_hash_equal_iff_equal_mostly() {
+    // Equal keys hash equal; a sample of random distinct keys rarely collides.
+    let mut rng = Rng::new(5);
+    let mut hashes = std::collections::HashSet::new();
+    for _ in 0..20_000 {
+        let mut k = Key::default();
+        for b in k.0.iter_mut().take(20) {
+            *b = rng.byte();
+        }
+        assert_eq!(k.hash(), Key(k.0).hash());
+        hashes.insert(k.hash());
+    }
+    assert!(hashes.len() > 19_990);
+}
+
+#[test]
+fn vpid_encoding_round_trips() {
+    for p in [
+        Ppid::Uplink(0),
+        Ppid::Uplink(7),
+        Ppid::Vf(0),
+        Ppid::Vf(255),
+        Ppid::Sf(0),
+        Ppid::Sf(999),
+    ] {
+        assert_eq!(vpid::decode(vpid::encode(p)), Some(p));
+        assert_eq!(vpid::identity(vpid::of(p)), Some(p));
+    }
+    assert_eq!(vpid::of(Ppid::Vf(3)), 0x1003);
+    assert_eq!(vpid::of(Ppid::Sf(5)), 0x2005);
+    assert_eq!(vpid::decode(0), None);
+    assert_eq!(vpid::decode((1 << 32) | 8), None);
+    assert_eq!(vpid::identity(8), None);
+    assert_eq!(vpid::parse_port("vf3"), Some(Ppid::Vf(3)));
+    assert_eq!(vpid::parse_port("sf12"), Some(Ppid::Sf(12)));
+    assert_eq!(vpid::parse_port("p1"), Some(Ppid::Uplink(1)));
+    assert_eq!(vpid::parse_port("4097"), Some(Ppid::Vf(1)));
+    for bad in ["", "vf", "vf256", "sf1000", "p8", "x1", "65536", "-1"] {
+        assert_eq!(vpid::parse_port(bad), None, "{bad}");
+    }
+}
+
+#[test]
+fn pedit_and_csum_validation() {
+    let one = |a: Action| {
+        let mut l = Actions::default();
+        l.push(a).unwrap();
+        l.push(Action::Accept).unwrap();
+        l.validate(0)
+    };
+    let p = |offset| Action::Pedit {
+        hdr: PeditHdr::Ip4,
+        offset,
+        mask: 0x00ff_ffff,
+        val: 0x0500_0000,
+    };
+    assert!(one(p(8)).is_ok());
+    assert!(one(p(6)).is_err(), "unaligned");
+    assert!(one(p(64)).is_err(), "beyond the headers");
+    assert!(one(Action::Csum(csum::IPV4HDR | csum::TCP | csum::UDP)).is_ok());
+    assert!(
+        one(Action::Csum(2)).is_err(),
+        "ICMP checksum is not supported"
+    );
+    assert_eq!(PeditHdr::from_htype(4), Some(PeditHdr::Tcp));
+    assert_eq!(PeditHdr::from_htype(0), None);
+    assert_eq!(PeditHdr::from_htype(6), None);
+}
