@@ -141,6 +141,7 @@ int fponic_flower_get(struct flow_cls_offload *f, struct fponic_flower_match *m,
 
 	memset(m, 0, sizeof(*m));
 	m->used_keys = rule->match.dissector->used_keys;
+	m->tc_proto = ntohs(f->common.protocol);
 	if (flow_rule_match_key(rule, FLOW_DISSECTOR_KEY_CONTROL)) {
 		struct flow_match_control c;
 

@@ -19,6 +19,7 @@ struct flow_block_offload;
 /* A flower rule's keys and masks, flattened for the Rust side (ports in host order). */
 struct fponic_flower_match {
 	u64 used_keys;
+	u16 tc_proto;		/* the filter's protocol (ETH_P_ALL: any) */
 	u32 ctl_flags, ctl_flags_m;
 	u16 addr_type;
 	u16 n_proto, n_proto_m;

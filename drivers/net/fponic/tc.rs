@@ -55,6 +55,9 @@ const SUPPORTED_KEYS: u64 = keys::CONTROL
     | keys::TCP
     | keys::ICMP;
 
+/// `protocol all`.
+const ETH_P_ALL: u16 = 0x0003;
+
 fn is_vlan_tpid(t: u16) -> bool {
     t == 0x8100 || t == 0x88a8
 }
@@ -81,6 +84,10 @@ fn build_spec(esw: &Eswitch, in_vpid: u32, r: &FlowerRule<'_>) -> Result<RuleSpe
         mask.set(o, mk);
     };
     set(off::IN_PORT, &in_vpid.to_be_bytes(), &[0xff; 4]);
+    // A filter sees only packets of its protocol (tc_skb_protocol), unless it is `all`.
+    if m.tc_proto != ETH_P_ALL {
+        set(off::TC_PROTO, &m.tc_proto.to_be_bytes(), &[0xff; 2]);
+    }
     set(
         off::N_PROTO,
         &m.n_proto.to_be_bytes(),

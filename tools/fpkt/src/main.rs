@@ -11,6 +11,9 @@
 //!     dst= src= (MACs)  vlan=ID[:PRIO]  svlan=ID[:PRIO] (802.1ad outer)  eth=HEX (non-IP)
 //!     sip= dip= (IPv4) or sip6= dip6= (IPv6, full 8-group form)  proto=tcp|udp|icmp|sctp|N
 //!     tos= ttl= sport= dport= flags=HEX (TCP)  type= code= (ICMP)  frag=first|later  pad=N
+//! fpkt send-file <ifname> <file> [gap-us]      send each hex line of <file> once, in order
+//! fpkt gen-frames <seed> <n>                   random frames for differential tests, one per line
+//! fpkt gen-rules <seed> <n>                    random flower rules: "chain prio|selector|action"
 //! fpkt tcp-sink <port> [timeout-s]             accept one TCP connection, read to EOF, print bytes
 //! fpkt tcp-send <ip> <port> <bytes>            send <bytes> over TCP, print bytes, seconds, Mbit/s
 //! ```
@@ -41,6 +44,47 @@ mod sys {
     pub const ETH_P_ALL: u16 = 0x0003;
     pub const SOL_PACKET: c_int = 263;
     pub const PACKET_QDISC_BYPASS: c_int = 20;
+    pub const PACKET_AUXDATA: c_int = 8;
+    pub const SOL_SOCKET: c_int = 1;
+    pub const SO_RCVBUFFORCE: c_int = 33;
+    pub const TP_STATUS_VLAN_VALID: u32 = 1 << 4;
+    pub const TP_STATUS_VLAN_TPID_VALID: u32 = 1 << 6;
+
+    #[repr(C)]
+    pub struct Iovec {
+        pub base: *mut c_void,
+        pub len: usize,
+    }
+
+    #[repr(C)]
+    pub struct Msghdr {
+        pub name: *mut c_void,
+        pub namelen: u32,
+        pub iov: *mut Iovec,
+        pub iovlen: usize,
+        pub control: *mut c_void,
+        pub controllen: usize,
+        pub flags: c_int,
+    }
+
+    #[repr(C)]
+    pub struct Cmsghdr {
+        pub len: usize,
+        pub level: c_int,
+        pub ty: c_int,
+    }
+
+    #[repr(C)]
+    #[derive(Default, Clone, Copy)]
+    pub struct TpacketAuxdata {
+        pub status: u32,
+        pub len: u32,
+        pub snaplen: u32,
+        pub mac: u16,
+        pub net: u16,
+        pub vlan_tci: u16,
+        pub vlan_tpid: u16,
+    }
     pub const PACKET_OUTGOING: u8 = 4;
     pub const POLLIN: i16 = 1;
 
@@ -74,15 +118,8 @@ mod sys {
             len: u32,
         ) -> c_int;
         pub fn send(fd: c_int, buf: *const c_void, len: usize, flags: c_int) -> isize;
-        pub fn recvfrom(
-            fd: c_int,
-            buf: *mut c_void,
-            len: usize,
-            flags: c_int,
-            addr: *mut c_void,
-            addrlen: *mut u32,
-        ) -> isize;
         pub fn poll(fds: *mut PollFd, n: u64, timeout: c_int) -> c_int;
+        pub fn recvmsg(fd: c_int, msg: *mut Msghdr, flags: c_int) -> isize;
         pub fn if_nametoindex(name: *const c_char) -> c_uint;
         pub fn close(fd: c_int) -> c_int;
     }
@@ -213,8 +250,32 @@ fn flood(ifname: &str, frame: &str, seconds: u64) -> io::Result<()> {
 
 fn sniff(ifname: &str, timeout_ms: u64, max: u64) -> io::Result<()> {
     let s = PacketSocket::bind(ifname)?;
+    let one: i32 = 1;
+    let rcvbuf: i32 = 16 << 20;
+    // SAFETY: valid fd and option buffers. A VLAN tag the stack moved to metadata is printed back
+    // in the frame (as tcpdump shows it), so captures compare across drivers.
+    unsafe {
+        if sys::setsockopt(
+            s.0,
+            sys::SOL_PACKET,
+            sys::PACKET_AUXDATA,
+            (&one as *const i32).cast(),
+            4,
+        ) < 0
+            || sys::setsockopt(
+                s.0,
+                sys::SOL_SOCKET,
+                sys::SO_RCVBUFFORCE,
+                (&rcvbuf as *const i32).cast(),
+                4,
+            ) < 0
+        {
+            return Err(io::Error::last_os_error());
+        }
+    }
     let deadline = Instant::now() + Duration::from_millis(timeout_ms);
     let mut buf = vec![0u8; 65536];
+    let mut cbuf = [0u64; 16];
     let mut seen = 0;
     while seen < max {
         let left = deadline.saturating_duration_since(Instant::now());
@@ -235,18 +296,21 @@ fn sniff(ifname: &str, timeout_ms: u64, max: u64) -> io::Result<()> {
             continue;
         }
         let mut addr = sys::SockaddrLl::default();
-        let mut alen = std::mem::size_of::<sys::SockaddrLl>() as u32;
-        // SAFETY: valid buffers of the given sizes.
-        let n = unsafe {
-            sys::recvfrom(
-                s.0,
-                buf.as_mut_ptr().cast(),
-                buf.len(),
-                0,
-                (&mut addr as *mut sys::SockaddrLl).cast(),
-                &mut alen,
-            )
+        let mut iov = sys::Iovec {
+            base: buf.as_mut_ptr().cast(),
+            len: buf.len(),
         };
+        let mut msg = sys::Msghdr {
+            name: (&mut addr as *mut sys::SockaddrLl).cast(),
+            namelen: std::mem::size_of::<sys::SockaddrLl>() as u32,
+            iov: &mut iov,
+            iovlen: 1,
+            control: cbuf.as_mut_ptr().cast(),
+            controllen: std::mem::size_of_val(&cbuf),
+            flags: 0,
+        };
+        // SAFETY: all buffers are valid for the sizes given.
+        let n = unsafe { sys::recvmsg(s.0, &mut msg, 0) };
         if n < 0 {
             return Err(io::Error::last_os_error());
         }
@@ -254,7 +318,32 @@ fn sniff(ifname: &str, timeout_ms: u64, max: u64) -> io::Result<()> {
         if addr.pkttype == sys::PACKET_OUTGOING {
             continue;
         }
-        println!("{}", hex_encode(&buf[..n as usize]));
+        let mut frame = buf[..n as usize].to_vec();
+        if msg.controllen
+            >= std::mem::size_of::<sys::Cmsghdr>() + std::mem::size_of::<sys::TpacketAuxdata>()
+        {
+            // SAFETY: the kernel wrote one cmsg header followed by its data into `cbuf`.
+            let (h, aux) = unsafe {
+                let h = &*(cbuf.as_ptr() as *const sys::Cmsghdr);
+                let d = (cbuf.as_ptr() as *const u8).add(std::mem::size_of::<sys::Cmsghdr>());
+                (h, std::ptr::read_unaligned(d as *const sys::TpacketAuxdata))
+            };
+            if h.level == sys::SOL_PACKET
+                && h.ty == sys::PACKET_AUXDATA
+                && aux.status & sys::TP_STATUS_VLAN_VALID != 0
+            {
+                let tpid = if aux.status & sys::TP_STATUS_VLAN_TPID_VALID != 0 {
+                    aux.vlan_tpid
+                } else {
+                    0x8100
+                };
+                if frame.len() >= 12 {
+                    let tag = [tpid.to_be_bytes(), aux.vlan_tci.to_be_bytes()].concat();
+                    frame.splice(12..12, tag);
+                }
+            }
+        }
+        println!("{}", hex_encode(&frame));
         seen += 1;
     }
     Ok(())
@@ -544,6 +633,159 @@ fn build(args: &[String]) -> Result<String, String> {
     Ok(hex_encode(&f))
 }
 
+/// xorshift64*, deterministic.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+/// Frames drawn from a small value space (so random rules match often), each with a unique id
+/// in its payload.
+fn gen_frames(seed: u64, n: u64) -> Result<(), String> {
+    let mut r = Rng(seed.max(1));
+    for id in 0..n {
+        let mut args = vec![
+            format!("dst=02:00:00:00:00:{:02x}", r.below(4)),
+            format!("src=02:00:00:00:01:{:02x}", r.below(4)),
+        ];
+        if r.below(4) == 0 {
+            args.push(format!("vlan={}", 1 + r.below(3)));
+        }
+        if r.below(8) != 0 {
+            args.push(format!("sip=10.0.0.{}", r.below(8)));
+            args.push(format!("dip=10.0.1.{}", r.below(8)));
+            args.push(format!(
+                "proto={}",
+                ["udp", "tcp", "udp", "icmp"][r.below(4) as usize]
+            ));
+            args.push(format!("dport={}", 1 + r.below(4)));
+            args.push(format!("ttl={}", 1 + r.below(4)));
+            args.push(format!("tos={}", 4 * r.below(3)));
+        } else {
+            args.push(format!("eth=88b{}", 5 + r.below(2)));
+        }
+        args.push("pad=8".to_string());
+        let f = build(&args)?;
+        // Stamp the id into the last payload bytes (before the minimum-size padding, if any).
+        let mut b = hex_decode(&f).ok_or("bad frame")?;
+        let at = b.len() - 4;
+        b[at..].copy_from_slice(&(id as u32).to_be_bytes());
+        println!("{}", hex_encode(&b));
+    }
+    Ok(())
+}
+
+/// Random flower rules over the fields `gen_frames` varies. Output per line:
+/// `<chain> <prio>|<tc filter selector>|<action>` where action is `drop`, `r1`, `r2`, `goto1`,
+/// `ttl:<N>:r1` (pedit ttl + csum + redirect) or `vlan:<ID>:r2` (push + redirect).
+fn gen_rules(seed: u64, n: u64) {
+    let mut r = Rng(seed.max(1));
+    for i in 0..n {
+        let chain = if r.below(4) == 0 { 1 } else { 0 };
+        let prio = 1 + i;
+        let mut sel: Vec<String> = Vec::new();
+        let kind = r.below(3);
+        let proto = match kind {
+            0 => "all",
+            1 => "802.1Q",
+            _ => "ip",
+        };
+        if r.below(2) == 0 {
+            sel.push(format!("dst_mac 02:00:00:00:00:{:02x}", r.below(4)));
+        }
+        if r.below(3) == 0 {
+            sel.push(format!("src_mac 02:00:00:00:01:{:02x}", r.below(4)));
+        }
+        if kind == 1 {
+            sel.push(format!("vlan_id {}", 1 + r.below(3)));
+        }
+        if kind == 2 {
+            if r.below(2) == 0 {
+                sel.push(format!(
+                    "src_ip 10.0.0.{}/{}",
+                    r.below(8),
+                    [32, 31, 30][r.below(3) as usize]
+                ));
+            }
+            if r.below(2) == 0 {
+                sel.push(format!("dst_ip 10.0.1.{}", r.below(8)));
+            }
+            match r.below(3) {
+                0 => sel.push(format!("ip_proto udp dst_port {}", 1 + r.below(4))),
+                1 => {
+                    let lo = 1 + r.below(2);
+                    sel.push(format!(
+                        "ip_proto tcp dst_port {}-{}",
+                        lo,
+                        lo + 1 + r.below(3)
+                    ));
+                }
+                _ => {}
+            }
+            if r.below(3) == 0 {
+                sel.push(format!("ip_ttl {}", 1 + r.below(4)));
+            }
+            if r.below(4) == 0 {
+                sel.push(format!("ip_tos {}", 4 * r.below(3)));
+            }
+        }
+        if sel.is_empty() {
+            // Every rule selects something: a match-all rule would hide the rest.
+            sel.push(format!("dst_mac 02:00:00:00:00:{:02x}", r.below(4)));
+        }
+        let action = match r.below(6) {
+            0 | 1 => "drop".to_string(),
+            2 => "r1".to_string(),
+            3 => "r2".to_string(),
+            4 if chain == 0 => "goto1".to_string(),
+            4 => format!("ttl:{}:r1", 10 + r.below(50)),
+            _ => format!("vlan:{}:r2", 100 + r.below(50)),
+        };
+        println!(
+            "{chain} {prio}|protocol {proto} flower {}|{action}",
+            sel.join(" ")
+        );
+    }
+}
+
+fn send_file(ifname: &str, path: &str, gap_us: u64) -> io::Result<()> {
+    let text = std::fs::read_to_string(path)?;
+    let s = PacketSocket::bind(ifname)?;
+    s.bypass_qdisc()?;
+    for line in text.lines().filter(|l| !l.is_empty()) {
+        let frame = hex_decode(line).ok_or_else(|| io::Error::other("line is not hex"))?;
+        loop {
+            // SAFETY: valid fd and buffer.
+            let r = unsafe { sys::send(s.0, frame.as_ptr().cast(), frame.len(), 0) };
+            if r >= 0 {
+                break;
+            }
+            let e = io::Error::last_os_error();
+            // Queue full (backpressure): retry shortly, never drop a test frame here.
+            if !matches!(e.raw_os_error(), Some(105 | 11)) {
+                return Err(e);
+            }
+            std::thread::sleep(Duration::from_micros(200));
+        }
+        if gap_us > 0 {
+            std::thread::sleep(Duration::from_micros(gap_us));
+        }
+    }
+    Ok(())
+}
+
 fn usage() -> ExitCode {
     eprintln!("usage: fpkt send <ifname> <frame-hex> [count]");
     eprintln!("       fpkt flood <ifname> <frame-hex> <seconds>");
@@ -581,6 +823,21 @@ fn main() -> ExitCode {
                 Err(e) => Err(io::Error::other(e)),
             },
             None => return usage(),
+        },
+        (Some("send-file"), Some(ifn), Some(path)) => match num(4, 0) {
+            Some(g) => send_file(ifn, path, g),
+            None => return usage(),
+        },
+        (Some("gen-frames"), Some(seed), Some(n)) => match (seed.parse().ok(), n.parse().ok()) {
+            (Some(seed), Some(n)) => gen_frames(seed, n).map_err(io::Error::other),
+            _ => return usage(),
+        },
+        (Some("gen-rules"), Some(seed), Some(n)) => match (seed.parse().ok(), n.parse().ok()) {
+            (Some(seed), Some(n)) => {
+                gen_rules(seed, n);
+                Ok(())
+            }
+            _ => return usage(),
         },
         (Some("build"), _, _) => match build(&args[2..]) {
             Ok(f) => {

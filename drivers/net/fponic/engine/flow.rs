@@ -62,6 +62,9 @@ pub(crate) mod off {
     pub(crate) const ICMP_CODE: usize = 69;
     /// TCP flags (2).
     pub(crate) const TCP_FLAGS: usize = 70;
+    /// The protocol tc filters by (2): the outer VLAN TPID of a tagged packet, else the
+    /// ethertype, as `tc_skb_protocol()` computes it.
+    pub(crate) const TC_PROTO: usize = 72;
 }
 
 /// A match key, or a mask of one.
@@ -124,6 +127,8 @@ impl Key {
         k.set(off::ETH_DST, &p.dst_mac);
         k.set(off::ETH_SRC, &p.src_mac);
         k.set(off::N_PROTO, &p.ethertype.to_be_bytes());
+        let tc_proto = p.vlan.map_or(p.ethertype, |v| v.tpid);
+        k.set(off::TC_PROTO, &tc_proto.to_be_bytes());
         if let Some(v) = p.vlan {
             k.set(off::VLAN_TPID, &v.tpid.to_be_bytes());
             k.set(off::VLAN_ID, &v.id.to_be_bytes());
