@@ -9,6 +9,7 @@
 #   KDIR             use this Rust-enabled kernel build dir as is (nothing is built)
 #   FPONIC_KVARIANT  "default" (tinyconfig + fponic.config) or "debug" (+ debug.config)
 #   FPONIC_CACHE     cache root, outside the repo (default ~/.cache/fponic)
+#   FPONIC_KCONFIG_ONLY  set: configure and verify the fragment, do not build
 #
 # The source comes from Debian's linux-source-7.x tarball (the highest installed). The build lives in
 # $FPONIC_CACHE/kernel/<version>-<variant>-<hash> where the hash covers the fragments, this script,
@@ -82,6 +83,10 @@ while IFS= read -r l; do
 	fi
 done < <(cat "${frags[@]}" | grep -E '^CONFIG_')
 [ $bad = 0 ] || die "config fragment not satisfied (see above)"
+if [ -n "${FPONIC_KCONFIG_ONLY:-}" ]; then
+	log "configuration verified (FPONIC_KCONFIG_ONLY set: not building)"
+	exit 0
+fi
 
 log "building kernel (about 9 minutes on 2 cores from scratch); log: $kb/build.log"
 start=$SECONDS

@@ -8,11 +8,15 @@
 //! destroyed.
 
 use kernel::{
+    debugfs,
     prelude::*,
     str::CString,
-    sync::atomic::{
-        Atomic,
-        Relaxed, //
+    sync::{
+        atomic::{
+            Atomic,
+            Relaxed, //
+        },
+        Arc,
     },
 };
 
@@ -61,6 +65,9 @@ use crate::{
 
 /// Maximum number of physical ports of one device.
 pub(crate) const MAX_UPLINKS: u32 = 8;
+/// devlink resource id of the flow table.
+const FLOW_TABLE_RESOURCE: u64 = 1;
+
 /// Maximum number of SFs of one device.
 pub(crate) const MAX_SFS: usize = 64;
 
@@ -347,8 +354,20 @@ fn port_name(p: Ppid) -> (&'static str, u32) {
 /// Fields drop in declaration order: the devlink instance (after [`Drop::drop`] took the ports
 /// and netdevs down), then the faux device it hangs off.
 pub(crate) struct Device {
+    /// `/sys/kernel/debug/fponic-<name>/offload` (the file goes before its directory).
+    _debugfs_offload: Pin<KBox<debugfs::File<OffloadLogView>>>,
+    _debugfs: debugfs::Dir,
     devlink: devlink::Registration<DevData>,
     _faux: faux::Registration,
+}
+
+/// The offload log as debugfs shows it (same text as configfs `offload`, not cut to a page).
+pub(crate) struct OffloadLogView(Arc<Eswitch>);
+
+impl core::fmt::Debug for OffloadLogView {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        self.0.write_log(f).map_err(|_| core::fmt::Error)
+    }
 }
 
 impl Device {
@@ -372,6 +391,11 @@ impl Device {
             let (key, ctx) = g.parts();
             let st = data.state.get_mut(key);
             let r = (|| -> Result {
+                ctx.register_resource::<DevData>(
+                    c"flow_table",
+                    FLOW_TABLE_RESOURCE,
+                    u64::from(data.esw.flows().capacity()),
+                )?;
                 for n in 0..num_uplinks {
                     // CAST: at most MAX_UPLINKS.
                     let u = Uplink::new(ctx, &data.esw, name, n as u8)?;
@@ -381,9 +405,15 @@ impl Device {
             })();
             if let Err(e) = r {
                 st.teardown(ctx, &data.esw);
+                ctx.unregister_resources();
                 return Err(e);
             }
         }
+        let dir = debugfs::Dir::new(&faux_name);
+        let offload = KBox::pin_init(
+            dir.read_only_file(c"offload", OffloadLogView(devlink.data().esw.clone())),
+            GFP_KERNEL,
+        )?;
         pr_info!(
             "{}: device {} created with {} uplinks\n",
             faux_name.to_str()?,
@@ -391,6 +421,8 @@ impl Device {
             num_uplinks
         );
         Ok(Self {
+            _debugfs_offload: offload,
+            _debugfs: dir,
             devlink,
             _faux: faux,
         })
@@ -507,5 +539,6 @@ impl Drop for Device {
         let mut g = self.devlink.lock();
         let (key, ctx) = g.parts();
         data.state.get_mut(key).teardown(ctx, &data.esw);
+        ctx.unregister_resources();
     }
 }

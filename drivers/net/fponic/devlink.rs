@@ -61,6 +61,10 @@ impl PortData {
 impl devlink::Operations for DevData {
     type Port = PortData;
 
+    fn resource_occupancy(this: &Self) -> u64 {
+        u64::from(this.esw.flows().len())
+    }
+
     fn eswitch_mode_get(this: &Self, g: &mut Guard<'_>) -> Result<EswitchMode> {
         Ok(this.state.get_mut(g.parts().0).mode)
     }

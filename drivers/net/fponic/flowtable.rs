@@ -59,7 +59,10 @@ impl Rule {
     pub(crate) fn hit(&self, len: u32, now: u64) {
         self.packets.add(1, Relaxed);
         self.bytes.add(u64::from(len), Relaxed);
-        self.lastused.store(now, Relaxed);
+        // Write the shared line only when the time changed (once per jiffy at most).
+        if self.lastused.load(Relaxed) != now {
+            self.lastused.store(now, Relaxed);
+        }
     }
 }
 

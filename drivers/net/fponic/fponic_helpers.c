@@ -469,3 +469,34 @@ int fponic_skb_csum(struct sk_buff *skb, u32 flags, u32 l3, u32 l4)
 	}
 	return 0;
 }
+
+/*
+ * Take up to @max packets off an rx ring in one locked section: returns them chained through
+ * skb->next (NULL-terminated), so NAPI processes a batch without touching the lock again.
+ */
+struct sk_buff *fponic_rxq_grab(struct sk_buff_head *q, unsigned int max)
+{
+	struct sk_buff *first = NULL, *last = NULL, *skb;
+	unsigned long flags;
+
+	spin_lock_irqsave(&q->lock, flags);
+	while (max-- && (skb = __skb_dequeue(q))) {
+		skb->next = NULL;
+		if (last)
+			last->next = skb;
+		else
+			first = skb;
+		last = skb;
+	}
+	spin_unlock_irqrestore(&q->lock, flags);
+	return first;
+}
+
+/* Detach @skb from a chain made by fponic_rxq_grab() and return the rest. */
+struct sk_buff *fponic_skb_unlink_next(struct sk_buff *skb)
+{
+	struct sk_buff *next = skb->next;
+
+	skb_mark_not_on_list(skb);
+	return next;
+}

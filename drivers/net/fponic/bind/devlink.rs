@@ -123,6 +123,53 @@ pub(crate) struct PortCtx {
     _p: NotThreadSafe,
 }
 
+impl PortCtx {
+    /// Registers a resource (`devlink resource show`) of `size` entries, whose occupancy
+    /// [`Operations::resource_occupancy`] of the instance's driver type `T` reports.
+    ///
+    /// The instance must have been created by [`Registration::<T>::new`].
+    pub(crate) fn register_resource<T: Operations>(
+        &self,
+        name: &'static CStr,
+        id: u64,
+        size: u64,
+    ) -> Result {
+        let params = bindings::devlink_resource_size_params {
+            size_min: size,
+            size_max: size,
+            size_granularity: 1,
+            unit: bindings::devlink_resource_unit_DEVLINK_RESOURCE_UNIT_ENTRY,
+        };
+        // SAFETY: the instance lock is held (`self`); `name` is static; the instance's private
+        // area holds a `T` (caller's guarantee), which the occupancy callback reads.
+        unsafe {
+            to_result(bindings::devl_resource_register(
+                self.dl.as_ptr(),
+                name.as_char_ptr(),
+                size,
+                id,
+                u64::from(bindings::DEVLINK_RESOURCE_ID_PARENT_TOP),
+                &params,
+            ))?;
+            if T::HAS_RESOURCE_OCCUPANCY {
+                bindings::devl_resource_occ_get_register(
+                    self.dl.as_ptr(),
+                    id,
+                    Some(Adapter::<T>::occ_callback),
+                    bindings::devlink_priv(self.dl.as_ptr()),
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// Unregisters every resource of the instance.
+    pub(crate) fn unregister_resources(&self) {
+        // SAFETY: the instance lock is held.
+        unsafe { bindings::devl_resources_unregister(self.dl.as_ptr()) };
+    }
+}
+
 impl Guard<'_> {
     /// # Safety
     ///
@@ -199,6 +246,11 @@ pub(crate) trait Operations: Sized + Send + Sync {
         _mode: EswitchMode,
         _ext: &mut ExtAck,
     ) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Occupancy of the instance's resource (see [`PortCtx::register_resource`]).
+    fn resource_occupancy(_this: &Self) -> u64 {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
@@ -365,6 +417,14 @@ impl<T: Operations> Adapter<T> {
             unsafe { *out = port.as_raw() };
             Ok(0)
         })
+    }
+
+    /// # Safety
+    ///
+    /// `p` is the private area of an instance created by [`Registration::<T>::new`].
+    unsafe extern "C" fn occ_callback(p: *mut kernel::ffi::c_void) -> u64 {
+        // SAFETY: by the function's safety requirement.
+        T::resource_occupancy(unsafe { &*p.cast::<T>() })
     }
 
     const OPS: bindings::devlink_ops = bindings::devlink_ops {

@@ -125,13 +125,6 @@ impl RxRing {
             bindings::skb_queue_purge(self.queue.get());
         }
     }
-
-    fn dequeue(&self) -> Option<SkBuff> {
-        // SAFETY: the queue is initialized; a dequeued skb is owned by the caller.
-        let p = unsafe { bindings::skb_dequeue(self.queue.get()) };
-        // SAFETY: non-null results are owned skbs.
-        (!p.is_null()).then(|| unsafe { SkBuff::from_raw(p) })
-    }
 }
 
 #[pinned_drop]
@@ -159,8 +152,17 @@ impl<T: Poll> Adapter<T> {
         let dev = unsafe { Device::<T>::from_raw((*napi).dev) };
         let ring = dev.data().rx_ring();
         let mut done: c_int = 0;
-        while done < budget {
-            let Some(skb) = ring.dequeue() else { break };
+        // One locked section takes the whole batch (at most `budget` packets).
+        // CAST: `budget` is positive.
+        // SAFETY: the queue is initialized; the grabbed chain is owned by this poll.
+        let mut next = unsafe { bindings::fponic_rxq_grab(ring.queue.get(), budget as u32) };
+        while !next.is_null() {
+            // SAFETY: `next` is an owned skb of the chain; unlinking hands it over on its own.
+            let skb = unsafe {
+                let cur = next;
+                next = bindings::fponic_skb_unlink_next(cur);
+                SkBuff::from_raw(cur)
+            };
             let len = skb.len();
             // `__dev_forward_skb` scrubs the packet when it crosses namespaces, checks the MTU
             // and sets the protocol and `skb->dev` (`eth_type_trans`); it frees the packet and

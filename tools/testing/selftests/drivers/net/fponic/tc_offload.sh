@@ -33,6 +33,7 @@ check "ingress qdisc on VF0's representor" $TC qdisc add dev $REP ingress
 check "catch-all skip_sw redirect VF0 -> VF1 (prio 10)" \
 	$TC filter add dev $REP ingress protocol all prio 10 flower skip_sw action mirred egress redirect dev sw0pf0vf1
 check_match "rule is in hardware" 'in_hw in_hw_count 1' "$($TC filter show dev $REP ingress)"
+check_match "devlink resource shows the flow table and its occupancy" 'name flow_table size 131072 occ 1 ' "$($DEVLINK resource show faux/fponic-sw0)"
 
 # hw_packets PREF [CHAIN]: hardware packet count of the first action of rule PREF.
 hwp() {
@@ -255,6 +256,7 @@ check_eq "refused rules left no filter behind" "$n0" "$($TC filter show dev $REP
 check_eq "refused rules left the flow table unchanged" "$r0" "$(sed -n 's/^rules \([0-9]*\).*/\1/p' "$CFG/sw0/offload")"
 check_match "refusals are counted by reason" '^refused 1 fponic: pedit add is not supported, only set$' "$(cat "$CFG/sw0/offload")"
 check_match "offload log names refused rules" 'refused in_vpid 4096 chain 2 prio 3 fponic: goto chain must jump to a higher chain' "$(cat "$CFG/sw0/offload")"
+check_match "debugfs has the same log" 'refused 1 fponic: pedit add is not supported, only set' "$(cat /sys/kernel/debug/fponic-sw0/offload)"
 
 # Without skip_sw an unsupported rule still works in software; the log says why it is not in hw.
 check "unsupported rule without skip_sw stays in software" $TC filter add dev $REP ingress protocol ip prio 3 flower enc_key_id 5 action drop

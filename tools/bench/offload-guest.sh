@@ -1,0 +1,133 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Guest side of tools/bench/offload.sh. Prints "RESULT <name> <value>" lines.
+IP=/sbin/ip
+TC=/sbin/tc
+DEVLINK=/sbin/devlink
+FPKT=/sbin/fpkt
+CFG=/sys/kernel/config/fponic
+N=${N:-100000}         # pktgen packets per run
+RULES=${RULES:-100000} # rules for the scale and insertion runs
+REMAP=${REMAP:-10000}  # flows for the remap run
+
+for m in llc stp bridge pktgen netdevsim; do insmod /fponic/modules/$m.ko 2>/dev/null; done
+insmod /fponic/modules/fponic.ko
+for f in /proc/sys/net/ipv6/conf/all/disable_ipv6 /proc/sys/net/ipv6/conf/default/disable_ipv6; do echo 1 > $f; done
+ns() { $IP netns add $1; $IP -n $1 link set lo up; }
+mac() { $IP netns exec $1 cat /sys/class/net/$2/address; }
+rx() { $IP netns exec $1 cat /sys/class/net/$2/statistics/rx_packets; }
+now_ms() { awk '{printf "%d", $1 * 1000}' /proc/uptime; }
+
+# pktgen NS DEV DSTMAC RXNS RXDEV: 64-byte packets, prints delivered packets per second.
+pktgen() {
+	r0=$(rx $4 $5)
+	out=$($IP netns exec $1 sh -c "
+		echo rem_device_all > /proc/net/pktgen/kpktgend_0
+		echo add_device $2 > /proc/net/pktgen/kpktgend_0
+		P=/proc/net/pktgen/$2
+		echo count $N > \$P; echo pkt_size 64 > \$P; echo delay 0 > \$P
+		echo dst_mac $3 > \$P; echo dst 10.0.0.2 > \$P; echo src_min 10.0.0.1 > \$P
+		echo start > /proc/net/pktgen/pgctrl
+		cat \$P")
+	us=$(echo "$out" | sed -n 's/.*Result: OK: \([0-9]*\)(.*/\1/p')
+	got=$(( $(rx $4 $5) - r0 ))
+	echo $(( got * 1000000 / (us > 0 ? us : 1) ))
+}
+
+# fponic switchdev with offloaded redirect VF0 -> VF1 (sw0: 1 rule; sw1: RULES rules + that one).
+setup_fponic() { # NAME NSSRC NSDST
+	mkdir $CFG/$1; echo 1 > $CFG/$1/num_uplinks; echo 1 > $CFG/$1/enable; echo 3 > $CFG/$1/num_vfs
+	$DEVLINK dev eswitch set faux/fponic-$1 mode switchdev
+	ns $2; ns $3
+	$IP link set ${1}v0 netns $2; $IP -n $2 link set ${1}v0 up
+	$IP link set ${1}v1 netns $3; $IP -n $3 link set ${1}v1 up
+	for d in ${1}pf0vf0 ${1}pf0vf1 ${1}pf0vf2; do $IP link set $d up; done
+	$TC qdisc add dev ${1}pf0vf0 ingress
+}
+setup_fponic sw0 a b
+$TC filter add dev sw0pf0vf0 ingress protocol all prio 1 flower skip_sw dst_mac $(mac b sw0v1) action mirred egress redirect dev sw0pf0vf1
+setup_fponic sw1 c d
+# RULES rules of one mask (dst_mac), random destinations among VF1/VF2, plus the measured flow.
+awk -v n=$RULES 'BEGIN { srand(7); for (i = 0; i < n; i++)
+	printf "filter add dev sw1pf0vf0 ingress protocol all prio 1 handle %d flower skip_sw dst_mac 02:aa:%02x:%02x:%02x:00 action mirred egress redirect dev sw1pf0vf%d\n",
+		i + 2, int(i / 65536) % 256, int(i / 256) % 256, i % 256, 1 + int(rand() * 2) }' > /tmp/scale.batch
+t0=$(now_ms); $TC -b /tmp/scale.batch; t1=$(now_ms)
+$TC filter add dev sw1pf0vf0 ingress protocol all prio 1 handle 1 flower skip_sw dst_mac $(mac d sw1v1) action mirred egress redirect dev sw1pf0vf1
+echo "RESULT scale_rules $(sed -n 's/^rules \([0-9]*\).*/\1/p' $CFG/sw1/offload)"
+
+# veth + software flower + mirred: x -> vy0 (ingress rule) -> vy1 -> y.
+ns x; ns y
+$IP link add vx0 netns x type veth peer name vy0
+$IP link add vx1 netns y type veth peer name vy1
+$IP -n x link set vx0 up; $IP -n y link set vx1 up; $IP link set vy0 up; $IP link set vy1 up
+$TC qdisc add dev vy0 ingress
+$TC filter add dev vy0 ingress protocol all prio 1 flower skip_hw action mirred egress redirect dev vy1
+# plain veth: p -> q.
+ns p; ns q
+$IP link add va netns p type veth peer name vb netns q
+$IP -n p link set va up; $IP -n q link set vb up
+
+m_sw0=$(mac b sw0v1); m_sw1=$(mac d sw1v1); m_y=$(mac y vx1); m_q=$(mac q vb)
+for r in 1 2 3; do
+	a=$(pktgen a sw0v0 $m_sw0 b sw0v1); echo "RESULT pps_offload $a"
+	b=$(pktgen x vx0 $m_y y vx1); echo "RESULT pps_swflower $b"
+	c=$(pktgen p va $m_q q vb); echo "RESULT pps_veth $c"
+	d=$(pktgen c sw1v0 $m_sw1 d sw1v1); echo "RESULT pps_offload_scale $d"
+	d=$(pktgen c sw1v0 $m_sw1 d sw1v1); echo "RESULT pps_offload_scale $d"
+	c=$(pktgen p va $m_q q vb); echo "RESULT pps_veth $c"
+	b=$(pktgen x vx0 $m_y y vx1); echo "RESULT pps_swflower $b"
+	a=$(pktgen a sw0v0 $m_sw0 b sw0v1); echo "RESULT pps_offload $a"
+done
+
+# Insertion: RULES skip_sw rules with tc -b into fponic, netdevsim (no-op driver) and software.
+echo "1 1" > /sys/bus/netdevsim/new_device
+sleep 1
+NSIM=$(ls /sys/bus/netdevsim/devices/netdevsim1/net/ | head -1)
+/sbin/ethtool -K $NSIM hw-tc-offload on
+$IP link set $NSIM up
+$IP link add ins0 type veth peer name ins1
+$IP link set ins0 up
+gen() { # DEV FLAG
+	awk -v n=$RULES -v d=$1 -v f=$2 'BEGIN { for (i = 0; i < n; i++)
+		printf "filter add dev %s ingress protocol all prio 1 handle %d flower %s dst_mac 02:bb:%02x:%02x:%02x:00 action drop\n",
+			d, i + 1, f, int(i / 65536) % 256, int(i / 256) % 256, i % 256 }' > /tmp/ins.$1
+}
+gen sw0pf0vf2 skip_sw; gen $NSIM skip_sw; gen ins0 skip_hw
+$TC qdisc add dev sw0pf0vf2 ingress
+insert() { # DEV
+	$TC qdisc add dev $1 ingress 2>/dev/null
+	t0=$(now_ms); $TC -b /tmp/ins.$1; t1=$(now_ms)
+	echo $(( RULES * 1000 / (t1 - t0 > 0 ? t1 - t0 : 1) ))
+	$TC qdisc del dev $1 ingress
+	sleep 2
+}
+for r in 1 2; do
+	echo "RESULT ins_fponic $(insert sw0pf0vf2)"
+	echo "RESULT ins_netdevsim $(insert $NSIM)"
+	echo "RESULT ins_software $(insert ins0)"
+	echo "RESULT ins_software $(insert ins0)"
+	echo "RESULT ins_netdevsim $(insert $NSIM)"
+	echo "RESULT ins_fponic $(insert sw0pf0vf2)"
+done
+
+# Remap: REMAP flows towards VF1's VPID; move them to VF2 by one VPID remap vs tc replace.
+$TC qdisc del dev sw1pf0vf0 ingress
+$TC qdisc add dev sw1pf0vf0 ingress
+awk -v n=$REMAP -v t=1 'BEGIN { for (i = 0; i < n; i++)
+	printf "filter add dev sw1pf0vf0 ingress protocol all prio 1 handle %d flower skip_sw dst_mac 02:cc:%02x:%02x:00:00 action mirred egress redirect dev sw1pf0vf%d\n",
+		i + 1, int(i / 256) % 256, i % 256, t }' > /tmp/remap.add
+sed 's/^filter add/filter replace/; s/sw1pf0vf1$/sw1pf0vf2/' /tmp/remap.add > /tmp/remap.replace
+$TC -b /tmp/remap.add
+sed 's/^filter add/filter replace/' /tmp/remap.add > /tmp/remap.back
+for r in 1 2 3; do
+	# 100 remaps back and forth, timed together (uptime has 10 ms resolution).
+	t0=$(cut -d' ' -f1 /proc/uptime)
+	for i in $(seq 1 50); do echo "vf1 vf2" > $CFG/sw1/vpid_map; echo "vf1 vf1" > $CFG/sw1/vpid_map; done
+	t1=$(cut -d' ' -f1 /proc/uptime)
+	echo "RESULT remap_vpid_ms $(awk -v a=$t0 -v b=$t1 'BEGIN { printf "%.3f", (b - a) * 1000 / 100 }')"
+	t0=$(cut -d' ' -f1 /proc/uptime); $TC -b /tmp/remap.replace; t1=$(cut -d' ' -f1 /proc/uptime)
+	echo "RESULT remap_tc_ms $(awk -v a=$t0 -v b=$t1 'BEGIN { printf "%.2f", (b - a) * 1000 }')"
+	$TC -b /tmp/remap.back
+done
+cat $CFG/sw0/drops
