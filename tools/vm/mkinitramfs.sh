@@ -31,7 +31,7 @@ copy_bin() {
 
 cp /bin/busybox "$root/bin/busybox"
 ln -s busybox "$root/bin/sh"
-for b in /sbin/ip /sbin/tc /sbin/devlink "$(command -v ethtool)"; do
+for b in /sbin/ip /sbin/tc /sbin/devlink /sbin/bridge "$(command -v ethtool)"; do
 	copy_bin "$b"
 done
 

@@ -16,6 +16,9 @@
 //! | `vpid_map`    | `<vpid> <port>` remaps a virtual port (a number, or `pN`/`vfN`/`sfN`) to |
 //! |               | the port `<port>` (`pN`, `vfN`, `sfN`); reading lists every mapping      |
 //! | `offload`     | read-only: flow table occupancy, refusals by reason, recent rule events  |
+//! | `failover`    | `0`/`1` turns uplink failover off/on, `group <mask>` sets the uplinks    |
+//! |               | taking part, `home vfN|sfN <uplink>` a function's home; reading shows    |
+//! |               | the state, counters and where every function is served                   |
 //!
 //! A bad value is refused with `EINVAL` and changes nothing; changing `num_uplinks` of an enabled
 //! device is refused with `EBUSY`; `num_vfs` and `wires` need an enabled device (`ENODEV`).
@@ -34,7 +37,10 @@ use kernel::{
         kstrtobool_bytes,
         CString, //
     },
-    sync::Mutex,
+    sync::{
+        atomic::Relaxed,
+        Mutex, //
+    },
 };
 
 use crate::{
@@ -134,6 +140,7 @@ impl configfs::GroupOperations for Root {
                 drops: 5,
                 vpid_map: 6,
                 offload: 7,
+                failover: 8,
             ],
         };
         Ok(configfs::Group::new(
@@ -355,5 +362,50 @@ impl AttributeOperations<7> for DeviceConfig {
             dev.eswitch().write_log(&mut w)?;
         }
         Ok(w.finish())
+    }
+}
+
+#[vtable]
+impl AttributeOperations<8> for DeviceConfig {
+    type Data = DeviceConfig;
+
+    fn show(this: &DeviceConfig, page: &mut [u8; PAGE_SIZE]) -> Result<usize> {
+        let mut w = PageWriter::new(page);
+        if let Some(dev) = &this.inner.lock().device {
+            dev.write_failover(&mut w)?;
+        }
+        Ok(w.finish())
+    }
+
+    fn store(this: &DeviceConfig, page: &[u8]) -> Result {
+        let text = core::str::from_utf8(page).map_err(|_| EINVAL)?.trim();
+        let inner = this.inner.lock();
+        let dev = inner.device.as_ref().ok_or(ENODEV)?;
+        let fo = dev.eswitch().failover();
+        let mut it = text.split_whitespace();
+        match (it.next(), it.next(), it.next(), it.next()) {
+            (Some("0"), None, None, None) => fo.enabled.store(false, Relaxed),
+            (Some("1"), None, None, None) => fo.enabled.store(true, Relaxed),
+            (Some("group"), Some(m), None, None) => {
+                let m = u32::from_str_radix(m.trim_start_matches("0x"), 16).map_err(|_| EINVAL)?;
+                if m == 0 || m > 0xff {
+                    return Err(EINVAL);
+                }
+                fo.group.store(m, Relaxed);
+            }
+            (Some("home"), Some(p), Some(u), None) => {
+                let p = vpid::parse_port(p)
+                    .filter(|p| !matches!(p, vpid::Ppid::Uplink(_)))
+                    .ok_or(EINVAL)?;
+                let u: u8 = u.trim_start_matches('p').parse().map_err(|_| EINVAL)?;
+                return dev.set_home(p, u);
+            }
+            _ => {
+                pr_err!("failover: expected 0, 1, 'group <mask>' or 'home vfN|sfN <uplink>', got '{}'\n", text);
+                return Err(EINVAL);
+            }
+        }
+        dev.eswitch().rebalance();
+        Ok(())
     }
 }

@@ -513,6 +513,52 @@ impl Device {
         data.esw.map_vpid(v, target)
     }
 
+    /// Sets the home uplink of function `p` (configfs `failover`: `home vfN|sfN <uplink>`).
+    pub(crate) fn set_home(&self, p: Ppid, uplink: u8) -> Result {
+        let data = self.data();
+        let mut g = self.devlink.lock();
+        let st = data.state.get_mut(g.parts().0);
+        if usize::from(uplink) >= st.uplinks.len() {
+            return Err(EINVAL);
+        }
+        let f = st.funcs.iter().find(|f| f.ppid() == p).ok_or(ENODEV)?;
+        f.shared().home.store(u32::from(uplink), Relaxed);
+        data.esw.rebalance();
+        Ok(())
+    }
+
+    /// Writes the failover state (configfs `failover`).
+    pub(crate) fn write_failover(&self, w: &mut impl core::fmt::Write) -> Result {
+        let data = self.data();
+        let fo = data.esw.failover();
+        let mut g = self.devlink.lock();
+        let st = data.state.get_mut(g.parts().0);
+        w.write_fmt(fmt!(
+            "enabled {}\ngroup {:#x}\nfailovers {}\nfailbacks {}\nannounces {}\n",
+            u8::from(fo.enabled.load(Relaxed)),
+            fo.group.load(Relaxed),
+            fo.failovers.load(Relaxed),
+            fo.failbacks.load(Relaxed),
+            fo.announces.load(Relaxed)
+        ))?;
+        for i in 0..st.uplinks.len() {
+            // CAST: at most 8 uplinks.
+            let up = data.esw.uplink_up(i as u8);
+            w.write_fmt(fmt!("uplink p{} {}\n", i, if up { "up" } else { "down" }))?;
+        }
+        for f in st.funcs.iter() {
+            let (a, an) = port_name(f.ppid());
+            w.write_fmt(fmt!(
+                "{}{} home p{} uplink p{}\n",
+                a,
+                an,
+                f.shared().home.load(Relaxed),
+                f.shared().uplink.load(Relaxed)
+            ))?;
+        }
+        Ok(())
+    }
+
     /// Writes every virtual port and what backs it (configfs `vpid_map`).
     pub(crate) fn write_vpids(&self, w: &mut impl core::fmt::Write) -> Result {
         let data = self.data();

@@ -7,6 +7,7 @@
 //! kernel code for user space), so they get fast `cargo test` runs and randomized tests on the
 //! host, and the KUnit suite below in the kernel.
 
+pub(crate) mod failover;
 pub(crate) mod flow;
 pub(crate) mod naming;
 pub(crate) mod packet;
@@ -188,6 +189,26 @@ mod tests {
             decide(Mode::Legacy, From::Func(1), [0xff; 6], &funcs),
             Decision::Drop(DropReason::FuncInactive)
         );
+    }
+
+    #[test]
+    fn failover_picks_a_surviving_uplink_and_fails_back() {
+        use super::failover::{
+            classify,
+            serve,
+            Move, //
+        };
+        let all = 0b11;
+        assert_eq!(serve(0, &[true, true], all, true), 0);
+        assert_eq!(serve(0, &[false, true], all, true), 1);
+        // Nowhere to go: stay home. Failover off. Uplink 1 not in the group.
+        assert_eq!(serve(0, &[false, false], all, true), 0);
+        assert_eq!(serve(0, &[false, true], all, false), 0);
+        assert_eq!(serve(0, &[false, true], 0b01, true), 0);
+        assert_eq!(classify(0, 0, 1), Move::Failover);
+        assert_eq!(classify(0, 1, 0), Move::Failback);
+        assert_eq!(classify(0, 1, 2), Move::Shift);
+        assert_eq!(classify(0, 1, 1), Move::Stay);
     }
 
     #[test]

@@ -47,6 +47,7 @@ use crate::{
     },
     datapath::PortNetdev,
     engine::{
+        failover,
         flow::{
             vpid::{
                 self,
@@ -145,8 +146,11 @@ impl core::convert::From<switch::DropReason> for DropCause {
 pub(crate) struct FuncShared {
     /// Function id: VF `n` is `n`, SF `n` is [`SF_ID_BASE`]` + n`.
     pub(crate) id: u32,
-    /// Home uplink (legacy domain).
+    /// Home uplink (configured).
     pub(crate) home: Atomic<u32>,
+    /// Uplink that serves the function now (its legacy domain): the home uplink, or a surviving
+    /// one after a failover.
+    pub(crate) uplink: Atomic<u32>,
     /// Whether the function is active (devlink port function state).
     pub(crate) active: Atomic<bool>,
 }
@@ -189,8 +193,8 @@ impl FuncSnap {
         FuncView {
             id: self.shared.id,
             mac: self.netdev.as_netdev().mac(),
-            // CAST: homes are uplink indices (< 8).
-            home: self.shared.home.load(Relaxed) as u8,
+            // CAST: uplink indices are below 8.
+            home: self.shared.uplink.load(Relaxed) as u8,
             active: self.shared.active.load(Relaxed),
         }
     }
@@ -273,6 +277,24 @@ pub(crate) struct Eswitch {
     /// Recent rule additions/removals and refusals.
     #[pin]
     log: Mutex<OffloadLog>,
+    /// Failover policy and state.
+    failover: Failover,
+}
+
+/// Failover state of a switch.
+pub(crate) struct Failover {
+    /// Whether failover (and failback) is on.
+    pub(crate) enabled: Atomic<bool>,
+    /// Uplinks taking part (bit mask).
+    pub(crate) group: Atomic<u32>,
+    /// Which uplinks have a working wire.
+    up: [Atomic<bool>; 8],
+    /// Moves away from a home uplink.
+    pub(crate) failovers: Atomic<u64>,
+    /// Moves back home.
+    pub(crate) failbacks: Atomic<u64>,
+    /// Announcement frames sent.
+    pub(crate) announces: Atomic<u64>,
 }
 
 /// Capacity of a switch's flow table.
@@ -353,6 +375,14 @@ impl Eswitch {
                 flows <- FlowTable::new(FLOW_CAPACITY),
                 vpids <- XValues::new(),
                 log <- new_mutex!(OffloadLog::new()),
+                failover: Failover {
+                    enabled: Atomic::new(true),
+                    group: Atomic::new(0xff),
+                    up: [const { Atomic::new(false) }; 8],
+                    failovers: Atomic::new(0),
+                    failbacks: Atomic::new(0),
+                    announces: Atomic::new(0),
+                },
             }),
             GFP_KERNEL,
         )
@@ -878,6 +908,92 @@ impl Eswitch {
                 dev.carrier_on();
             } else {
                 dev.carrier_off();
+            }
+        }
+        drop(guard);
+        if let Some(u) = self.failover.up.get(usize::from(i)) {
+            if u.xchg(up, Relaxed) != up {
+                self.rebalance();
+            }
+        }
+    }
+
+    /// The failover state.
+    pub(crate) fn failover(&self) -> &Failover {
+        &self.failover
+    }
+
+    /// Whether uplink `i` has a working wire.
+    pub(crate) fn uplink_up(&self, i: u8) -> bool {
+        self.failover
+            .up
+            .get(usize::from(i))
+            .is_some_and(|u| u.load(Relaxed))
+    }
+
+    /// Applies the failover policy: every function and every uplink's virtual port is served by
+    /// its home uplink if that is up, else by a surviving uplink of the group. Each move is one
+    /// atomic store (functions) or one VPID map update (uplinks); moved MAC addresses are
+    /// announced on their new uplink. Process context.
+    pub(crate) fn rebalance(&self) {
+        let n = self.wire_tx.len();
+        let mut up = [false; 8];
+        for (i, u) in up.iter_mut().enumerate().take(n) {
+            *u = self.failover.up[i].load(Relaxed);
+        }
+        let enabled = self.failover.enabled.load(Relaxed);
+        let group = self.failover.group.load(Relaxed);
+        // Moves to announce: (MAC, new uplink). Collected under RCU, sent afterwards.
+        let mut moved: KVec<([u8; 6], u8)> = KVec::new();
+        {
+            let guard = rcu::Guard::new();
+            if let Some(snap) = self.snap.get(&guard) {
+                for f in snap.funcs.iter() {
+                    // CAST: uplink indices are below 8.
+                    let home = f.shared.home.load(Relaxed) as u8;
+                    // CAST: as above.
+                    let cur = f.shared.uplink.load(Relaxed) as u8;
+                    let to = failover::serve(home, &up[..n], group, enabled);
+                    if to == cur {
+                        continue;
+                    }
+                    f.shared.uplink.store(u32::from(to), Relaxed);
+                    match failover::classify(home, cur, to) {
+                        failover::Move::Failover => self.failover.failovers.add(1, Relaxed),
+                        failover::Move::Failback => self.failover.failbacks.add(1, Relaxed),
+                        failover::Move::Shift | failover::Move::Stay => {}
+                    }
+                    // Allocation failure only loses an announcement.
+                    let _ = moved.push((f.netdev.as_netdev().mac(), to), GFP_ATOMIC);
+                }
+            }
+        }
+        // An uplink's own virtual port follows the same policy (rules redirecting to an uplink
+        // representor), unless an administrator remapped it elsewhere.
+        for i in 0..n {
+            // CAST: at most 8 uplinks.
+            let i = i as u8;
+            let v = vpid::of(Ppid::Uplink(i));
+            let to = Ppid::Uplink(failover::serve(i, &up[..n], group, enabled));
+            if matches!(self.vpid_target(v), Some(Ppid::Uplink(_)))
+                && self.vpid_target(v) != Some(to)
+            {
+                // Failure keeps the previous mapping; the next state change retries.
+                let _ = self.map_vpid(v, to);
+            }
+        }
+        for (mac, to) in moved.iter() {
+            let wire = {
+                let guard = rcu::Guard::new();
+                self.wire_tx
+                    .get(usize::from(*to))
+                    .and_then(|w| w.get(&guard))
+                    .cloned()
+            };
+            if let Some(w) = wire {
+                if w.announce(mac).is_ok() {
+                    self.failover.announces.add(1, Relaxed);
+                }
             }
         }
     }

@@ -73,6 +73,7 @@ unsigned long fponic_jiffies(void);
 struct sk_buff_head;
 struct sk_buff *fponic_rxq_grab(struct sk_buff_head *q, unsigned int max);
 struct sk_buff *fponic_skb_unlink_next(struct sk_buff *skb);
+int fponic_announce(struct net_device *dev, const u8 *mac);
 int fponic_skb_mangle(struct sk_buff *skb, u32 offset, u32 mask, u32 val);
 int fponic_skb_csum(struct sk_buff *skb, u32 flags, u32 l3, u32 l4);
 

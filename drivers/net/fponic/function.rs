@@ -120,6 +120,7 @@ impl Func {
             FuncShared {
                 id: kind.id(),
                 home: Atomic::new(0),
+                uplink: Atomic::new(0),
                 active: Atomic::new(true),
             },
             GFP_KERNEL,

@@ -124,6 +124,13 @@ impl NetDev {
         }
     }
 
+    /// Broadcasts an announcement frame from `mac` on this device, so that switches on the far
+    /// side learn that `mac` is reachable here. Process context.
+    pub(crate) fn announce(&self, mac: &[u8; ETH_ALEN]) -> Result {
+        // SAFETY: valid device; `mac` holds ETH_ALEN bytes.
+        to_result(unsafe { bindings::fponic_announce(self.as_raw(), mac.as_ptr()) })
+    }
+
     /// Transmits `skb` (a complete Ethernet frame) on this device through its qdisc, scrubbing
     /// it if it crosses a namespace boundary.
     pub(crate) fn queue_xmit(&self, skb: SkBuff) {

@@ -13,6 +13,8 @@
 #[cfg(test)]
 extern crate std;
 
+#[path = "../../../../drivers/net/fponic/engine/failover.rs"]
+pub mod failover;
 #[path = "../../../../drivers/net/fponic/engine/flow.rs"]
 pub mod flow;
 #[path = "../../../../drivers/net/fponic/engine/naming.rs"]
@@ -24,6 +26,8 @@ pub mod switch;
 
 #[cfg(test)]
 mod rng;
+#[cfg(test)]
+mod test_failover;
 #[cfg(test)]
 mod test_flow;
 #[cfg(test)]

@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Uplink failover policy.
+//!
+//! Every function has a home uplink. While failover is on, a function whose home uplink is down
+//! is served by a surviving uplink of the failover group (the lowest-numbered one that is up),
+//! and goes back home as soon as its home uplink is up again (failback). With failover off, a
+//! function always uses its home uplink. An uplink's own virtual port follows the same rule, so
+//! rules that redirect to an uplink keep working when it fails.
+//!
+//! This file is plain `core` Rust: it is also compiled into the host test crate.
+
+/// Where a port with home uplink `home` should be served, given which uplinks are up.
+///
+/// `group` is a bit mask of the uplinks that take part in failover (bit `i` for uplink `i`).
+/// Returns `home` when it is up, when failover is off, or when no uplink of the group is up (the
+/// port then waits on its home uplink).
+pub(crate) fn serve(home: u8, up: &[bool], group: u32, enabled: bool) -> u8 {
+    let home_up = up.get(usize::from(home)).copied().unwrap_or(false);
+    if !enabled || home_up || group & (1 << home) == 0 {
+        return home;
+    }
+    up.iter()
+        .enumerate()
+        .find(|&(i, &u)| u && group & (1 << i) != 0)
+        // CAST: at most 8 uplinks.
+        .map_or(home, |(i, _)| i as u8)
+}
+
+/// What a change of the uplink states did to one port: it moved away from its home (failover),
+/// back home (failback), or between surviving uplinks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Move {
+    /// No change.
+    Stay,
+    /// Left the home uplink.
+    Failover,
+    /// Returned to the home uplink.
+    Failback,
+    /// Moved between two uplinks that are not its home.
+    Shift,
+}
+
+/// Classifies a move of a port with home `home` from uplink `from` to uplink `to`.
+pub(crate) fn classify(home: u8, from: u8, to: u8) -> Move {
+    match (from == to, from == home, to == home) {
+        (true, _, _) => Move::Stay,
+        (false, true, _) => Move::Failover,
+        (false, _, true) => Move::Failback,
+        _ => Move::Shift,
+    }
+}

@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: GPL-2.0
+
+use std::vec::Vec;
+
+use crate::failover::*;
+use crate::rng::Rng;
+
+#[test]
+fn serving_uplink_properties() {
+    let mut rng = Rng::new(31);
+    for _ in 0..100_000 {
+        let n = 1 + rng.below(8) as usize;
+        let up: Vec<bool> = (0..n).map(|_| rng.below(3) != 0).collect();
+        let group = rng.below(256) as u32;
+        let home = rng.below(n as u64) as u8;
+        let enabled = rng.below(4) != 0;
+        let s = serve(home, &up, group, enabled);
+        assert!((s as usize) < n);
+        if !enabled || up[home as usize] || group & (1 << home) == 0 {
+            assert_eq!(s, home);
+        } else if s != home {
+            // Moved: to an up member of the group, the lowest such.
+            assert!(up[s as usize] && group & (1 << s) != 0);
+            assert!((0..s as usize).all(|i| !(up[i] && group & (1 << i) != 0)));
+        } else {
+            // Stayed on a down home: nobody in the group is up.
+            assert!((0..n).all(|i| !(up[i] && group & (1 << i) != 0)));
+        }
+    }
+}
+
+#[test]
+fn moves_are_classified() {
+    assert_eq!(classify(1, 1, 1), Move::Stay);
+    assert_eq!(classify(1, 1, 0), Move::Failover);
+    assert_eq!(classify(1, 0, 1), Move::Failback);
+    assert_eq!(classify(1, 0, 2), Move::Shift);
+}
+
+#[test]
+fn flapping_ends_home() {
+    // Any sequence of up/down events ends with the port home once its home is up.
+    let mut rng = Rng::new(8);
+    for _ in 0..1000 {
+        let mut up = [true, true, true];
+        let mut cur = 0u8;
+        for _ in 0..50 {
+            let i = rng.below(3) as usize;
+            up[i] = !up[i];
+            cur = serve(0, &up, 0b111, true);
+        }
+        up[0] = true;
+        let last = serve(0, &up, 0b111, true);
+        assert_eq!(last, 0, "from {cur}");
+    }
+}

@@ -1,0 +1,108 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Transparent uplink failover: a VF keeps talking to the far side when its uplink's wire fails,
+# with its MAC and IP unchanged, through the surviving uplink; the far-side bridge relearns its
+# MAC from the announcement; failback when the home uplink returns.
+#
+#   ns a: sw0v0 10.6.0.1 --[sw0 legacy: p0 -- w0 = r0, p1 -- w1 = r1]-- brr (ns remote) 10.6.0.100
+. "$(dirname "$0")/lib.sh"
+BRIDGE=/sbin/bridge
+
+fponic_load
+load_bridge
+check "create sw0 with 2 uplinks" fponic_create sw0 2
+echo 1 > "$CFG/sw0/num_vfs"
+ns_new a; ns_new remote
+ns_move sw0v0 a 10.6.0.1/24
+$IP -n remote link add brr type bridge
+$IP -n remote link set brr up
+$IP -n remote addr add 10.6.0.100/24 dev brr
+for i in 0 1; do
+	$IP link add w$i type veth peer name r$i
+	$IP link set r$i netns remote
+	$IP -n remote link set r$i master brr
+	$IP -n remote link set r$i up
+	$IP link set w$i up
+	$IP link set sw0p$i up
+	echo "$i w$i" > "$CFG/sw0/wires"
+done
+sleep 1
+m=$(mac_of a sw0v0)
+fdb_port() { $BRIDGE -n remote fdb show br brr | sed -n "s/^$m dev \([a-z0-9]*\) .*/\1/p" | head -1; }
+
+check_match "failover is on by default" '^enabled 1' "$(cat "$CFG/sw0/failover")"
+check_match "VF0 served by its home p0" 'vf0 home p0 uplink p0' "$(cat "$CFG/sw0/failover")"
+check "ping remote through p0" nsx a ping -c 2 -W 2 10.6.0.100
+check_eq "remote bridge learned VF0 behind r0" r0 "$(fdb_port)"
+
+# Continuous traffic while p0's far end goes down.
+nsx a ping -c 40 -i 0.1 -W 1 10.6.0.100 > /tmp/ping.fo 2>&1 &
+pp=$!
+sleep 1
+check "cut p0 (far end down)" $IP -n remote link set r0 down
+sleep 1
+check_match "p0 lost carrier" 'NO-CARRIER' "$($IP link show sw0p0)"
+check_match "VF0 now served by p1" 'vf0 home p0 uplink p1' "$(cat "$CFG/sw0/failover")"
+check_match "failover counted" '^failovers 1$' "$(cat "$CFG/sw0/failover")"
+check_match "announcement sent" '^announces [1-9]' "$(cat "$CFG/sw0/failover")"
+check_eq "remote bridge relearned VF0 behind r1 at once" r1 "$(fdb_port)"
+check_eq "VF0 kept its MAC" "$m" "$(mac_of a sw0v0)"
+check "ping remote through p1" nsx a ping -c 2 -W 2 10.6.0.100
+wait $pp
+lost=$(sed -n 's/.* \([0-9]*\)% packet loss.*/\1/p' /tmp/ping.fo)
+check "traffic continued across the failover (loss ${lost}% <= 10%)" test "${lost:-100}" -le 10
+
+check "p0 back" $IP -n remote link set r0 up
+sleep 1
+check_match "failback to p0" 'vf0 home p0 uplink p0' "$(cat "$CFG/sw0/failover")"
+check_match "failback counted" '^failbacks 1$' "$(cat "$CFG/sw0/failover")"
+check_eq "remote bridge relearned VF0 behind r0" r0 "$(fdb_port)"
+check "ping after failback" nsx a ping -c 2 -W 2 10.6.0.100
+
+# Both down: nowhere to go, the VF waits on its home; one comes back: it moves there.
+$IP -n remote link set r0 down
+$IP -n remote link set r1 down
+sleep 1
+check_fail "no connectivity with both uplinks down" nsx a ping -c 1 -W 1 10.6.0.100
+$IP -n remote link set r1 up
+sleep 1
+check_match "VF0 on p1 when only p1 is up" 'vf0 home p0 uplink p1' "$(cat "$CFG/sw0/failover")"
+check "ping through p1" nsx a ping -c 2 -W 2 10.6.0.100
+$IP -n remote link set r0 up
+sleep 1
+
+# Admin down of the wire itself, and flapping.
+check "wire w0 admin down" $IP link set w0 down
+sleep 0.5
+check_match "VF0 moved on wire admin down" 'vf0 home p0 uplink p1' "$(cat "$CFG/sw0/failover")"
+$IP link set w0 up
+flap() {
+	for i in $(seq 1 10); do
+		$IP -n remote link set r0 down; $IP -n remote link set r0 up
+	done
+}
+check "10 flaps of p0" flap
+sleep 1
+check_match "home again after flapping" 'vf0 home p0 uplink p0' "$(cat "$CFG/sw0/failover")"
+check "ping after flapping" nsx a ping -c 2 -W 2 10.6.0.100
+
+# Policy: a new home; failover off.
+check "home vf0 on p1" sh -c "echo 'home vf0 1' > $CFG/sw0/failover"
+check_match "VF0 served by p1" 'vf0 home p1 uplink p1' "$(cat "$CFG/sw0/failover")"
+check "failover off" sh -c "echo 0 > $CFG/sw0/failover"
+$IP -n remote link set r1 down
+sleep 0.5
+check_match "with failover off VF0 stays on its home" 'vf0 home p1 uplink p1' "$(cat "$CFG/sw0/failover")"
+check_fail "and loses connectivity" nsx a ping -c 1 -W 1 10.6.0.100
+check "failover on again moves it" sh -c "echo 1 > $CFG/sw0/failover"
+check_match "VF0 on p0" 'vf0 home p1 uplink p0' "$(cat "$CFG/sw0/failover")"
+check "ping through p0" nsx a ping -c 2 -W 2 10.6.0.100
+check_fail_msg "bad failover input refused" 'Invalid argument' sh -c "echo 'home vf9 1' > $CFG/sw0/failover || echo 'home vf0 7' > $CFG/sw0/failover"
+check_fail_msg "bad failover command refused" 'Invalid argument' sh -c "echo maybe > $CFG/sw0/failover"
+
+check "cleanup" fponic_destroy_all
+$IP link del w0
+$IP link del w1
+cleanup_netns
+done_testing
