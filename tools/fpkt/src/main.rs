@@ -11,6 +11,10 @@
 //!     dst= src= (MACs)  vlan=ID[:PRIO]  svlan=ID[:PRIO] (802.1ad outer)  eth=HEX (non-IP)
 //!     sip= dip= (IPv4) or sip6= dip6= (IPv6, full 8-group form)  proto=tcp|udp|icmp|sctp|N
 //!     tos= ttl= sport= dport= flags=HEX (TCP)  type= code= (ICMP)  frag=first|later  pad=N
+//! fpkt stream <ifname> <frame-hex> <pps> <seconds>  send at a fixed rate, a sequence number in
+//!                                              bytes 14..18, print the count sent
+//! fpkt seqsink <ifname> <seconds>              receive sequenced 88b5 frames, print
+//!                                              "received N lost L outage_ms X"
 //! fpkt send-file <ifname> <file> [gap-us]      send each hex line of <file> once, in order
 //! fpkt gen-frames <seed> <n>                   random frames for differential tests, one per line
 //! fpkt gen-rules <seed> <n>                    random flower rules: "chain prio|selector|action"
@@ -100,6 +104,16 @@ mod sys {
         pub addr: [u8; 8],
     }
 
+    /// Receives one frame.
+    ///
+    /// # Safety
+    ///
+    /// `buf` is valid for `len` bytes.
+    pub unsafe fn send_recv(fd: c_int, buf: *mut c_void, len: usize) -> isize {
+        // SAFETY: by the caller's guarantee.
+        unsafe { recv(fd, buf, len, 0) }
+    }
+
     #[repr(C)]
     pub struct PollFd {
         pub fd: c_int,
@@ -120,6 +134,7 @@ mod sys {
         pub fn send(fd: c_int, buf: *const c_void, len: usize, flags: c_int) -> isize;
         pub fn poll(fds: *mut PollFd, n: u64, timeout: c_int) -> c_int;
         pub fn recvmsg(fd: c_int, msg: *mut Msghdr, flags: c_int) -> isize;
+        pub fn recv(fd: c_int, buf: *mut c_void, len: usize, flags: c_int) -> isize;
         pub fn if_nametoindex(name: *const c_char) -> c_uint;
         pub fn close(fd: c_int) -> c_int;
     }
@@ -760,6 +775,68 @@ fn gen_rules(seed: u64, n: u64) {
     }
 }
 
+fn stream(ifname: &str, frame: &str, pps: u64, seconds: u64) -> io::Result<()> {
+    let mut frame = hex_decode(frame).ok_or_else(|| io::Error::other("frame is not hex"))?;
+    if frame.len() < 18 || pps == 0 {
+        return Err(io::Error::other("frame too short or rate zero"));
+    }
+    let s = PacketSocket::bind(ifname)?;
+    let start = Instant::now();
+    let total = pps * seconds;
+    for seq in 0..total {
+        let due = start + Duration::from_nanos(seq * 1_000_000_000 / pps);
+        while Instant::now() < due {
+            std::hint::spin_loop();
+        }
+        frame[14..18].copy_from_slice(&(seq as u32).to_be_bytes());
+        // SAFETY: valid fd and buffer. Errors (carrier loss) are the point of the test: keep going.
+        let _ = unsafe { sys::send(s.0, frame.as_ptr().cast(), frame.len(), 0) };
+    }
+    println!("{total}");
+    Ok(())
+}
+
+fn seqsink(ifname: &str, seconds: u64) -> io::Result<()> {
+    let s = PacketSocket::bind(ifname)?;
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let mut buf = vec![0u8; 2048];
+    let (mut n, mut first, mut last_seq) = (0u64, None::<u32>, 0u32);
+    let mut last_at: Option<Instant> = None;
+    let mut outage = Duration::ZERO;
+    while Instant::now() < deadline {
+        let mut pfd = sys::PollFd {
+            fd: s.0,
+            events: sys::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd.
+        if unsafe { sys::poll(&mut pfd, 1, 20) } <= 0 {
+            continue;
+        }
+        // SAFETY: valid buffer.
+        let r = unsafe { sys::send_recv(s.0, buf.as_mut_ptr().cast(), buf.len()) };
+        if r < 18 || buf[12..14] != [0x88, 0xb5] {
+            continue;
+        }
+        let now = Instant::now();
+        let seq = u32::from_be_bytes([buf[14], buf[15], buf[16], buf[17]]);
+        first.get_or_insert(seq);
+        if let Some(t) = last_at {
+            outage = outage.max(now - t);
+        }
+        last_at = Some(now);
+        last_seq = last_seq.max(seq);
+        n += 1;
+    }
+    let span = first.map_or(0, |f| u64::from(last_seq - f) + 1);
+    println!(
+        "received {n} lost {} outage_ms {:.1}",
+        span.saturating_sub(n),
+        outage.as_secs_f64() * 1000.0
+    );
+    Ok(())
+}
+
 fn send_file(ifname: &str, path: &str, gap_us: u64) -> io::Result<()> {
     let text = std::fs::read_to_string(path)?;
     let s = PacketSocket::bind(ifname)?;
@@ -823,6 +900,14 @@ fn main() -> ExitCode {
                 Err(e) => Err(io::Error::other(e)),
             },
             None => return usage(),
+        },
+        (Some("stream"), Some(ifn), Some(f)) => match (num(4, 0), num(5, 1)) {
+            (Some(pps), Some(secs)) => stream(ifn, f, pps, secs),
+            _ => return usage(),
+        },
+        (Some("seqsink"), Some(ifn), Some(secs)) => match secs.parse() {
+            Ok(secs) => seqsink(ifn, secs),
+            Err(_) => return usage(),
         },
         (Some("send-file"), Some(ifn), Some(path)) => match num(4, 0) {
             Some(g) => send_file(ifn, path, g),
