@@ -5,7 +5,9 @@
 //! ```text
 //! fpkt send  <ifname> <frame-hex> [count]      send a frame (bypassing the qdisc) count times
 //! fpkt flood <ifname> <frame-hex> <seconds>    send a frame back to back for <seconds>, print count
-//! fpkt sniff <ifname> <timeout-ms> [max]       print each received frame as one hex line
+//! fpkt sniff <ifname> <timeout-ms> [max] [idle-ms]  print each received frame as one hex line;
+//!                                              stop at the timeout, after max frames, or after
+//!                                              idle-ms without a frame
 //! fpkt frame <dst> <src> <ethertype> [payload-hex]   print a frame in hex (MACs as aa:bb:..)
 //! fpkt build key=value...                     print a frame in hex, built from header fields:
 //!     dst= src= (MACs)  vlan=ID[:PRIO]  svlan=ID[:PRIO] (802.1ad outer)  eth=HEX (non-IP)
@@ -263,7 +265,7 @@ fn flood(ifname: &str, frame: &str, seconds: u64) -> io::Result<()> {
     Ok(())
 }
 
-fn sniff(ifname: &str, timeout_ms: u64, max: u64) -> io::Result<()> {
+fn sniff(ifname: &str, timeout_ms: u64, max: u64, idle_ms: u64) -> io::Result<()> {
     let s = PacketSocket::bind(ifname)?;
     let one: i32 = 1;
     let rcvbuf: i32 = 16 << 20;
@@ -292,8 +294,14 @@ fn sniff(ifname: &str, timeout_ms: u64, max: u64) -> io::Result<()> {
     let mut buf = vec![0u8; 65536];
     let mut cbuf = [0u64; 16];
     let mut seen = 0;
+    let mut last = Instant::now();
     while seen < max {
-        let left = deadline.saturating_duration_since(Instant::now());
+        let mut left = deadline.saturating_duration_since(Instant::now());
+        if idle_ms > 0 {
+            left = left.min(
+                (last + Duration::from_millis(idle_ms)).saturating_duration_since(Instant::now()),
+            );
+        }
         if left.is_zero() {
             break;
         }
@@ -360,6 +368,7 @@ fn sniff(ifname: &str, timeout_ms: u64, max: u64) -> io::Result<()> {
         }
         println!("{}", hex_encode(&frame));
         seen += 1;
+        last = Instant::now();
     }
     Ok(())
 }
@@ -866,7 +875,7 @@ fn send_file(ifname: &str, path: &str, gap_us: u64) -> io::Result<()> {
 fn usage() -> ExitCode {
     eprintln!("usage: fpkt send <ifname> <frame-hex> [count]");
     eprintln!("       fpkt flood <ifname> <frame-hex> <seconds>");
-    eprintln!("       fpkt sniff <ifname> <timeout-ms> [max]");
+    eprintln!("       fpkt sniff <ifname> <timeout-ms> [max] [idle-ms]");
     eprintln!("       fpkt frame <dst-mac> <src-mac> <ethertype-hex> [payload-hex]");
     eprintln!("       fpkt build key=value...");
     eprintln!("       fpkt tcp-sink <port> [timeout-s]");
@@ -887,10 +896,12 @@ fn main() -> ExitCode {
             Some(n) => flood(ifn, f, n),
             None => return usage(),
         },
-        (Some("sniff"), Some(ifn), Some(t)) => match (t.parse().ok(), num(4, u64::MAX)) {
-            (Some(t), Some(m)) => sniff(ifn, t, m),
-            _ => return usage(),
-        },
+        (Some("sniff"), Some(ifn), Some(t)) => {
+            match (t.parse().ok(), num(4, u64::MAX), num(5, 0)) {
+                (Some(t), Some(m), Some(idle)) => sniff(ifn, t, m, idle),
+                _ => return usage(),
+            }
+        }
         (Some("frame"), Some(d), Some(s)) => match arg(4) {
             Some(et) => match frame(d, s, et, arg(5).unwrap_or("")) {
                 Ok(f) => {
