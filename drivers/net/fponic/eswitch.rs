@@ -279,6 +279,9 @@ pub(crate) struct Eswitch {
     log: Mutex<OffloadLog>,
     /// Failover policy and state.
     failover: Failover,
+    /// Serializes [`Eswitch::rebalance`] (the notifier, configfs and control changes call it).
+    #[pin]
+    rebalance_lock: Mutex<()>,
 }
 
 /// Failover state of a switch.
@@ -383,6 +386,7 @@ impl Eswitch {
                     failbacks: Atomic::new(0),
                     announces: Atomic::new(0),
                 },
+                rebalance_lock <- new_mutex!(()),
             }),
             GFP_KERNEL,
         )
@@ -936,6 +940,9 @@ impl Eswitch {
     /// atomic store (functions) or one VPID map update (uplinks); moved MAC addresses are
     /// announced on their new uplink. Process context.
     pub(crate) fn rebalance(&self) {
+        // Innermost lock: held across xarray stores and announcements, which take no RTNL or
+        // devlink lock.
+        let _serial = self.rebalance_lock.lock();
         let n = self.wire_tx.len();
         let mut up = [false; 8];
         for (i, u) in up.iter_mut().enumerate().take(n) {
