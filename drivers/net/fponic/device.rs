@@ -29,6 +29,7 @@ use crate::{
             ExtAck,
             NewFlavour,
             NewPortAttrs,
+            Params,
             Port,
             PortCtx, //
         },
@@ -38,7 +39,8 @@ use crate::{
     },
     devlink::{
         DevData,
-        PortData, //
+        PortData,
+        PARAMS, //
     },
     engine::{
         flow::vpid::{
@@ -86,6 +88,7 @@ pub(crate) fn ifname(name: Result<NameBuf, NameError>) -> Result<CString> {
 pub(crate) struct DevState {
     /// Eswitch mode.
     pub(crate) mode: EswitchMode,
+    params: Option<Params>,
     uplinks: KVec<Uplink>,
     funcs: KVec<Func>,
     num_vfs: u16,
@@ -95,6 +98,7 @@ impl DevState {
     fn new() -> Self {
         Self {
             mode: EswitchMode::Legacy,
+            params: None,
             uplinks: KVec::new(),
             funcs: KVec::new(),
             num_vfs: 0,
@@ -329,6 +333,9 @@ impl DevState {
 
     /// Takes everything down: the data path first, then functions, then uplinks.
     fn teardown(&mut self, ctx: &PortCtx, esw: &Eswitch) {
+        if let Some(p) = self.params.take() {
+            p.unregister(ctx);
+        }
         let _ = esw.publish(None);
         for f in self.funcs.drain_all() {
             f.destroy(ctx, esw);
@@ -396,6 +403,7 @@ impl Device {
                     FLOW_TABLE_RESOURCE,
                     u64::from(data.esw.flows().capacity()),
                 )?;
+                st.params = Some(ctx.register_params::<DevData>(&PARAMS)?);
                 for n in 0..num_uplinks {
                     // CAST: at most MAX_UPLINKS.
                     let u = Uplink::new(ctx, &data.esw, name, n as u8)?;

@@ -5,7 +5,10 @@
 use kernel::{
     prelude::*,
     str::CString,
-    sync::Arc, //
+    sync::{
+        atomic::Relaxed,
+        Arc, //
+    },
 };
 
 use crate::{
@@ -17,6 +20,9 @@ use crate::{
         FnState,
         Guard,
         NewPortAttrs,
+        ParamSpec,
+        ParamType,
+        ParamValue,
         Port, //
     },
     device::DevState,
@@ -36,6 +42,25 @@ pub(crate) struct DevData {
     /// Ports, functions and mode, under the instance lock.
     pub(crate) state: DevlLocked<DevState>,
 }
+
+/// Parameter: failover (and failback) on.
+pub(crate) const PARAM_FAILOVER: u32 = 0;
+/// Parameter: the uplinks taking part in failover (bit mask).
+pub(crate) const PARAM_FAILOVER_GROUP: u32 = 1;
+
+/// The driver's devlink parameters (runtime).
+pub(crate) const PARAMS: [ParamSpec; 2] = [
+    ParamSpec {
+        id: PARAM_FAILOVER,
+        name: c"failover",
+        ty: ParamType::Bool,
+    },
+    ParamSpec {
+        id: PARAM_FAILOVER_GROUP,
+        name: c"failover_group",
+        ty: ParamType::U32,
+    },
+];
 
 /// Driver data of a devlink port.
 pub(crate) enum PortData {
@@ -60,6 +85,32 @@ impl PortData {
 #[vtable]
 impl devlink::Operations for DevData {
     type Port = PortData;
+
+    fn param_get(this: &Self, id: u32) -> Result<ParamValue> {
+        let fo = this.esw.failover();
+        match id {
+            PARAM_FAILOVER => Ok(ParamValue::Bool(fo.enabled.load(Relaxed))),
+            PARAM_FAILOVER_GROUP => Ok(ParamValue::U32(fo.group.load(Relaxed))),
+            _ => Err(EOPNOTSUPP),
+        }
+    }
+
+    fn param_set(this: &Self, id: u32, value: ParamValue, ext: &mut ExtAck) -> Result {
+        let fo = this.esw.failover();
+        match (id, value) {
+            (PARAM_FAILOVER, ParamValue::Bool(b)) => fo.enabled.store(b, Relaxed),
+            (PARAM_FAILOVER_GROUP, ParamValue::U32(m)) => {
+                if m == 0 || m > 0xff {
+                    ext.set(c"fponic: failover_group is a non-empty mask of uplinks 0-7");
+                    return Err(EINVAL);
+                }
+                fo.group.store(m, Relaxed);
+            }
+            _ => return Err(EOPNOTSUPP),
+        }
+        this.esw.rebalance();
+        Ok(())
+    }
 
     fn resource_occupancy(this: &Self) -> u64 {
         u64::from(this.esw.flows().len())

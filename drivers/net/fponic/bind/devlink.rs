@@ -123,7 +123,109 @@ pub(crate) struct PortCtx {
     _p: NotThreadSafe,
 }
 
+/// The type of a driver parameter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ParamType {
+    /// `true`/`false`.
+    Bool,
+    /// 32-bit unsigned.
+    U32,
+}
+
+/// The value of a driver parameter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ParamValue {
+    /// A boolean.
+    Bool(bool),
+    /// A 32-bit unsigned value.
+    U32(u32),
+}
+
+/// A driver parameter (`devlink dev param`), runtime configuration mode.
+pub(crate) struct ParamSpec {
+    /// Driver id, counted from 0 (the binding offsets it past the generic ids).
+    pub(crate) id: u32,
+    /// Name.
+    pub(crate) name: &'static CStr,
+    /// Type.
+    pub(crate) ty: ParamType,
+}
+
+/// Registered driver parameters; the table must live until they are unregistered.
+///
+/// # Invariants
+///
+/// While `registered`, `table` is registered with the instance it was created for.
+pub(crate) struct Params {
+    table: KVec<bindings::devlink_param>,
+    registered: bool,
+}
+
+// SAFETY: the table is plain data only devlink reads.
+unsafe impl Send for Params {}
+// SAFETY: as above.
+unsafe impl Sync for Params {}
+
+impl Params {
+    /// Unregisters the parameters (under the instance lock).
+    pub(crate) fn unregister(mut self, ctx: &PortCtx) {
+        self.registered = false;
+        // SAFETY: registered with this instance (type invariant); the lock is held.
+        unsafe {
+            bindings::devl_params_unregister(ctx.dl.as_ptr(), self.table.as_ptr(), self.table.len())
+        };
+    }
+}
+
+impl Drop for Params {
+    fn drop(&mut self) {
+        // Parameters must be unregistered before the table goes; `unregister` does it under the
+        // instance lock. Leaking the table is the safe fallback if a caller forgot.
+        if self.registered {
+            core::mem::forget(core::mem::take(&mut self.table));
+        }
+    }
+}
+
+/// First driver-specific parameter id (driver ids must be above the generic ones).
+const PARAM_ID_BASE: u32 = bindings::devlink_param_generic_id_DEVLINK_PARAM_GENERIC_ID_MAX + 1;
+
 impl PortCtx {
+    /// Registers driver parameters (runtime mode) served by [`Operations::param_get`] and
+    /// [`Operations::param_set`] of the instance's driver type `T`.
+    pub(crate) fn register_params<T: Operations>(&self, specs: &[ParamSpec]) -> Result<Params> {
+        let mut table = KVec::with_capacity(specs.len(), GFP_KERNEL)?;
+        for p in specs {
+            table.push(
+                bindings::devlink_param {
+                    id: PARAM_ID_BASE + p.id,
+                    name: p.name.as_char_ptr(),
+                    generic: false,
+                    type_: match p.ty {
+                        ParamType::Bool => bindings::devlink_param_type_DEVLINK_PARAM_TYPE_BOOL,
+                        ParamType::U32 => bindings::devlink_param_type_DEVLINK_PARAM_TYPE_U32,
+                    },
+                    supported_cmodes: 1
+                        << bindings::devlink_param_cmode_DEVLINK_PARAM_CMODE_RUNTIME,
+                    get: Some(Adapter::<T>::param_get_callback),
+                    set: Some(Adapter::<T>::param_set_callback),
+                    // SAFETY: all-zero is valid for the remaining members (`Option`s).
+                    ..unsafe { mem::zeroed() }
+                },
+                GFP_KERNEL,
+            )?;
+        }
+        // SAFETY: the lock is held; the table lives in the returned value until unregistered.
+        to_result(unsafe {
+            bindings::devl_params_register(self.dl.as_ptr(), table.as_ptr(), table.len())
+        })?;
+        // INVARIANT: registered above.
+        Ok(Params {
+            table,
+            registered: true,
+        })
+    }
+
     /// Registers a resource (`devlink resource show`) of `size` entries, whose occupancy
     /// [`Operations::resource_occupancy`] of the instance's driver type `T` reports.
     ///
@@ -246,6 +348,16 @@ pub(crate) trait Operations: Sized + Send + Sync {
         _mode: EswitchMode,
         _ext: &mut ExtAck,
     ) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Reads driver parameter `id` (see [`PortCtx::register_params`]).
+    fn param_get(_this: &Self, _id: u32) -> Result<ParamValue> {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Sets driver parameter `id` (runtime configuration mode).
+    fn param_set(_this: &Self, _id: u32, _value: ParamValue, _ext: &mut ExtAck) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
@@ -415,6 +527,56 @@ impl<T: Operations> Adapter<T> {
             let port = T::port_new(this, &mut g, &attrs, &mut ExtAck(extack))?;
             // SAFETY: `out` is a valid output; the port is registered and owned by the driver.
             unsafe { *out = port.as_raw() };
+            Ok(0)
+        })
+    }
+
+    /// # Safety
+    ///
+    /// Called by the devlink core, under the instance lock, for a parameter registered by
+    /// [`PortCtx::register_params`] on an instance created by [`Registration::<T>::new`].
+    unsafe extern "C" fn param_get_callback(
+        dl: *mut bindings::devlink,
+        id: u32,
+        ctx: *mut bindings::devlink_param_gset_ctx,
+        _extack: *mut bindings::netlink_ext_ack,
+    ) -> c_int {
+        from_result(|| {
+            // SAFETY: by the function's safety requirements.
+            let (this, _g) = unsafe { Self::this(dl) };
+            let v = T::param_get(this, id - PARAM_ID_BASE)?;
+            // SAFETY: `ctx` is valid; the member written matches the registered type.
+            unsafe {
+                match v {
+                    ParamValue::Bool(b) => (*ctx).val.vbool = b,
+                    ParamValue::U32(u) => (*ctx).val.vu32 = u,
+                }
+            }
+            Ok(0)
+        })
+    }
+
+    /// # Safety
+    ///
+    /// As for `param_get_callback`.
+    unsafe extern "C" fn param_set_callback(
+        dl: *mut bindings::devlink,
+        id: u32,
+        ctx: *mut bindings::devlink_param_gset_ctx,
+        extack: *mut bindings::netlink_ext_ack,
+    ) -> c_int {
+        from_result(|| {
+            // SAFETY: by the function's safety requirements.
+            let (this, _g) = unsafe { Self::this(dl) };
+            let id = id - PARAM_ID_BASE;
+            // The type is known from the current value, which `param_get` reports.
+            let v = match T::param_get(this, id)? {
+                // SAFETY: the core filled the member matching the registered type.
+                ParamValue::Bool(_) => ParamValue::Bool(unsafe { (*ctx).val.vbool }),
+                // SAFETY: as above.
+                ParamValue::U32(_) => ParamValue::U32(unsafe { (*ctx).val.vu32 }),
+            };
+            T::param_set(this, id, v, &mut ExtAck(extack))?;
             Ok(0)
         })
     }

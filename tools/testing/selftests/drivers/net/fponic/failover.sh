@@ -98,6 +98,14 @@ check_fail "and loses connectivity" nsx a ping -c 1 -W 1 10.6.0.100
 check "failover on again moves it" sh -c "echo 1 > $CFG/sw0/failover"
 check_match "VF0 on p0" 'vf0 home p1 uplink p0' "$(cat "$CFG/sw0/failover")"
 check "ping through p0" nsx a ping -c 2 -W 2 10.6.0.100
+# The same policy through devlink runtime parameters.
+check_match "devlink param failover shows true" 'value true' "$($DEVLINK dev param show faux/fponic-sw0 name failover)"
+check "devlink param failover false" $DEVLINK dev param set faux/fponic-sw0 name failover value false cmode runtime
+check_match "configfs sees failover off" '^enabled 0' "$(cat "$CFG/sw0/failover")"
+check "devlink param failover true" $DEVLINK dev param set faux/fponic-sw0 name failover value true cmode runtime
+check "devlink param failover_group 3" $DEVLINK dev param set faux/fponic-sw0 name failover_group value 3 cmode runtime
+check_match "group reads back" '^group 0x3' "$(cat "$CFG/sw0/failover")"
+check_fail_msg "empty group refused with extack" 'non-empty mask' $DEVLINK dev param set faux/fponic-sw0 name failover_group value 0 cmode runtime
 check_fail_msg "bad failover input refused" 'Invalid argument' sh -c "echo 'home vf9 1' > $CFG/sw0/failover || echo 'home vf0 7' > $CFG/sw0/failover"
 check_fail_msg "bad failover command refused" 'Invalid argument' sh -c "echo maybe > $CFG/sw0/failover"
 
