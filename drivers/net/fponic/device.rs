@@ -8,15 +8,11 @@
 //! destroyed.
 
 use kernel::{
-    debugfs,
     prelude::*,
     str::CString,
-    sync::{
-        atomic::{
-            Atomic,
-            Relaxed, //
-        },
-        Arc,
+    sync::atomic::{
+        Atomic,
+        Relaxed, //
     },
 };
 
@@ -37,6 +33,7 @@ use crate::{
         netdev::NetDev,
         rtnl::Rtnl,
     },
+    debugfs::DeviceDebugfs,
     devlink::{
         DevData,
         PortData,
@@ -361,20 +358,10 @@ fn port_name(p: Ppid) -> (&'static str, u32) {
 /// Fields drop in declaration order: the devlink instance (after [`Drop::drop`] took the ports
 /// and netdevs down), then the faux device it hangs off.
 pub(crate) struct Device {
-    /// `/sys/kernel/debug/fponic-<name>/offload` (the file goes before its directory).
-    _debugfs_offload: Pin<KBox<debugfs::File<OffloadLogView>>>,
-    _debugfs: debugfs::Dir,
+    /// `/sys/kernel/debug/fponic-<name>/`.
+    _debugfs: DeviceDebugfs,
     devlink: devlink::Registration<DevData>,
     _faux: faux::Registration,
-}
-
-/// The offload log as debugfs shows it (same text as configfs `offload`, not cut to a page).
-pub(crate) struct OffloadLogView(Arc<Eswitch>);
-
-impl core::fmt::Debug for OffloadLogView {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        self.0.write_log(f).map_err(|_| core::fmt::Error)
-    }
 }
 
 impl Device {
@@ -417,11 +404,8 @@ impl Device {
                 return Err(e);
             }
         }
-        let dir = debugfs::Dir::new(&faux_name);
-        let offload = KBox::pin_init(
-            dir.read_only_file(c"offload", OffloadLogView(devlink.data().esw.clone())),
-            GFP_KERNEL,
-        )?;
+        // CAST: at most MAX_UPLINKS.
+        let debugfs = DeviceDebugfs::new(&faux_name, &devlink.data().esw, num_uplinks as u8)?;
         pr_info!(
             "{}: device {} created with {} uplinks\n",
             faux_name.to_str()?,
@@ -429,8 +413,7 @@ impl Device {
             num_uplinks
         );
         Ok(Self {
-            _debugfs_offload: offload,
-            _debugfs: dir,
+            _debugfs: debugfs,
             devlink,
             _faux: faux,
         })
@@ -542,12 +525,13 @@ impl Device {
         let mut g = self.devlink.lock();
         let st = data.state.get_mut(g.parts().0);
         w.write_fmt(fmt!(
-            "enabled {}\ngroup {:#x}\nfailovers {}\nfailbacks {}\nannounces {}\n",
+            "enabled {}\ngroup {:#x}\nfailovers {}\nfailbacks {}\nannounces {}\nfailed_moves {}\n",
             u8::from(fo.enabled.load(Relaxed)),
             fo.group.load(Relaxed),
             fo.failovers.load(Relaxed),
             fo.failbacks.load(Relaxed),
-            fo.announces.load(Relaxed)
+            fo.announces.load(Relaxed),
+            fo.failed_moves.load(Relaxed)
         ))?;
         for i in 0..st.uplinks.len() {
             // CAST: at most 8 uplinks.

@@ -96,11 +96,13 @@ pub(crate) enum DropCause {
     VpidUnresolved,
     /// A rule's action (VLAN push/pop/modify) failed on the packet.
     ActionFailed,
+    /// Dropped by fault injection (debugfs `drop_every`).
+    FaultInjected,
 }
 
 impl DropCause {
     /// Number of reasons.
-    pub(crate) const COUNT: usize = 10;
+    pub(crate) const COUNT: usize = 11;
     /// All reasons, in counter order.
     pub(crate) const ALL: [DropCause; Self::COUNT] = [
         DropCause::RingFull,
@@ -113,6 +115,7 @@ impl DropCause {
         DropCause::NoMem,
         DropCause::VpidUnresolved,
         DropCause::ActionFailed,
+        DropCause::FaultInjected,
     ];
 
     /// Name as shown to users.
@@ -128,6 +131,7 @@ impl DropCause {
             DropCause::NoMem => "no_mem",
             DropCause::VpidUnresolved => "vpid_unresolved",
             DropCause::ActionFailed => "action_failed",
+            DropCause::FaultInjected => "fault_injected",
         }
     }
 }
@@ -298,6 +302,22 @@ pub(crate) struct Failover {
     pub(crate) failbacks: Atomic<u64>,
     /// Announcement frames sent.
     pub(crate) announces: Atomic<u64>,
+    /// Moves that failed (fault injection).
+    pub(crate) failed_moves: Atomic<u64>,
+    /// Fault injection per uplink (debugfs).
+    faults: [Fault; 8],
+}
+
+/// Fault injection knobs of one uplink.
+pub(crate) struct Fault {
+    /// Behave as if the wire had no carrier.
+    pub(crate) carrier_down: Atomic<bool>,
+    /// Drop every N-th frame sent out of the wire (0: never).
+    pub(crate) drop_every: Atomic<u32>,
+    /// Frames counted towards `drop_every`.
+    sent: Atomic<u32>,
+    /// Fail the next failover move.
+    pub(crate) fail_next_remap: Atomic<bool>,
 }
 
 /// Capacity of a switch's flow table.
@@ -385,6 +405,15 @@ impl Eswitch {
                     failovers: Atomic::new(0),
                     failbacks: Atomic::new(0),
                     announces: Atomic::new(0),
+                    failed_moves: Atomic::new(0),
+                    faults: [const {
+                        Fault {
+                            carrier_down: Atomic::new(false),
+                            drop_every: Atomic::new(0),
+                            sent: Atomic::new(0),
+                            fail_next_remap: Atomic::new(false),
+                        }
+                    }; 8],
                 },
                 rebalance_lock <- new_mutex!(()),
             }),
@@ -674,8 +703,12 @@ impl Eswitch {
                 .get(usize::from(i))
                 .and_then(|w| w.get(guard))
                 .ok_or(DropCause::NoWire)?;
-            if !wire.is_oper_up() {
+            if !wire.is_oper_up() || self.fault(i).carrier_down.load(Relaxed) {
                 return Err(DropCause::WireDown);
+            }
+            let every = self.fault(i).drop_every.load(Relaxed);
+            if every != 0 && self.fault(i).sent.fetch_add(1, Relaxed) % every == every - 1 {
+                return Err(DropCause::FaultInjected);
             }
             wire.queue_xmit(skb);
             return Ok(Delivery::Done);
@@ -902,7 +935,8 @@ impl Eswitch {
             .wire_tx
             .get(usize::from(i))
             .and_then(|w| w.get(&guard))
-            .is_some_and(|w| w.is_oper_up());
+            .is_some_and(|w| w.is_oper_up())
+            && !self.fault(i).carrier_down.load(Relaxed);
         if let Some(dev) = self
             .snap
             .get(&guard)
@@ -925,6 +959,11 @@ impl Eswitch {
     /// The failover state.
     pub(crate) fn failover(&self) -> &Failover {
         &self.failover
+    }
+
+    /// The fault injection knobs of uplink `i` (the last uplink's for out-of-range `i`).
+    pub(crate) fn fault(&self, i: u8) -> &Fault {
+        &self.failover.faults[usize::from(i).min(7)]
     }
 
     /// Whether uplink `i` has a working wire.
@@ -962,6 +1001,11 @@ impl Eswitch {
                     let cur = f.shared.uplink.load(Relaxed) as u8;
                     let to = failover::serve(home, &up[..n], group, enabled);
                     if to == cur {
+                        continue;
+                    }
+                    if self.fault(cur).fail_next_remap.xchg(false, Relaxed) {
+                        // Injected failure: the function stays; the next change retries.
+                        self.failover.failed_moves.add(1, Relaxed);
                         continue;
                     }
                     f.shared.uplink.store(u32::from(to), Relaxed);

@@ -7,6 +7,7 @@
 mod bind;
 mod configfs;
 mod datapath;
+mod debugfs;
 mod device;
 mod devlink;
 mod driver;

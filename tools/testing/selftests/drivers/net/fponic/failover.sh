@@ -87,6 +87,31 @@ sleep 1
 check_match "home again after flapping" 'vf0 home p0 uplink p0' "$(cat "$CFG/sw0/failover")"
 check "ping after flapping" nsx a ping -c 2 -W 2 10.6.0.100
 
+# Deterministic fault injection through debugfs.
+DBG=/sys/kernel/debug/fponic-sw0
+check "debugfs knob: p0 carrier down" sh -c "echo 1 > $DBG/p0/carrier_down"
+check_match "p0 lost carrier (injected)" 'NO-CARRIER' "$($IP link show sw0p0)"
+check_match "VF0 moved to p1 on the injected fault" 'vf0 home p0 uplink p1' "$(cat "$CFG/sw0/failover")"
+check "ping through p1" nsx a ping -c 2 -W 2 10.6.0.100
+check "debugfs knob: p0 carrier back" sh -c "echo 0 > $DBG/p0/carrier_down"
+check_match "failback after the injected fault" 'vf0 home p0 uplink p0' "$(cat "$CFG/sw0/failover")"
+check "debugfs knob: fail the next move off p0" sh -c "echo 1 > $DBG/p0/fail_next_remap"
+$IP -n remote link set r0 down
+sleep 0.5
+check_match "failed move: VF0 stays on p0" 'vf0 home p0 uplink p0' "$(cat "$CFG/sw0/failover")"
+check_match "failed move counted" '^failed_moves 1$' "$(cat "$CFG/sw0/failover")"
+$IP -n remote link set r1 down; $IP -n remote link set r1 up
+sleep 0.5
+check_match "next change retries the move" 'vf0 home p0 uplink p1' "$(cat "$CFG/sw0/failover")"
+$IP -n remote link set r0 up
+sleep 0.5
+check "debugfs knob: drop every 2nd frame out of p0" sh -c "echo 2 > $DBG/p0/drop_every"
+d0=$(drops sw0 fault_injected)
+nsx a ping -c 10 -i 0.1 -W 1 10.6.0.100 > /dev/null 2>&1
+check "injected drops counted" test $(( $(drops sw0 fault_injected) - d0 )) -ge 5
+echo 0 > $DBG/p0/drop_every
+check_fail_msg "bad knob value refused" 'Invalid argument' sh -c "echo 7 > $DBG/p0/carrier_down"
+
 # Policy: a new home; failover off.
 check "home vf0 on p1" sh -c "echo 'home vf0 1' > $CFG/sw0/failover"
 check_match "VF0 served by p1" 'vf0 home p1 uplink p1' "$(cat "$CFG/sw0/failover")"
