@@ -21,5 +21,6 @@ pub(crate) mod rtnl;
 pub(crate) mod rx_handler;
 pub(crate) mod skb;
 pub(crate) mod tc;
+pub(crate) mod work;
 
 mod ffi;

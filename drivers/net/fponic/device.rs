@@ -525,9 +525,10 @@ impl Device {
         let mut g = self.devlink.lock();
         let st = data.state.get_mut(g.parts().0);
         w.write_fmt(fmt!(
-            "enabled {}\ngroup {:#x}\nfailovers {}\nfailbacks {}\nannounces {}\nfailed_moves {}\n",
+            "enabled {}\ngroup {:#x}\nholddown_ms {}\nfailovers {}\nfailbacks {}\nannounces {}\nfailed_moves {}\n",
             u8::from(fo.enabled.load(Relaxed)),
             fo.group.load(Relaxed),
+            fo.holddown_ms.load(Relaxed),
             fo.failovers.load(Relaxed),
             fo.failbacks.load(Relaxed),
             fo.announces.load(Relaxed),

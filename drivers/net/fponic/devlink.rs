@@ -48,8 +48,11 @@ pub(crate) const PARAM_FAILOVER: u32 = 0;
 /// Parameter: the uplinks taking part in failover (bit mask).
 pub(crate) const PARAM_FAILOVER_GROUP: u32 = 1;
 
+/// Parameter: failback hold-down in milliseconds.
+pub(crate) const PARAM_FAILBACK_DELAY: u32 = 2;
+
 /// The driver's devlink parameters (runtime).
-pub(crate) const PARAMS: [ParamSpec; 2] = [
+pub(crate) const PARAMS: [ParamSpec; 3] = [
     ParamSpec {
         id: PARAM_FAILOVER,
         name: c"failover",
@@ -58,6 +61,11 @@ pub(crate) const PARAMS: [ParamSpec; 2] = [
     ParamSpec {
         id: PARAM_FAILOVER_GROUP,
         name: c"failover_group",
+        ty: ParamType::U32,
+    },
+    ParamSpec {
+        id: PARAM_FAILBACK_DELAY,
+        name: c"failback_delay_ms",
         ty: ParamType::U32,
     },
 ];
@@ -91,6 +99,7 @@ impl devlink::Operations for DevData {
         match id {
             PARAM_FAILOVER => Ok(ParamValue::Bool(fo.enabled.load(Relaxed))),
             PARAM_FAILOVER_GROUP => Ok(ParamValue::U32(fo.group.load(Relaxed))),
+            PARAM_FAILBACK_DELAY => Ok(ParamValue::U32(fo.holddown_ms.load(Relaxed))),
             _ => Err(EOPNOTSUPP),
         }
     }
@@ -105,6 +114,13 @@ impl devlink::Operations for DevData {
                     return Err(EINVAL);
                 }
                 fo.group.store(m, Relaxed);
+            }
+            (PARAM_FAILBACK_DELAY, ParamValue::U32(ms)) => {
+                if ms > 600_000 {
+                    ext.set(c"fponic: failback_delay_ms is at most 600000");
+                    return Err(EINVAL);
+                }
+                fo.holddown_ms.store(ms, Relaxed);
             }
             _ => return Err(EOPNOTSUPP),
         }

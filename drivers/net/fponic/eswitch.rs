@@ -44,6 +44,10 @@ use crate::{
         rtnl::Rtnl,
         rx_handler::RxHandlerRegistration,
         skb::SkBuff,
+        work::{
+            DelayedWork,
+            WorkHandler, //
+        },
     },
     datapath::PortNetdev,
     engine::{
@@ -263,6 +267,9 @@ enum Delivery {
 /// The switch of one device.
 #[pin_data]
 pub(crate) struct Eswitch {
+    /// Delayed failback (hold-down). First field: dropped, i.e. cancelled, before the rest.
+    #[pin]
+    failback_work: DelayedWork<Eswitch>,
     /// Device id.
     pub(crate) dev_id: u32,
     snap: RcuBox<Snapshot>,
@@ -288,6 +295,12 @@ pub(crate) struct Eswitch {
     rebalance_lock: Mutex<()>,
 }
 
+impl WorkHandler for Eswitch {
+    fn run(&self) {
+        self.rebalance();
+    }
+}
+
 /// Failover state of a switch.
 pub(crate) struct Failover {
     /// Whether failover (and failback) is on.
@@ -304,6 +317,10 @@ pub(crate) struct Failover {
     pub(crate) announces: Atomic<u64>,
     /// Moves that failed (fault injection).
     pub(crate) failed_moves: Atomic<u64>,
+    /// Failback hold-down: a home uplink must be up this long before functions return (ms).
+    pub(crate) holddown_ms: Atomic<u32>,
+    /// When each uplink last came up (ms, monotonic).
+    up_since: [Atomic<u64>; 8],
     /// Fault injection per uplink (debugfs).
     faults: [Fault; 8],
 }
@@ -389,7 +406,10 @@ impl Eswitch {
             wires.push(None, GFP_KERNEL)?;
         }
         Arc::pin_init(
-            try_pin_init!(Self {
+            try_pin_init!(&this in Self {
+                // SAFETY: the work item is a field of this `Eswitch` (pinned in its `Arc`) and is
+                // dropped, which cancels it, before the other fields.
+                failback_work <- unsafe { DelayedWork::new(this.as_ptr()) },
                 dev_id,
                 snap: RcuBox::empty(),
                 wire_tx,
@@ -406,6 +426,8 @@ impl Eswitch {
                     failbacks: Atomic::new(0),
                     announces: Atomic::new(0),
                     failed_moves: Atomic::new(0),
+                    holddown_ms: Atomic::new(0),
+                    up_since: [const { Atomic::new(0) }; 8],
                     faults: [const {
                         Fault {
                             carrier_down: Atomic::new(false),
@@ -951,6 +973,10 @@ impl Eswitch {
         drop(guard);
         if let Some(u) = self.failover.up.get(usize::from(i)) {
             if u.xchg(up, Relaxed) != up {
+                if up {
+                    self.failover.up_since[usize::from(i)]
+                        .store(crate::bind::tc::now_ms(), Relaxed);
+                }
                 self.rebalance();
             }
         }
@@ -989,6 +1015,14 @@ impl Eswitch {
         }
         let enabled = self.failover.enabled.load(Relaxed);
         let group = self.failover.group.load(Relaxed);
+        let holddown = u64::from(self.failover.holddown_ms.load(Relaxed));
+        let now = crate::bind::tc::now_ms();
+        // Time left before uplink `i` counts as settled (0: settled).
+        let wait = |i: u8| {
+            let since = self.failover.up_since[usize::from(i).min(7)].load(Relaxed);
+            (since + holddown).saturating_sub(now)
+        };
+        let mut rearm: u64 = 0;
         // Moves to announce: (MAC, new uplink). Collected under RCU, sent afterwards.
         let mut moved: KVec<([u8; 6], u8)> = KVec::new();
         {
@@ -999,8 +1033,14 @@ impl Eswitch {
                     let home = f.shared.home.load(Relaxed) as u8;
                     // CAST: as above.
                     let cur = f.shared.uplink.load(Relaxed) as u8;
-                    let to = failover::serve(home, &up[..n], group, enabled);
+                    let left = wait(home);
+                    let to =
+                        failover::serve_holddown(home, cur, &up[..n], group, enabled, left == 0);
                     if to == cur {
+                        if to != home && failover::serve(home, &up[..n], group, enabled) == home {
+                            // Held down: come back when the home uplink has settled.
+                            rearm = rearm.max(left);
+                        }
                         continue;
                     }
                     if self.fault(cur).fail_next_remap.xchg(false, Relaxed) {
@@ -1032,6 +1072,10 @@ impl Eswitch {
                 // Failure keeps the previous mapping; the next state change retries.
                 let _ = self.map_vpid(v, to);
             }
+        }
+        if rearm > 0 {
+            // CAST: bounded by the 32-bit hold-down.
+            self.failback_work.schedule(rearm as u32 + 1);
         }
         for (mac, to) in moved.iter() {
             let wire = {

@@ -377,6 +377,11 @@ unsigned long fponic_jiffies(void)
 	return jiffies;
 }
 
+u64 fponic_now_ms(void)
+{
+	return ktime_get_mono_fast_ns() / NSEC_PER_MSEC;
+}
+
 /*
  * pedit: the 32-bit word at @offset (from the MAC header) becomes (old & mask) ^ val, as
  * act_pedit computes it (mask and val in network byte order, as flow_offload passes them).
@@ -531,4 +536,29 @@ int fponic_announce(struct net_device *dev, const u8 *mac)
 	skb->protocol = htons(ETH_P_RARP);
 	skb->dev = dev;
 	return dev_queue_xmit(skb) == NET_XMIT_SUCCESS ? 0 : -EIO;
+}
+
+static void fponic_dwork_fn(struct work_struct *work)
+{
+	struct fponic_dwork *w = container_of(to_delayed_work(work), struct fponic_dwork, dw);
+
+	w->fn(w->ctx);
+}
+
+void fponic_dwork_init(struct fponic_dwork *w, void (*fn)(void *ctx), void *ctx)
+{
+	INIT_DELAYED_WORK(&w->dw, fponic_dwork_fn);
+	w->fn = fn;
+	w->ctx = ctx;
+}
+
+/* (Re)arm to run @delay_ms from now on the system workqueue. */
+void fponic_dwork_schedule(struct fponic_dwork *w, unsigned int delay_ms)
+{
+	mod_delayed_work(system_wq, &w->dw, msecs_to_jiffies(delay_ms));
+}
+
+void fponic_dwork_cancel_sync(struct fponic_dwork *w)
+{
+	cancel_delayed_work_sync(&w->dw);
 }

@@ -3,6 +3,7 @@
 #define FPONIC_HELPERS_H
 
 #include <linux/types.h>
+#include <linux/workqueue.h>
 
 struct net_device;
 struct devlink_port;
@@ -70,7 +71,18 @@ int fponic_skb_vlan_push(struct sk_buff *skb, u16 proto, u16 tci);
 int fponic_skb_vlan_pop(struct sk_buff *skb);
 int fponic_skb_vlan_modify(struct sk_buff *skb, u16 tci);
 unsigned long fponic_jiffies(void);
+u64 fponic_now_ms(void);
 struct sk_buff_head;
+
+/* A delayed work item calling back into Rust (bind/work.rs). */
+struct fponic_dwork {
+	struct delayed_work dw;
+	void (*fn)(void *ctx);
+	void *ctx;
+};
+void fponic_dwork_init(struct fponic_dwork *w, void (*fn)(void *ctx), void *ctx);
+void fponic_dwork_schedule(struct fponic_dwork *w, unsigned int delay_ms);
+void fponic_dwork_cancel_sync(struct fponic_dwork *w);
 struct sk_buff *fponic_rxq_grab(struct sk_buff_head *q, unsigned int max);
 struct sk_buff *fponic_skb_unlink_next(struct sk_buff *skb);
 int fponic_announce(struct net_device *dev, const u8 *mac);

@@ -287,6 +287,12 @@ impl StatsReply<'_> {
     }
 }
 
+/// Monotonic time in milliseconds.
+pub(crate) fn now_ms() -> u64 {
+    // SAFETY: reads a clock.
+    unsafe { bindings::fponic_now_ms() }
+}
+
 /// The current time in jiffies (for `lastused`).
 pub(crate) fn jiffies() -> u64 {
     // SAFETY: reads a global counter.

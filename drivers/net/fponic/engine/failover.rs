@@ -50,3 +50,23 @@ pub(crate) fn classify(home: u8, from: u8, to: u8) -> Move {
         _ => Move::Shift,
     }
 }
+
+/// [`serve`] with a failback hold-down: a port served away from home (`cur`) does not return
+/// home until the home uplink has been up long enough (`home_settled`), as long as `cur` is still
+/// up. Failover itself is never delayed.
+pub(crate) fn serve_holddown(
+    home: u8,
+    cur: u8,
+    up: &[bool],
+    group: u32,
+    enabled: bool,
+    home_settled: bool,
+) -> u8 {
+    let to = serve(home, up, group, enabled);
+    let cur_up = up.get(usize::from(cur)).copied().unwrap_or(false);
+    if enabled && to == home && cur != home && cur_up && !home_settled {
+        cur
+    } else {
+        to
+    }
+}

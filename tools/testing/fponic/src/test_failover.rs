@@ -54,3 +54,17 @@ fn flapping_ends_home() {
         assert_eq!(last, 0, "from {cur}");
     }
 }
+
+#[test]
+fn holddown_delays_failback_only() {
+    // Away on 1, home 0 back up but not settled: stay on 1.
+    assert_eq!(serve_holddown(0, 1, &[true, true], 0b11, true, false), 1);
+    // Settled: go home.
+    assert_eq!(serve_holddown(0, 1, &[true, true], 0b11, true, true), 0);
+    // Failover is never held: home down, leave at once.
+    assert_eq!(serve_holddown(0, 0, &[false, true], 0b11, true, false), 1);
+    // The temporary uplink failed too: go home even if not settled.
+    assert_eq!(serve_holddown(0, 1, &[true, false], 0b11, true, false), 0);
+    // Failover off: always home.
+    assert_eq!(serve_holddown(0, 1, &[true, true], 0b11, false, false), 0);
+}

@@ -87,6 +87,23 @@ sleep 1
 check_match "home again after flapping" 'vf0 home p0 uplink p0' "$(cat "$CFG/sw0/failover")"
 check "ping after flapping" nsx a ping -c 2 -W 2 10.6.0.100
 
+# Failback hold-down (devlink runtime parameter).
+check "failback_delay_ms 1500" $DEVLINK dev param set faux/fponic-sw0 name failback_delay_ms value 1500 cmode runtime
+check_match "hold-down reads back" '^holddown_ms 1500$' "$(cat "$CFG/sw0/failover")"
+$IP -n remote link set r0 down
+sleep 0.5
+check_match "failover is not delayed" 'vf0 home p0 uplink p1' "$(cat "$CFG/sw0/failover")"
+$IP -n remote link set r0 up
+sleep 0.3
+check_match "failback held down right after p0 returns" 'vf0 home p0 uplink p1' "$(cat "$CFG/sw0/failover")"
+for i in 1 2 3; do $IP -n remote link set r0 down; sleep 0.2; $IP -n remote link set r0 up; sleep 0.2; done
+check_match "still held down while p0 flaps" 'vf0 home p0 uplink p1' "$(cat "$CFG/sw0/failover")"
+sleep 2.5
+check_match "failback once p0 stayed up for the hold-down" 'vf0 home p0 uplink p0' "$(cat "$CFG/sw0/failover")"
+check "ping after the delayed failback" nsx a ping -c 2 -W 2 10.6.0.100
+check_fail_msg "hold-down above 600 s refused" 'at most 600000' $DEVLINK dev param set faux/fponic-sw0 name failback_delay_ms value 700000 cmode runtime
+$DEVLINK dev param set faux/fponic-sw0 name failback_delay_ms value 0 cmode runtime
+
 # Deterministic fault injection through debugfs.
 DBG=/sys/kernel/debug/fponic-sw0
 check "debugfs knob: p0 carrier down" sh -c "echo 1 > $DBG/p0/carrier_down"
