@@ -87,6 +87,32 @@ sleep 1
 check_match "home again after flapping" 'vf0 home p0 uplink p0' "$(cat "$CFG/sw0/failover")"
 check "ping after flapping" nsx a ping -c 2 -W 2 10.6.0.100
 
+# No frame reaches the wrong VF across a failover: VF1 lives on p1; frames from the far side
+# addressed to VF0 must only ever reach VF0, before, during and after VF0 moves to p1.
+echo 0 > "$CFG/sw0/num_vfs"
+echo 2 > "$CFG/sw0/num_vfs"
+ns_new b
+ns_move sw0v0 a 10.6.0.1/24
+ns_move sw0v1 b
+echo "home vf1 1" > "$CFG/sw0/failover"
+m=$(mac_of a sw0v0)
+rmac=$(nsx remote cat /sys/class/net/brr/address)
+nsx b $FPKT sniff sw0v1 8000 > /tmp/sn.wrong &
+sw=$!
+nsx a $FPKT sniff sw0v0 8000 > /tmp/sn.right &
+sr=$!
+sleep 0.5
+nsx remote $FPKT flood brr "$($FPKT frame "$m" "$rmac" 88b5 77)" 6 > /dev/null &
+fl=$!
+sleep 2
+$IP -n remote link set r0 down
+sleep 2
+$IP -n remote link set r0 up
+wait $fl $sw $sr
+check_eq "VF1 never received a frame addressed to VF0" 0 "$(grep -c "^${m//:/}" /tmp/sn.wrong)"
+check "VF0 received them before and after the move" test "$(grep -c "^${m//:/}" /tmp/sn.right)" -gt 100
+nsx a ping -c 1 -W 2 10.6.0.100 > /dev/null 2>&1
+
 # Failback hold-down (devlink runtime parameter).
 check "failback_delay_ms 1500" $DEVLINK dev param set faux/fponic-sw0 name failback_delay_ms value 1500 cmode runtime
 check_match "hold-down reads back" '^holddown_ms 1500$' "$(cat "$CFG/sw0/failover")"
