@@ -70,7 +70,8 @@ check "num_vfs 0 -> 8 -> 0 five times under traffic" vfs
 # And on the device carrying the traffic: 4 -> 0 removes VF0/VF1 from under the pings.
 check "num_vfs 4 -> 0 under traffic" sh -c "echo 0 > $CFG/sw0/num_vfs"
 check "num_vfs 0 -> 8 under traffic" sh -c "echo 8 > $CFG/sw0/num_vfs"
-kill $p1 $p2 2>/dev/null
+# The floods run under `ip netns exec` in subshells: stop the processes themselves.
+killall fpkt 2>/dev/null
 wait $p1 $p2 2>/dev/null
 check_match "VF netdevs recreated" sw0v7 "$(ls /sys/class/net)"
 
