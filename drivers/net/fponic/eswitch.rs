@@ -530,7 +530,16 @@ impl Eswitch {
             self.count_drop(DropCause::Runt);
             return None;
         };
-        let decision = switch::decide(snap.mode, from, &dst, snap.views(), |i| snap.uplink_mac(i));
+        let pf_mac = |i| snap.uplink_mac(i);
+        let decision = match (snap.mode, from) {
+            // The switchdev slow path only needs the ingress function: find it by id instead of
+            // walking (and reading the MAC of) every function.
+            (Mode::Switchdev, From::Func(id) | From::Rep(id)) => {
+                let one = snap.func(id).map(FuncSnap::view);
+                switch::decide(snap.mode, from, &dst, one.into_iter(), pf_mac)
+            }
+            _ => switch::decide(snap.mode, from, &dst, snap.views(), pf_mac),
+        };
         match decision {
             Decision::One(to) => match self.deliver(snap, guard, to, skb) {
                 Ok(Delivery::Done) => None,
@@ -1066,9 +1075,8 @@ impl Eswitch {
             let i = i as u8;
             let v = vpid::of(Ppid::Uplink(i));
             let to = Ppid::Uplink(failover::serve(i, &up[..n], group, enabled));
-            if matches!(self.vpid_target(v), Some(Ppid::Uplink(_)))
-                && self.vpid_target(v) != Some(to)
-            {
+            let cur = self.vpid_target(v);
+            if matches!(cur, Some(Ppid::Uplink(_))) && cur != Some(to) {
                 // Failure keeps the previous mapping; the next state change retries.
                 let _ = self.map_vpid(v, to);
             }
