@@ -35,6 +35,15 @@ impl core::fmt::Debug for OffloadLogView {
     }
 }
 
+/// `failover`: the failover event log, with timestamps (ms).
+pub(crate) struct FailoverLogView(Arc<Eswitch>);
+
+impl core::fmt::Debug for FailoverLogView {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        self.0.write_events(f).map_err(|_| core::fmt::Error)
+    }
+}
+
 /// Which fault knob a file drives.
 #[derive(Clone, Copy)]
 enum Knob {
@@ -94,6 +103,7 @@ pub(crate) struct DeviceDebugfs {
     // Files go before the directories that hold them.
     _files: KVec<Pin<KBox<debugfs::File<FaultKnob>>>>,
     _offload: Pin<KBox<debugfs::File<OffloadLogView>>>,
+    _failover: Pin<KBox<debugfs::File<FailoverLogView>>>,
     _uplinks: KVec<debugfs::Dir>,
     _root: debugfs::Dir,
 }
@@ -104,6 +114,10 @@ impl DeviceDebugfs {
         let root = debugfs::Dir::new(name);
         let offload = KBox::pin_init(
             root.read_only_file(c"offload", OffloadLogView(esw.clone())),
+            GFP_KERNEL,
+        )?;
+        let failover = KBox::pin_init(
+            root.read_only_file(c"failover", FailoverLogView(esw.clone())),
             GFP_KERNEL,
         )?;
         let mut uplinks = KVec::new();
@@ -130,6 +144,7 @@ impl DeviceDebugfs {
         Ok(Self {
             _files: files,
             _offload: offload,
+            _failover: failover,
             _uplinks: uplinks,
             _root: root,
         })

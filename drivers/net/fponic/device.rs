@@ -371,7 +371,7 @@ impl Device {
         let faux_name = CString::try_from_fmt(fmt!("fponic-{}", name.to_str()?))?;
         let faux = faux::Registration::new(&faux_name)?;
         let esw = Eswitch::new(id, u8::try_from(num_uplinks).map_err(|_| EINVAL)?)?;
-        let devlink = devlink::Registration::new(
+        let mut devlink = devlink::Registration::new(
             &faux,
             try_pin_init!(DevData {
                 esw,
@@ -404,6 +404,9 @@ impl Device {
                 return Err(e);
             }
         }
+        let esw = devlink.data().esw.clone();
+        let health = devlink.add_health_reporter(esw.clone())?;
+        esw.set_health(health);
         // CAST: at most MAX_UPLINKS.
         let debugfs = DeviceDebugfs::new(&faux_name, &devlink.data().esw, num_uplinks as u8)?;
         pr_info!(
@@ -525,14 +528,15 @@ impl Device {
         let mut g = self.devlink.lock();
         let st = data.state.get_mut(g.parts().0);
         w.write_fmt(fmt!(
-            "enabled {}\ngroup {:#x}\nholddown_ms {}\nfailovers {}\nfailbacks {}\nannounces {}\nfailed_moves {}\n",
+            "enabled {}\ngroup {:#x}\nholddown_ms {}\nfailovers {}\nfailbacks {}\nannounces {}\nfailed_moves {}\nsteered {}\n",
             u8::from(fo.enabled.load(Relaxed)),
             fo.group.load(Relaxed),
             fo.holddown_ms.load(Relaxed),
             fo.failovers.load(Relaxed),
             fo.failbacks.load(Relaxed),
             fo.announces.load(Relaxed),
-            fo.failed_moves.load(Relaxed)
+            fo.failed_moves.load(Relaxed),
+            fo.steered.load(Relaxed)
         ))?;
         for i in 0..st.uplinks.len() {
             // CAST: at most 8 uplinks.

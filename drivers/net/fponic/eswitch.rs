@@ -41,6 +41,7 @@ use crate::{
             RcuBox,
             XValues, //
         },
+        health::HealthHandle,
         rtnl::Rtnl,
         rx_handler::RxHandlerRegistration,
         skb::SkBuff,
@@ -51,7 +52,6 @@ use crate::{
     },
     datapath::PortNetdev,
     engine::{
-        failover,
         flow::{
             vpid::{
                 self,
@@ -71,6 +71,10 @@ use crate::{
             Mode,
             To, //
         },
+    },
+    failover::{
+        EventLog,
+        Failover, //
     },
     flowtable::FlowTable,
     wire::WireBinding,
@@ -198,11 +202,18 @@ impl FuncSnap {
     }
 
     fn view(&self) -> FuncView {
+        self.view_through(&IDENTITY_UPLINKS)
+    }
+
+    /// The view with the serving uplink mapped through `eff` (uplink -> uplink that carries its
+    /// traffic now, see [`Eswitch::effective_uplinks`]).
+    fn view_through(&self, eff: &[u8; 8]) -> FuncView {
+        // CAST: uplink indices are below 8.
+        let serving = (self.shared.uplink.load(Relaxed) as u8).min(7);
         FuncView {
             id: self.shared.id,
             mac: self.netdev.as_netdev().mac(),
-            // CAST: uplink indices are below 8.
-            home: self.shared.uplink.load(Relaxed) as u8,
+            home: eff[usize::from(serving)],
             active: self.shared.active.load(Relaxed),
         }
     }
@@ -242,6 +253,13 @@ impl Snapshot {
         self.funcs.iter().map(FuncSnap::view)
     }
 
+    fn views_through<'a>(
+        &'a self,
+        eff: &'a [u8; 8],
+    ) -> impl Iterator<Item = FuncView> + Clone + 'a {
+        self.funcs.iter().map(move |f| f.view_through(eff))
+    }
+
     fn uplink_mac(&self, i: u8) -> [u8; 6] {
         self.uplinks
             .get(usize::from(i))
@@ -258,6 +276,9 @@ impl Snapshot {
     }
 }
 
+/// Every uplink carries its own traffic.
+const IDENTITY_UPLINKS: [u8; 8] = [0, 1, 2, 3, 4, 5, 6, 7];
+
 /// Result of delivering to one port.
 enum Delivery {
     Done,
@@ -267,9 +288,12 @@ enum Delivery {
 /// The switch of one device.
 #[pin_data]
 pub(crate) struct Eswitch {
-    /// Delayed failback (hold-down). First field: dropped, i.e. cancelled, before the rest.
+    /// Delayed failback (hold-down). First fields: dropped, i.e. cancelled, before the rest.
     #[pin]
-    failback_work: DelayedWork<Eswitch>,
+    pub(crate) failback_work: DelayedWork<Eswitch>,
+    /// Reports failover events to the health reporter, outside RTNL ([`crate::health`]).
+    #[pin]
+    pub(crate) health_work: DelayedWork<Eswitch, 1>,
     /// Device id.
     pub(crate) dev_id: u32,
     snap: RcuBox<Snapshot>,
@@ -289,10 +313,16 @@ pub(crate) struct Eswitch {
     #[pin]
     log: Mutex<OffloadLog>,
     /// Failover policy and state.
-    failover: Failover,
+    pub(crate) failover: Failover,
     /// Serializes [`Eswitch::rebalance`] (the notifier, configfs and control changes call it).
     #[pin]
-    rebalance_lock: Mutex<()>,
+    pub(crate) rebalance_lock: Mutex<()>,
+    /// Recent failover events. Innermost lock.
+    #[pin]
+    pub(crate) events: Mutex<EventLog>,
+    /// The `uplink` health reporter, once created. Taken before its reporter's lock.
+    #[pin]
+    pub(crate) health: Mutex<Option<HealthHandle<Eswitch>>>,
 }
 
 impl WorkHandler for Eswitch {
@@ -301,40 +331,16 @@ impl WorkHandler for Eswitch {
     }
 }
 
-/// Failover state of a switch.
-pub(crate) struct Failover {
-    /// Whether failover (and failback) is on.
-    pub(crate) enabled: Atomic<bool>,
-    /// Uplinks taking part (bit mask).
-    pub(crate) group: Atomic<u32>,
-    /// Which uplinks have a working wire.
-    up: [Atomic<bool>; 8],
-    /// Moves away from a home uplink.
-    pub(crate) failovers: Atomic<u64>,
-    /// Moves back home.
-    pub(crate) failbacks: Atomic<u64>,
-    /// Announcement frames sent.
-    pub(crate) announces: Atomic<u64>,
-    /// Moves that failed (fault injection).
-    pub(crate) failed_moves: Atomic<u64>,
-    /// Failback hold-down: a home uplink must be up this long before functions return (ms).
-    pub(crate) holddown_ms: Atomic<u32>,
-    /// When each uplink last came up (ms, monotonic).
-    up_since: [Atomic<u64>; 8],
-    /// Fault injection per uplink (debugfs).
-    faults: [Fault; 8],
-}
+impl FuncSnap {
+    /// Identity and runtime state of the function.
+    pub(crate) fn shared(&self) -> &FuncShared {
+        &self.shared
+    }
 
-/// Fault injection knobs of one uplink.
-pub(crate) struct Fault {
-    /// Behave as if the wire had no carrier.
-    pub(crate) carrier_down: Atomic<bool>,
-    /// Drop every N-th frame sent out of the wire (0: never).
-    pub(crate) drop_every: Atomic<u32>,
-    /// Frames counted towards `drop_every`.
-    sent: Atomic<u32>,
-    /// Fail the next failover move.
-    pub(crate) fail_next_remap: Atomic<bool>,
+    /// The function's MAC address.
+    pub(crate) fn mac(&self) -> [u8; 6] {
+        self.netdev.as_netdev().mac()
+    }
 }
 
 /// Capacity of a switch's flow table.
@@ -410,6 +416,8 @@ impl Eswitch {
                 // SAFETY: the work item is a field of this `Eswitch` (pinned in its `Arc`) and is
                 // dropped, which cancels it, before the other fields.
                 failback_work <- unsafe { DelayedWork::new(this.as_ptr()) },
+                // SAFETY: as above.
+                health_work <- unsafe { DelayedWork::new(this.as_ptr()) },
                 dev_id,
                 snap: RcuBox::empty(),
                 wire_tx,
@@ -418,26 +426,10 @@ impl Eswitch {
                 flows <- FlowTable::new(FLOW_CAPACITY),
                 vpids <- XValues::new(),
                 log <- new_mutex!(OffloadLog::new()),
-                failover: Failover {
-                    enabled: Atomic::new(true),
-                    group: Atomic::new(0xff),
-                    up: [const { Atomic::new(false) }; 8],
-                    failovers: Atomic::new(0),
-                    failbacks: Atomic::new(0),
-                    announces: Atomic::new(0),
-                    failed_moves: Atomic::new(0),
-                    holddown_ms: Atomic::new(0),
-                    up_since: [const { Atomic::new(0) }; 8],
-                    faults: [const {
-                        Fault {
-                            carrier_down: Atomic::new(false),
-                            drop_every: Atomic::new(0),
-                            sent: Atomic::new(0),
-                            fail_next_remap: Atomic::new(false),
-                        }
-                    }; 8],
-                },
+                failover: Failover::new(),
                 rebalance_lock <- new_mutex!(()),
+                events <- new_mutex!(EventLog::new()),
+                health <- new_mutex!(None),
             }),
             GFP_KERNEL,
         )
@@ -537,6 +529,12 @@ impl Eswitch {
             (Mode::Switchdev, From::Func(id) | From::Rep(id)) => {
                 let one = snap.func(id).map(FuncSnap::view);
                 switch::decide(snap.mode, from, &dst, one.into_iter(), pf_mac)
+            }
+            // From a wire: a function whose serving uplink's wire is dead is reached through
+            // the uplink the data path steers its transmissions to (`crate::failover`).
+            (_, From::Wire(_)) => {
+                let eff = self.effective_uplinks(guard);
+                switch::decide(snap.mode, from, &dst, snap.views_through(&eff), pf_mac)
             }
             _ => switch::decide(snap.mode, from, &dst, snap.views(), pf_mac),
         };
@@ -729,11 +727,9 @@ impl Eswitch {
         skb: SkBuff,
     ) -> Result<Delivery, DropCause> {
         if let To::Wire(i) = to {
-            let wire = self
-                .wire_tx
-                .get(usize::from(i))
-                .and_then(|w| w.get(guard))
-                .ok_or(DropCause::NoWire)?;
+            // A dead wire is bypassed at once (see `crate::failover`).
+            let i = self.live_uplink(i, guard);
+            let wire = self.wire(i, guard).ok_or(DropCause::NoWire)?;
             if !wire.is_oper_up() || self.fault(i).carrier_down.load(Relaxed) {
                 return Err(DropCause::WireDown);
             }
@@ -959,15 +955,19 @@ impl Eswitch {
         v
     }
 
-    /// Makes uplink `i`'s carrier follow its wire: up only if the wire is up with carrier.
-    pub(crate) fn sync_uplink_carrier(&self, i: u8) {
+    /// Number of uplinks.
+    pub(crate) fn num_uplinks(&self) -> usize {
+        self.wire_tx.len()
+    }
+
+    /// The wire of uplink `i`, if bound.
+    pub(crate) fn wire<'a>(&'a self, i: u8, guard: &'a rcu::Guard) -> Option<&'a ARef<NetDev>> {
+        self.wire_tx.get(usize::from(i)).and_then(|w| w.get(guard))
+    }
+
+    /// Sets the carrier of uplink `i`'s netdev.
+    pub(crate) fn set_uplink_carrier(&self, i: u8, up: bool) {
         let guard = rcu::Guard::new();
-        let up = self
-            .wire_tx
-            .get(usize::from(i))
-            .and_then(|w| w.get(&guard))
-            .is_some_and(|w| w.is_oper_up())
-            && !self.fault(i).carrier_down.load(Relaxed);
         if let Some(dev) = self
             .snap
             .get(&guard)
@@ -979,125 +979,25 @@ impl Eswitch {
                 dev.carrier_off();
             }
         }
-        drop(guard);
-        if let Some(u) = self.failover.up.get(usize::from(i)) {
-            if u.xchg(up, Relaxed) != up {
-                if up {
-                    self.failover.up_since[usize::from(i)]
-                        .store(crate::bind::tc::now_ms(), Relaxed);
-                }
-                self.rebalance();
-            }
-        }
     }
 
-    /// The failover state.
-    pub(crate) fn failover(&self) -> &Failover {
-        &self.failover
+    /// The functions of the published snapshot.
+    pub(crate) fn funcs<'a>(&'a self, guard: &'a rcu::Guard) -> impl Iterator<Item = &'a FuncSnap> {
+        self.snap
+            .get(guard)
+            .into_iter()
+            .flat_map(|s| s.funcs.iter())
     }
 
-    /// The fault injection knobs of uplink `i` (the last uplink's for out-of-range `i`).
-    pub(crate) fn fault(&self, i: u8) -> &Fault {
-        &self.failover.faults[usize::from(i).min(7)]
-    }
-
-    /// Whether uplink `i` has a working wire.
-    pub(crate) fn uplink_up(&self, i: u8) -> bool {
-        self.failover
-            .up
-            .get(usize::from(i))
-            .is_some_and(|u| u.load(Relaxed))
-    }
-
-    /// Applies the failover policy: every function and every uplink's virtual port is served by
-    /// its home uplink if that is up, else by a surviving uplink of the group. Each move is one
-    /// atomic store (functions) or one VPID map update (uplinks); moved MAC addresses are
-    /// announced on their new uplink. Process context.
-    pub(crate) fn rebalance(&self) {
-        // Innermost lock: held across xarray stores and announcements, which take no RTNL or
-        // devlink lock.
-        let _serial = self.rebalance_lock.lock();
-        let n = self.wire_tx.len();
-        let mut up = [false; 8];
-        for (i, u) in up.iter_mut().enumerate().take(n) {
-            *u = self.failover.up[i].load(Relaxed);
-        }
-        let enabled = self.failover.enabled.load(Relaxed);
-        let group = self.failover.group.load(Relaxed);
-        let holddown = u64::from(self.failover.holddown_ms.load(Relaxed));
-        let now = crate::bind::tc::now_ms();
-        // Time left before uplink `i` counts as settled (0: settled).
-        let wait = |i: u8| {
-            let since = self.failover.up_since[usize::from(i).min(7)].load(Relaxed);
-            (since + holddown).saturating_sub(now)
-        };
-        let mut rearm: u64 = 0;
-        // Moves to announce: (MAC, new uplink). Collected under RCU, sent afterwards.
-        let mut moved: KVec<([u8; 6], u8)> = KVec::new();
-        {
-            let guard = rcu::Guard::new();
-            if let Some(snap) = self.snap.get(&guard) {
-                for f in snap.funcs.iter() {
-                    // CAST: uplink indices are below 8.
-                    let home = f.shared.home.load(Relaxed) as u8;
-                    // CAST: as above.
-                    let cur = f.shared.uplink.load(Relaxed) as u8;
-                    let left = wait(home);
-                    let to =
-                        failover::serve_holddown(home, cur, &up[..n], group, enabled, left == 0);
-                    if to == cur {
-                        if to != home && failover::serve(home, &up[..n], group, enabled) == home {
-                            // Held down: come back when the home uplink has settled.
-                            rearm = rearm.max(left);
-                        }
-                        continue;
-                    }
-                    if self.fault(cur).fail_next_remap.xchg(false, Relaxed) {
-                        // Injected failure: the function stays; the next change retries.
-                        self.failover.failed_moves.add(1, Relaxed);
-                        continue;
-                    }
-                    f.shared.uplink.store(u32::from(to), Relaxed);
-                    match failover::classify(home, cur, to) {
-                        failover::Move::Failover => self.failover.failovers.add(1, Relaxed),
-                        failover::Move::Failback => self.failover.failbacks.add(1, Relaxed),
-                        failover::Move::Shift | failover::Move::Stay => {}
-                    }
-                    // Allocation failure only loses an announcement.
-                    let _ = moved.push((f.netdev.as_netdev().mac(), to), GFP_ATOMIC);
-                }
-            }
-        }
-        // An uplink's own virtual port follows the same policy (rules redirecting to an uplink
-        // representor), unless an administrator remapped it elsewhere.
-        for i in 0..n {
-            // CAST: at most 8 uplinks.
-            let i = i as u8;
-            let v = vpid::of(Ppid::Uplink(i));
-            let to = Ppid::Uplink(failover::serve(i, &up[..n], group, enabled));
-            let cur = self.vpid_target(v);
-            if matches!(cur, Some(Ppid::Uplink(_))) && cur != Some(to) {
-                // Failure keeps the previous mapping; the next state change retries.
-                let _ = self.map_vpid(v, to);
-            }
-        }
-        if rearm > 0 {
-            // CAST: bounded by the 32-bit hold-down.
-            self.failback_work.schedule(rearm as u32 + 1);
-        }
-        for (mac, to) in moved.iter() {
-            let wire = {
-                let guard = rcu::Guard::new();
-                self.wire_tx
-                    .get(usize::from(*to))
-                    .and_then(|w| w.get(&guard))
-                    .cloned()
-            };
-            if let Some(w) = wire {
-                if w.announce(mac).is_ok() {
-                    self.failover.announces.add(1, Relaxed);
-                }
-            }
-        }
+    /// Every function as `(id, home uplink, serving uplink)`.
+    pub(crate) fn funcs_served<'a>(
+        &'a self,
+        guard: &'a rcu::Guard,
+    ) -> impl Iterator<Item = (u32, u8, u8)> + 'a {
+        self.funcs(guard).map(|f| {
+            let s = f.shared();
+            // CAST: uplink indices are below 8.
+            (s.id, s.home.load(Relaxed) as u8, s.uplink.load(Relaxed) as u8)
+        })
     }
 }

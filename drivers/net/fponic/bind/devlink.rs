@@ -27,6 +27,7 @@ use kernel::{
     },
     ffi::c_int,
     prelude::*,
+    sync::Arc,
     types::{
         NotThreadSafe,
         Opaque, //
@@ -35,7 +36,8 @@ use kernel::{
 
 use super::{
     faux,
-    ffi::bindings, //
+    ffi::bindings,
+    health::ReporterCell, //
 };
 
 /// Length of a switch id (`phys_switch_id`) as fponic uses it.
@@ -620,6 +622,8 @@ impl<T: Operations> Adapter<T> {
 /// The device it was allocated for outlives it (the owner drops the devlink instance first).
 pub(crate) struct Registration<T: Operations> {
     dl: NonNull<bindings::devlink>,
+    /// Health reporters created on the instance, destroyed before it goes.
+    reporters: KVec<Arc<ReporterCell>>,
     _p: PhantomData<T>,
 }
 
@@ -652,8 +656,25 @@ impl<T: Operations> Registration<T> {
         // INVARIANT: allocated, initialized and registered above.
         Ok(Self {
             dl,
+            reporters: KVec::new(),
             _p: PhantomData,
         })
+    }
+
+    /// The instance.
+    pub(super) fn as_raw(&self) -> *mut bindings::devlink {
+        self.dl.as_ptr()
+    }
+
+    /// Keeps `cell`, whose reporter is destroyed when the instance goes.
+    pub(super) fn keep_reporter(&mut self, cell: Arc<ReporterCell>) -> Result {
+        self.reporters.push(cell, GFP_KERNEL)?;
+        Ok(())
+    }
+
+    /// Forgets the last kept reporter cell (its reporter could not be created).
+    pub(super) fn forget_last_reporter(&mut self) {
+        self.reporters.pop();
     }
 
     /// The driver data.
@@ -677,6 +698,10 @@ impl<T: Operations> Registration<T> {
 impl<T: Operations> Drop for Registration<T> {
     fn drop(&mut self) {
         let dl = self.dl.as_ptr();
+        // Reporters first: their callbacks use driver data that goes with the instance.
+        for r in self.reporters.iter() {
+            r.destroy();
+        }
         // SAFETY: registered by `new`; unregistering waits for in-flight callbacks, after which
         // nothing uses the private area and it can be dropped and freed.
         unsafe {

@@ -4,7 +4,8 @@
 //!
 //! The kernel crate's workqueue has no way to cancel a delayed item; [`DelayedWork`] wraps a
 //! `struct delayed_work` that is cancelled (waiting for a running callback) when it is dropped,
-//! so an object can embed one, pointing back at itself, and be freed safely.
+//! so an object can embed one, pointing back at itself, and be freed safely. An object may embed
+//! several, told apart by their `ID` (as the kernel crate's `HasWork<T, ID>` does).
 //!
 //! C header: [`include/linux/workqueue.h`](srctree/include/linux/workqueue.h)
 
@@ -18,32 +19,32 @@ use kernel::{
 
 use super::ffi::bindings;
 
-/// What a [`DelayedWork`] runs, in process context.
-pub(crate) trait WorkHandler: Sync {
+/// What a [`DelayedWork`] with id `ID` runs, in process context.
+pub(crate) trait WorkHandler<const ID: u64 = 0>: Sync {
     /// The work item fired.
     fn run(&self);
 }
 
-/// A delayed work item that calls `T::run` on the `T` that embeds it.
+/// A delayed work item that calls `<T as WorkHandler<ID>>::run` on the `T` that embeds it.
 ///
 /// # Invariants
 ///
 /// `w` was initialized with a callback for `T` and a context pointer to the `T` that embeds
 /// this value (pinned, so the pointer stays valid); it is cancelled before it is freed.
 #[pin_data(PinnedDrop)]
-pub(crate) struct DelayedWork<T: WorkHandler> {
+pub(crate) struct DelayedWork<T: WorkHandler<ID>, const ID: u64 = 0> {
     #[pin]
     w: Opaque<bindings::fponic_dwork>,
     _p: PhantomData<T>,
 }
 
 // SAFETY: the work item is driven by the workqueue and cancelled on drop; `T: Sync`.
-unsafe impl<T: WorkHandler> Send for DelayedWork<T> {}
+unsafe impl<T: WorkHandler<ID>, const ID: u64> Send for DelayedWork<T, ID> {}
 // SAFETY: scheduling is thread-safe (`mod_delayed_work`).
-unsafe impl<T: WorkHandler> Sync for DelayedWork<T> {}
+unsafe impl<T: WorkHandler<ID>, const ID: u64> Sync for DelayedWork<T, ID> {}
 
-impl<T: WorkHandler> DelayedWork<T> {
-    /// Initializer for a work item calling `T::run(owner)`.
+impl<T: WorkHandler<ID>, const ID: u64> DelayedWork<T, ID> {
+    /// Initializer for a work item calling `<T as WorkHandler<ID>>::run(owner)`.
     ///
     /// # Safety
     ///
@@ -70,12 +71,12 @@ impl<T: WorkHandler> DelayedWork<T> {
     /// `ctx` is the owner pointer given to [`DelayedWork::new`], valid while the item can run.
     unsafe extern "C" fn callback(ctx: *mut c_void) {
         // SAFETY: by the function's safety requirement.
-        unsafe { &*ctx.cast::<T>() }.run();
+        <T as WorkHandler<ID>>::run(unsafe { &*ctx.cast::<T>() });
     }
 }
 
 #[pinned_drop]
-impl<T: WorkHandler> PinnedDrop for DelayedWork<T> {
+impl<T: WorkHandler<ID>, const ID: u64> PinnedDrop for DelayedWork<T, ID> {
     fn drop(self: Pin<&mut Self>) {
         // SAFETY: initialized; after this no callback runs or is pending.
         unsafe { bindings::fponic_dwork_cancel_sync(self.w.get()) };
