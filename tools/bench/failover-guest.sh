@@ -43,21 +43,24 @@ mb=$($IP netns exec remote cat /sys/class/net/brb/address)
 ff=$($FPKT frame $mf $($IP netns exec a cat /sys/class/net/sw0v0/address) 88b5 00000000)
 fb=$($FPKT frame $mb $(cat /sys/class/net/bond0/address) 88b5 00000000)
 
-run() { # NAME SINKDEV SENDNS SENDDEV FRAME CUTDEV
-	$IP netns exec remote $FPKT seqsink $2 5 > /tmp/sink &
+# The sink listens on both far-side ports (bridge ports, before bridging): lost frames, and the
+# gap between the last frame on the failed path and the first on the surviving one, by kernel
+# receive timestamps (the sender's own scheduling stalls do not lose frames: it catches up).
+run() { # NAME SINKDEV-A SINKDEV-B SENDNS SENDDEV FRAME
+	$IP netns exec remote $FPKT pathsink $2 $3 5 > /tmp/sink &
 	sk=$!
 	sleep 0.5
-	if [ "$3" = - ]; then $FPKT stream $4 $5 $PPS 3 > /dev/null & else $IP netns exec $3 $FPKT stream $4 $5 $PPS 3 > /dev/null & fi
+	if [ "$4" = - ]; then $FPKT stream $5 $6 $PPS 3 > /dev/null & else $IP netns exec $4 $FPKT stream $5 $6 $PPS 3 > /dev/null & fi
 	sleep 1
-	$IP -n remote link set $6 down
+	$IP -n remote link set $2 down
 	wait $!
 	wait $sk
 	echo "RESULT $1 $(cat /tmp/sink)"
-	$IP -n remote link set $6 up
-	sleep 1
+	$IP -n remote link set $2 up
+	sleep 2
 }
 for r in $(seq 1 $REPS); do
-	run fponic brf a sw0v0 $ff r0
-	run bond brb - bond0 $fb rb0
+	run fponic r0 r1 a sw0v0 $ff
+	run bond rb0 rb1 - bond0 $fb
 done
 cat $CFG/sw0/failover

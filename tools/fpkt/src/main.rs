@@ -17,6 +17,10 @@
 //!                                              bytes 14..18, print the count sent
 //! fpkt seqsink <ifname> <seconds>              receive sequenced 88b5 frames, print
 //!                                              "received N lost L outage_ms X"
+//! fpkt pathsink <if-a> <if-b> <seconds>       receive sequenced 88b5 frames on two ports, print
+//!                                              "received N lost L switch_ms X": X is the gap
+//!                                              between the last frame on if-a and the next one,
+//!                                              on if-b, by kernel receive timestamps (-1: none)
 //! fpkt send-file <ifname> <file> [gap-us]      send each hex line of <file> once, in order
 //! fpkt gen-frames <seed> <n>                   random frames for differential tests, one per line
 //! fpkt gen-rules <seed> <n>                    random flower rules: "chain prio|selector|action"
@@ -92,6 +96,15 @@ mod sys {
         pub vlan_tpid: u16,
     }
     pub const PACKET_OUTGOING: u8 = 4;
+    /// `SIOCGSTAMPNS`: kernel receive time of the last frame read from the socket.
+    pub const SIOCGSTAMPNS: u64 = 0x8907;
+
+    #[repr(C)]
+    #[derive(Default)]
+    pub struct Timespec {
+        pub sec: i64,
+        pub nsec: i64,
+    }
     pub const POLLIN: i16 = 1;
 
     #[repr(C)]
@@ -137,6 +150,7 @@ mod sys {
         pub fn poll(fds: *mut PollFd, n: u64, timeout: c_int) -> c_int;
         pub fn recvmsg(fd: c_int, msg: *mut Msghdr, flags: c_int) -> isize;
         pub fn recv(fd: c_int, buf: *mut c_void, len: usize, flags: c_int) -> isize;
+        pub fn ioctl(fd: c_int, req: u64, arg: *mut c_void) -> c_int;
         pub fn if_nametoindex(name: *const c_char) -> c_uint;
         pub fn close(fd: c_int) -> c_int;
     }
@@ -846,6 +860,87 @@ fn seqsink(ifname: &str, seconds: u64) -> io::Result<()> {
     Ok(())
 }
 
+/// Kernel receive time (ns) of the frame just read from `fd`.
+fn rx_stamp_ns(fd: std::ffi::c_int) -> Option<i64> {
+    let mut ts = sys::Timespec::default();
+    // SAFETY: valid fd and output buffer.
+    let r = unsafe {
+        sys::ioctl(
+            fd,
+            sys::SIOCGSTAMPNS,
+            (&mut ts as *mut sys::Timespec).cast(),
+        )
+    };
+    (r == 0).then_some(ts.sec * 1_000_000_000 + ts.nsec)
+}
+
+fn pathsink(if_a: &str, if_b: &str, seconds: u64) -> io::Result<()> {
+    let socks = [PacketSocket::bind(if_a)?, PacketSocket::bind(if_b)?];
+    // The first query turns receive timestamps on (it fails: nothing received yet).
+    for s in socks.iter() {
+        let _ = rx_stamp_ns(s.0);
+    }
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let mut buf = vec![0u8; 2048];
+    let (mut n, mut first, mut last_seq) = (0u64, None::<u32>, 0u32);
+    // Last frame on the failed path: (seq, time); every frame on the surviving path.
+    let mut last_a = None::<(u32, i64)>;
+    let mut on_b: Vec<(u32, i64)> = Vec::new();
+    while Instant::now() < deadline {
+        let mut pfd = [0, 1].map(|i| sys::PollFd {
+            fd: socks[i].0,
+            events: sys::POLLIN,
+            revents: 0,
+        });
+        // SAFETY: two valid pollfds.
+        if unsafe { sys::poll(pfd.as_mut_ptr(), 2, 20) } <= 0 {
+            continue;
+        }
+        for (i, p) in pfd.iter().enumerate() {
+            if p.revents & sys::POLLIN == 0 {
+                continue;
+            }
+            // SAFETY: valid buffer.
+            let r = unsafe { sys::send_recv(p.fd, buf.as_mut_ptr().cast(), buf.len()) };
+            if r < 18 || buf[12..14] != [0x88, 0xb5] {
+                continue;
+            }
+            let Some(t) = rx_stamp_ns(p.fd) else {
+                continue;
+            };
+            let seq = u32::from_be_bytes([buf[14], buf[15], buf[16], buf[17]]);
+            first.get_or_insert(seq);
+            last_seq = last_seq.max(seq);
+            n += 1;
+            if i == 0 {
+                if last_a.is_none_or(|(s, _)| seq > s) {
+                    last_a = Some((seq, t));
+                }
+            } else {
+                on_b.push((seq, t));
+            }
+        }
+    }
+    let span = first.map_or(0, |f| u64::from(last_seq - f) + 1);
+    // The switch: the first frame on the surviving path sent after the last one on the failed
+    // path (frames seen there earlier belong to a previous failover).
+    let first_b = last_a.and_then(|(sa, _)| {
+        on_b.iter()
+            .filter(|(s, _)| *s > sa)
+            .min_by_key(|(s, _)| *s)
+            .map(|(_, t)| *t)
+    });
+    let switch_ms = match (last_a, first_b) {
+        (Some((_, a)), Some(b)) => (b - a) as f64 / 1e6,
+        _ => -1.0,
+    };
+    println!(
+        "received {n} lost {} switch_ms {switch_ms:.3}",
+        span.saturating_sub(n)
+    );
+    Ok(())
+}
+
 fn send_file(ifname: &str, path: &str, gap_us: u64) -> io::Result<()> {
     let text = std::fs::read_to_string(path)?;
     let s = PacketSocket::bind(ifname)?;
@@ -919,6 +1014,10 @@ fn main() -> ExitCode {
         (Some("seqsink"), Some(ifn), Some(secs)) => match secs.parse() {
             Ok(secs) => seqsink(ifn, secs),
             Err(_) => return usage(),
+        },
+        (Some("pathsink"), Some(a), Some(b)) => match args.get(4).and_then(|v| v.parse().ok()) {
+            Some(secs) => pathsink(a, b, secs),
+            None => return usage(),
         },
         (Some("send-file"), Some(ifn), Some(path)) => match num(4, 0) {
             Some(g) => send_file(ifn, path, g),
