@@ -6,7 +6,8 @@
 #   tools/vm/mkinitramfs.sh OUT.cpio.gz CMDFILE MODULE.ko...
 #
 # Contents: busybox (static), iproute2's ip/tc/devlink and ethtool with their shared libraries,
-# the project's fpkt tool (built here), the selftests and KUnit collector under /fponic, the given
+# the project's fpkt tool (built here), the kernel's tc_flower.sh with what it needs, the
+# selftests and KUnit collector under /fponic, the given
 # modules under /fponic/modules, and CMDFILE as /fponic/cmd (what /init runs).
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
@@ -34,6 +35,24 @@ ln -s busybox "$root/bin/sh"
 for b in /sbin/ip /sbin/tc /sbin/devlink /sbin/bridge "$(command -v ethtool)"; do
 	copy_bin "$b"
 done
+
+# The kernel's forwarding selftest tc_flower.sh: bash, jq, mausezahn, coreutils readlink/date
+# (busybox lacks readlink -e and date +%N; only the wrapper puts them first in PATH) and the
+# library files, in the source tree's layout, under /fponic/kselftest.
+ks=${FPONIC_KSRC:-}/tools/testing/selftests/net
+if [ -f "$ks/forwarding/tc_flower.sh" ] && command -v jq >/dev/null && command -v mausezahn >/dev/null; then
+	copy_bin /bin/bash
+	ln -s /sbin/bash "$root/bin/bash"
+	copy_bin "$(command -v jq)"
+	copy_bin "$(command -v mausezahn)"
+	mkdir -p "$root/fponic/kselftest/net/forwarding" "$root/fponic/kselftest/net/lib/sh" \
+		"$root/fponic/kselftest/bin"
+	cp "$ks/forwarding/tc_flower.sh" "$ks/forwarding/tc_common.sh" "$ks/forwarding/lib.sh" \
+		"$root/fponic/kselftest/net/forwarding/"
+	cp "$ks/lib.sh" "$root/fponic/kselftest/net/"
+	cp "$ks/lib/sh/defer.sh" "$root/fponic/kselftest/net/lib/sh/"
+	cp -L /usr/bin/readlink /usr/bin/date "$root/fponic/kselftest/bin/"
+fi
 
 (cd "$FPONIC_ROOT/tools/fpkt" && cargo build --release -q)
 copy_bin "$FPONIC_ROOT/tools/fpkt/target/release/fpkt"

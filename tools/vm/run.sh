@@ -28,6 +28,9 @@ script=$(realpath "$1")
 
 kdir=$("$FPONIC_ROOT/tools/kernel/build.sh")
 ko=$("$FPONIC_ROOT/tools/build-module.sh")
+# The kernel's own selftests (tc_flower.sh) come from its source tree.
+FPONIC_KSRC=$([ -d "$kdir/source" ] && readlink -f "$kdir/source" || echo "$kdir")
+export FPONIC_KSRC
 vmdir=$FPONIC_CACHE/vm
 mkdir -p "$vmdir"
 logfile=${logfile:-$vmdir/console-$(date +%Y%m%d-%H%M%S).log}

@@ -137,10 +137,20 @@ impl netdev::Operations for PortNetdev {
     fn open(dev: &Device<Self>) -> Result {
         dev.data().ring.enable();
         dev.start_queue();
+        // Carrier: an active function's netdev and a representor have it while open (the core
+        // then reports the operational state UP, as for veth); an uplink's follows its wire.
+        match &dev.data().role {
+            Role::Func(f) if f.active.load(Relaxed) => dev.carrier_on(),
+            Role::Rep(_) => dev.carrier_on(),
+            Role::Func(_) | Role::Uplink(_) => {}
+        }
         Ok(())
     }
 
     fn stop(dev: &Device<Self>) -> Result {
+        if !matches!(dev.data().role, Role::Uplink(_)) {
+            dev.carrier_off();
+        }
         dev.stop_queue();
         dev.data().ring.disable();
         Ok(())

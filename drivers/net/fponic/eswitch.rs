@@ -31,6 +31,7 @@ use kernel::{
 
 use crate::{
     bind::{
+        health::HealthHandle,
         napi::Poll as _,
         netdev::{
             Device as NetDevice,
@@ -41,7 +42,6 @@ use crate::{
             RcuBox,
             XValues, //
         },
-        health::HealthHandle,
         rtnl::Rtnl,
         rx_handler::RxHandlerRegistration,
         skb::SkBuff,
@@ -997,7 +997,11 @@ impl Eswitch {
         self.funcs(guard).map(|f| {
             let s = f.shared();
             // CAST: uplink indices are below 8.
-            (s.id, s.home.load(Relaxed) as u8, s.uplink.load(Relaxed) as u8)
+            (
+                s.id,
+                s.home.load(Relaxed) as u8,
+                s.uplink.load(Relaxed) as u8,
+            )
         })
     }
 }

@@ -134,8 +134,9 @@ impl Func {
             mac: naming::port_mac(esw.dev_id, kind.mac_slot(false)),
             devlink_port: None,
         };
+        // No carrier until opened (`ndo_open`), so the core reports the operational state UP.
         let netdev = netdev::Registration::new(&cfg, |dev| {
-            dev.carrier_on();
+            dev.carrier_off();
             PortNetdev::new(dev, esw.clone(), Role::Func(shared.clone()))
         })?;
         let flavour = match kind {
@@ -203,8 +204,9 @@ impl Func {
             devlink_port: Some(port.netdev_link()),
         };
         let shared = self.shared.clone();
+        // As for the function's netdev: carrier from `ndo_open` on.
         self.rep = Some(netdev::Registration::new(&cfg, |dev| {
-            dev.carrier_on();
+            dev.carrier_off();
             PortNetdev::new(dev, esw.clone(), Role::Rep(shared))
         })?);
         Ok(())

@@ -15,10 +15,7 @@
 use kernel::{
     prelude::*,
     str::CString,
-    sync::{
-        atomic::Relaxed,
-        rcu,
-    },
+    sync::{atomic::Relaxed, rcu},
 };
 
 use crate::{

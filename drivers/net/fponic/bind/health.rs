@@ -359,13 +359,8 @@ impl<H: HealthOperations> Adapter<H> {
     ) -> c_int {
         from_result(|| {
             // SAFETY: by the function's safety requirements.
-            let (this, ev, fmsg) = unsafe {
-                (
-                    Self::owner(r),
-                    Self::event(priv_ctx),
-                    Fmsg::from_raw(fmsg),
-                )
-            };
+            let (this, ev, fmsg) =
+                unsafe { (Self::owner(r), Self::event(priv_ctx), Fmsg::from_raw(fmsg)) };
             this.dump(ev, fmsg, &mut ExtAck::from_raw(extack))?;
             Ok(0)
         })
