@@ -10,9 +10,12 @@
 use kernel::{
     prelude::*,
     str::CString,
-    sync::atomic::{
-        Atomic,
-        Relaxed, //
+    sync::{
+        atomic::{
+            Atomic,
+            Relaxed, //
+        },
+        Arc,
     },
 };
 
@@ -25,6 +28,8 @@ use crate::{
             ExtAck,
             NewFlavour,
             NewPortAttrs,
+            ParamType,
+            ParamValue,
             Params,
             Port,
             PortCtx, //
@@ -37,7 +42,8 @@ use crate::{
     devlink::{
         DevData,
         PortData,
-        PARAMS, //
+        PARAMS,
+        PARAM_FLOW_TABLE_SIZE, //
     },
     engine::{
         flow::vpid::{
@@ -89,6 +95,10 @@ pub(crate) struct DevState {
     uplinks: KVec<Uplink>,
     funcs: KVec<Func>,
     num_vfs: u16,
+    /// Number of uplinks (fixed when the device is created).
+    num_uplinks: u8,
+    /// Mode and VF count to restore at the end of `devlink dev reload`.
+    reload_saved: Option<(EswitchMode, u16)>,
 }
 
 impl DevState {
@@ -99,7 +109,60 @@ impl DevState {
             uplinks: KVec::new(),
             funcs: KVec::new(),
             num_vfs: 0,
+            num_uplinks: 0,
+            reload_saved: None,
         }
+    }
+
+    /// Creates the uplinks and publishes the switch (device creation and reload).
+    fn build(&mut self, ctx: &PortCtx, esw: &Arc<Eswitch>, name: &CStr) -> Result {
+        for n in 0..self.num_uplinks {
+            let u = Uplink::new(ctx, esw, name, n)?;
+            self.uplinks.push(u, GFP_KERNEL)?;
+        }
+        self.publish(esw)?;
+        // Wires stay bound across a reload: the new uplink netdevs take their carrier.
+        for n in 0..self.num_uplinks {
+            esw.sync_uplink_carrier(n);
+        }
+        Ok(())
+    }
+
+    /// First half of `devlink dev reload`: every port and netdev goes (tc unbinds the
+    /// representors' blocks, which removes their offloaded rules); parameters, resources and
+    /// wires stay. SFs are not recreated.
+    pub(crate) fn reload_down(&mut self, ctx: &PortCtx, esw: &Eswitch) {
+        self.reload_saved = Some((self.mode, self.num_vfs));
+        let _ = esw.publish(None);
+        for f in self.funcs.drain_all() {
+            f.destroy(ctx, esw);
+        }
+        for u in self.uplinks.drain_all() {
+            u.destroy(ctx, esw);
+        }
+        self.num_vfs = 0;
+        self.mode = EswitchMode::Legacy;
+    }
+
+    /// Second half of `devlink dev reload`: applies the driverinit `flow_table_size`, then
+    /// builds the uplinks, VFs and eswitch mode the device had.
+    pub(crate) fn reload_up(&mut self, ctx: &PortCtx, dev: &DevData, ext: &mut ExtAck) -> Result {
+        let (mode, num_vfs) = self.reload_saved.take().unwrap_or((EswitchMode::Legacy, 0));
+        if let ParamValue::U32(n) = ctx.param_driverinit(PARAM_FLOW_TABLE_SIZE, ParamType::U32)? {
+            if let Err(e) = dev.esw.flows().set_capacity(n) {
+                ext.set(c"fponic: more offloaded rules than the new flow_table_size");
+                return Err(e);
+            }
+        }
+        ctx.unregister_resources();
+        ctx.register_resource::<DevData>(
+            c"flow_table",
+            FLOW_TABLE_RESOURCE,
+            u64::from(dev.esw.flows().capacity()),
+        )?;
+        self.build(ctx, &dev.esw, &dev.name)?;
+        self.set_num_vfs(ctx, dev, num_vfs)?;
+        self.set_mode(dev, mode, ext)
     }
 
     /// Every virtual port by identity: uplinks, then functions.
@@ -391,12 +454,8 @@ impl Device {
                     u64::from(data.esw.flows().capacity()),
                 )?;
                 st.params = Some(ctx.register_params::<DevData>(&PARAMS)?);
-                for n in 0..num_uplinks {
-                    // CAST: at most MAX_UPLINKS.
-                    let u = Uplink::new(ctx, &data.esw, name, n as u8)?;
-                    st.uplinks.push(u, GFP_KERNEL)?;
-                }
-                st.publish(&data.esw)
+                st.num_uplinks = u8::try_from(num_uplinks).map_err(|_| EINVAL)?;
+                st.build(ctx, &data.esw, name)
             })();
             if let Err(e) = r {
                 st.teardown(ctx, &data.esw);

@@ -51,22 +51,39 @@ pub(crate) const PARAM_FAILOVER_GROUP: u32 = 1;
 /// Parameter: failback hold-down in milliseconds.
 pub(crate) const PARAM_FAILBACK_DELAY: u32 = 2;
 
-/// The driver's devlink parameters (runtime).
-pub(crate) const PARAMS: [ParamSpec; 3] = [
+/// Parameter (driverinit): capacity of the flow table, in rules.
+pub(crate) const PARAM_FLOW_TABLE_SIZE: u32 = 3;
+
+/// Flow table capacity bounds (driverinit parameter `flow_table_size`).
+pub(crate) const FLOW_TABLE_SIZE_MIN: u32 = 16;
+/// Upper bound.
+pub(crate) const FLOW_TABLE_SIZE_MAX: u32 = 1 << 20;
+
+/// The driver's devlink parameters.
+pub(crate) const PARAMS: [ParamSpec; 4] = [
     ParamSpec {
         id: PARAM_FAILOVER,
         name: c"failover",
         ty: ParamType::Bool,
+        driverinit: None,
     },
     ParamSpec {
         id: PARAM_FAILOVER_GROUP,
         name: c"failover_group",
         ty: ParamType::U32,
+        driverinit: None,
     },
     ParamSpec {
         id: PARAM_FAILBACK_DELAY,
         name: c"failback_delay_ms",
         ty: ParamType::U32,
+        driverinit: None,
+    },
+    ParamSpec {
+        id: PARAM_FLOW_TABLE_SIZE,
+        name: c"flow_table_size",
+        ty: ParamType::U32,
+        driverinit: Some(ParamValue::U32(crate::eswitch::FLOW_CAPACITY)),
     },
 ];
 
@@ -126,6 +143,32 @@ impl devlink::Operations for DevData {
         }
         this.esw.rebalance();
         Ok(())
+    }
+
+    fn param_validate(_this: &Self, id: u32, value: ParamValue, ext: &mut ExtAck) -> Result {
+        match (id, value) {
+            (PARAM_FLOW_TABLE_SIZE, ParamValue::U32(n))
+                if (FLOW_TABLE_SIZE_MIN..=FLOW_TABLE_SIZE_MAX).contains(&n) =>
+            {
+                Ok(())
+            }
+            (PARAM_FLOW_TABLE_SIZE, _) => {
+                ext.set(c"fponic: flow_table_size must be within 16..1048576");
+                Err(EINVAL)
+            }
+            _ => Err(EOPNOTSUPP),
+        }
+    }
+
+    fn reload_down(this: &Self, g: &mut Guard<'_>, _ext: &mut ExtAck) -> Result {
+        let (key, ctx) = g.parts();
+        this.state.get_mut(key).reload_down(ctx, &this.esw);
+        Ok(())
+    }
+
+    fn reload_up(this: &Self, g: &mut Guard<'_>, ext: &mut ExtAck) -> Result {
+        let (key, ctx) = g.parts();
+        this.state.get_mut(key).reload_up(ctx, this, ext)
     }
 
     fn resource_occupancy(this: &Self) -> u64 {

@@ -176,7 +176,7 @@ pub(crate) struct FlowTable {
     masks: RcuBox<MaskSet>,
     #[pin]
     writer: Mutex<Writer>,
-    capacity: u32,
+    capacity: Atomic<u32>,
     /// Whether any rule exists (lets the data path skip the table cheaply).
     nonempty: Atomic<bool>,
 }
@@ -190,7 +190,7 @@ impl FlowTable {
                 by_cookie: RBTree::new(),
                 count: 0,
             }),
-            capacity,
+            capacity: Atomic::new(capacity),
             nonempty: Atomic::new(false),
         })
     }
@@ -202,7 +202,17 @@ impl FlowTable {
 
     /// Capacity.
     pub(crate) fn capacity(&self) -> u32 {
-        self.capacity
+        self.capacity.load(Relaxed)
+    }
+
+    /// Changes the capacity; `EBUSY` if more rules than that are offloaded.
+    pub(crate) fn set_capacity(&self, capacity: u32) -> Result {
+        let w = self.writer.lock();
+        if w.count > capacity {
+            return Err(EBUSY);
+        }
+        self.capacity.store(capacity, Relaxed);
+        Ok(())
     }
 
     /// Adds (or replaces, by cookie) a rule.
@@ -212,7 +222,7 @@ impl FlowTable {
             self.remove_locked(&mut w, cookie)
                 .map_err(|_| InsertError::NoMem)?;
         }
-        if w.count >= self.capacity {
+        if w.count >= self.capacity.load(Relaxed) {
             return Err(InsertError::Full);
         }
         let rule = Arc::new(

@@ -143,7 +143,7 @@ pub(crate) enum ParamValue {
     U32(u32),
 }
 
-/// A driver parameter (`devlink dev param`), runtime configuration mode.
+/// A driver parameter (`devlink dev param`).
 pub(crate) struct ParamSpec {
     /// Driver id, counted from 0 (the binding offsets it past the generic ids).
     pub(crate) id: u32,
@@ -151,6 +151,11 @@ pub(crate) struct ParamSpec {
     pub(crate) name: &'static CStr,
     /// Type.
     pub(crate) ty: ParamType,
+    /// `None`: runtime configuration mode, served by [`Operations::param_get`] and
+    /// [`Operations::param_set`]. `Some(initial)`: driverinit mode (applied by `devlink dev
+    /// reload`, read with [`PortCtx::param_driverinit`]), checked by
+    /// [`Operations::param_validate`].
+    pub(crate) driverinit: Option<ParamValue>,
 }
 
 /// Registered driver parameters; the table must live until they are unregistered.
@@ -198,6 +203,7 @@ impl PortCtx {
     pub(crate) fn register_params<T: Operations>(&self, specs: &[ParamSpec]) -> Result<Params> {
         let mut table = KVec::with_capacity(specs.len(), GFP_KERNEL)?;
         for p in specs {
+            let runtime = p.driverinit.is_none();
             table.push(
                 bindings::devlink_param {
                     id: PARAM_ID_BASE + p.id,
@@ -208,9 +214,28 @@ impl PortCtx {
                         ParamType::U32 => bindings::devlink_param_type_DEVLINK_PARAM_TYPE_U32,
                     },
                     supported_cmodes: 1
-                        << bindings::devlink_param_cmode_DEVLINK_PARAM_CMODE_RUNTIME,
-                    get: Some(Adapter::<T>::param_get_callback),
-                    set: Some(Adapter::<T>::param_set_callback),
+                        << if runtime {
+                            bindings::devlink_param_cmode_DEVLINK_PARAM_CMODE_RUNTIME
+                        } else {
+                            bindings::devlink_param_cmode_DEVLINK_PARAM_CMODE_DRIVERINIT
+                        },
+                    // The core keeps driverinit values itself (and refuses get/set for them).
+                    get: if runtime {
+                        Some(Adapter::<T>::param_get_callback)
+                    } else {
+                        None
+                    },
+                    set: if runtime {
+                        Some(Adapter::<T>::param_set_callback)
+                    } else {
+                        None
+                    },
+                    // Validation is offered for `u32` driverinit parameters.
+                    validate: if !runtime && p.ty == ParamType::U32 && T::HAS_PARAM_VALIDATE {
+                        Some(Adapter::<T>::param_validate_callback)
+                    } else {
+                        None
+                    },
                     // SAFETY: all-zero is valid for the remaining members (`Option`s).
                     ..unsafe { mem::zeroed() }
                 },
@@ -221,6 +246,20 @@ impl PortCtx {
         to_result(unsafe {
             bindings::devl_params_register(self.dl.as_ptr(), table.as_ptr(), table.len())
         })?;
+        for p in specs {
+            if let Some(v) = p.driverinit {
+                let mut c = param_value(v);
+                // SAFETY: registered above (driverinit mode, the type matches `v`); locked; the
+                // core copies the value.
+                unsafe {
+                    bindings::devl_param_driverinit_value_set(
+                        self.dl.as_ptr(),
+                        PARAM_ID_BASE + p.id,
+                        &mut c,
+                    )
+                };
+            }
+        }
         // INVARIANT: registered above.
         Ok(Params {
             table,
@@ -265,6 +304,23 @@ impl PortCtx {
             }
         }
         Ok(())
+    }
+
+    /// The value driverinit parameter `id` has for this (re)initialization.
+    pub(crate) fn param_driverinit(&self, id: u32, ty: ParamType) -> Result<ParamValue> {
+        // SAFETY: all-zero is a valid union value.
+        let mut v: bindings::devlink_param_value = unsafe { mem::zeroed() };
+        // SAFETY: the lock is held; `v` is a valid output.
+        to_result(unsafe {
+            bindings::devl_param_driverinit_value_get(self.dl.as_ptr(), PARAM_ID_BASE + id, &mut v)
+        })?;
+        // SAFETY: the core wrote the member of the registered type.
+        Ok(unsafe {
+            match ty {
+                ParamType::Bool => ParamValue::Bool(v.vbool),
+                ParamType::U32 => ParamValue::U32(v.vu32),
+            }
+        })
     }
 
     /// Unregisters every resource of the instance.
@@ -363,6 +419,23 @@ pub(crate) trait Operations: Sized + Send + Sync {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
+    /// Checks a new value of `u32` driverinit parameter `id` (`devlink dev param set ... cmode
+    /// driverinit`).
+    fn param_validate(_this: &Self, _id: u32, _value: ParamValue, _ext: &mut ExtAck) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// `devlink dev reload` (action `driver_reinit`), first half: take every port down (the core
+    /// checks that none is left). Driverinit parameter values are applied in between.
+    fn reload_down(_this: &Self, _g: &mut Guard<'_>, _ext: &mut ExtAck) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Second half of `devlink dev reload`: build the device again with the driverinit values.
+    fn reload_up(_this: &Self, _g: &mut Guard<'_>, _ext: &mut ExtAck) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
     /// Occupancy of the instance's resource (see [`PortCtx::register_resource`]).
     fn resource_occupancy(_this: &Self) -> u64 {
         build_error!(VTABLE_DEFAULT_ERROR)
@@ -431,6 +504,17 @@ pub(crate) trait PortOperations: Sized + Send + Sync {
     ) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
+}
+
+/// A parameter value as the C API carries it.
+fn param_value(v: ParamValue) -> bindings::devlink_param_value {
+    // SAFETY: all-zero is a valid union value.
+    let mut c: bindings::devlink_param_value = unsafe { mem::zeroed() };
+    match v {
+        ParamValue::Bool(b) => c.vbool = b,
+        ParamValue::U32(u) => c.vu32 = u,
+    }
+    c
 }
 
 struct Adapter<T: Operations>(PhantomData<T>);
@@ -585,6 +669,80 @@ impl<T: Operations> Adapter<T> {
 
     /// # Safety
     ///
+    /// Called by the devlink core, under the instance lock, for a driverinit parameter
+    /// registered by [`PortCtx::register_params`] on an instance created by
+    /// [`Registration::<T>::new`], with a value of the registered type.
+    unsafe extern "C" fn param_validate_callback(
+        dl: *mut bindings::devlink,
+        id: u32,
+        val: *mut bindings::devlink_param_value,
+        extack: *mut bindings::netlink_ext_ack,
+    ) -> c_int {
+        from_result(|| {
+            // SAFETY: by the function's safety requirements.
+            let (this, _g) = unsafe { Self::this(dl) };
+            let id = id - PARAM_ID_BASE;
+            // SAFETY: only `u32` driverinit parameters get this callback (`register_params`),
+            // and the core parsed the value as the registered type; `val` is valid.
+            let v = ParamValue::U32(unsafe { (*val).vu32 });
+            T::param_validate(this, id, v, &mut ExtAck(extack))?;
+            Ok(0)
+        })
+    }
+
+    /// # Safety
+    ///
+    /// Called by the devlink core, under the instance lock (and the device lock), for an
+    /// instance created by [`Registration::<T>::new`].
+    unsafe extern "C" fn reload_down_callback(
+        dl: *mut bindings::devlink,
+        netns_change: bool,
+        action: bindings::devlink_reload_action,
+        _limit: bindings::devlink_reload_limit,
+        extack: *mut bindings::netlink_ext_ack,
+    ) -> c_int {
+        from_result(|| {
+            // SAFETY: by the function's safety requirements.
+            let (this, mut g) = unsafe { Self::this(dl) };
+            let mut ext = ExtAck(extack);
+            if netns_change {
+                ext.set(c"fponic: reload into another network namespace is not supported");
+                return Err(EOPNOTSUPP);
+            }
+            if action != bindings::devlink_reload_action_DEVLINK_RELOAD_ACTION_DRIVER_REINIT {
+                ext.set(c"fponic: only the driver_reinit reload action is supported");
+                return Err(EOPNOTSUPP);
+            }
+            T::reload_down(this, &mut g, &mut ext)?;
+            Ok(0)
+        })
+    }
+
+    /// # Safety
+    ///
+    /// As for `reload_down_callback`; `actions_performed` is a valid output.
+    unsafe extern "C" fn reload_up_callback(
+        dl: *mut bindings::devlink,
+        _action: bindings::devlink_reload_action,
+        _limit: bindings::devlink_reload_limit,
+        actions_performed: *mut u32,
+        extack: *mut bindings::netlink_ext_ack,
+    ) -> c_int {
+        from_result(|| {
+            // SAFETY: by the function's safety requirements.
+            let (this, mut g) = unsafe { Self::this(dl) };
+            T::reload_up(this, &mut g, &mut ExtAck(extack))?;
+            // SAFETY: valid output (function's safety requirements).
+            unsafe {
+                *actions_performed =
+                    1 << bindings::devlink_reload_action_DEVLINK_RELOAD_ACTION_DRIVER_REINIT
+            };
+            Ok(0)
+        })
+    }
+
+    /// # Safety
+    ///
     /// `p` is the private area of an instance created by [`Registration::<T>::new`].
     unsafe extern "C" fn occ_callback(p: *mut kernel::ffi::c_void) -> u64 {
         // SAFETY: by the function's safety requirement.
@@ -604,6 +762,22 @@ impl<T: Operations> Adapter<T> {
         },
         port_new: if T::HAS_PORT_NEW {
             Some(Self::port_new_callback)
+        } else {
+            None
+        },
+        // CAST: a small bit mask.
+        reload_actions: if T::HAS_RELOAD_DOWN {
+            1 << bindings::devlink_reload_action_DEVLINK_RELOAD_ACTION_DRIVER_REINIT as usize
+        } else {
+            0
+        },
+        reload_down: if T::HAS_RELOAD_DOWN {
+            Some(Self::reload_down_callback)
+        } else {
+            None
+        },
+        reload_up: if T::HAS_RELOAD_UP {
+            Some(Self::reload_up_callback)
         } else {
             None
         },

@@ -103,15 +103,14 @@ impl Key {
     /// `self & mask`, a machine word at a time (this runs for every packet and every mask).
     pub(crate) fn masked(&self, mask: &Key) -> Key {
         let mut k = Key::default();
-        for ((out, a), m) in
-            k.0.chunks_exact_mut(8)
-                .zip(self.0.chunks_exact(8))
-                .zip(mask.0.chunks_exact(8))
-        {
-            let (mut va, mut vm) = ([0u8; 8], [0u8; 8]);
-            va.copy_from_slice(a);
-            vm.copy_from_slice(m);
-            out.copy_from_slice(&(u64::from_ne_bytes(va) & u64::from_ne_bytes(vm)).to_ne_bytes());
+        let mut i = 0;
+        while i + 8 <= KEY_LEN {
+            let (mut a, mut m) = ([0u8; 8], [0u8; 8]);
+            a.copy_from_slice(&self.0[i..i + 8]);
+            m.copy_from_slice(&mask.0[i..i + 8]);
+            k.0[i..i + 8]
+                .copy_from_slice(&(u64::from_ne_bytes(a) & u64::from_ne_bytes(m)).to_ne_bytes());
+            i += 8;
         }
         k
     }
