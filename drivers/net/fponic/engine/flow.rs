@@ -67,7 +67,7 @@ pub(crate) mod off {
     pub(crate) const TC_PROTO: usize = 72;
 }
 
-/// A match key, or a mask of one. `KEY_LEN` is a multiple of 8: keys are masked and hashed a
+/// A match key, or a mask of one. `KEY_LEN` is a multiple of 8: keys are hashed a
 /// word at a time.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Key(pub(crate) [u8; KEY_LEN]);
@@ -100,17 +100,11 @@ impl Key {
         u16::from_be_bytes([self.0[offset], self.0[offset + 1]])
     }
 
-    /// `self & mask`, a machine word at a time (this runs for every packet and every mask).
+    /// `self & mask`.
     pub(crate) fn masked(&self, mask: &Key) -> Key {
-        let mut k = Key::default();
-        let mut i = 0;
-        while i + 8 <= KEY_LEN {
-            let (mut a, mut m) = ([0u8; 8], [0u8; 8]);
-            a.copy_from_slice(&self.0[i..i + 8]);
-            m.copy_from_slice(&mask.0[i..i + 8]);
-            k.0[i..i + 8]
-                .copy_from_slice(&(u64::from_ne_bytes(a) & u64::from_ne_bytes(m)).to_ne_bytes());
-            i += 8;
+        let mut k = *self;
+        for (b, m) in k.0.iter_mut().zip(mask.0.iter()) {
+            *b &= *m;
         }
         k
     }
