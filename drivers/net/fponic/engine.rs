@@ -212,6 +212,23 @@ mod tests {
     }
 
     #[test]
+    fn a_never_wired_uplink_keeps_its_traffic() {
+        use super::failover::serve_uplink;
+        let all = 0b11;
+        // Uplink 1 has no wire yet: not a failure, its traffic stays.
+        assert_eq!(
+            serve_uplink(1, &[true, false], &[true, false], all, true),
+            1
+        );
+        // Once wired, losing the wire moves its traffic to uplink 0.
+        assert_eq!(serve_uplink(1, &[true, false], &[true, true], all, true), 0);
+        assert_eq!(
+            serve_uplink(1, &[true, false], &[true, true], all, false),
+            1
+        );
+    }
+
+    #[test]
     fn mac_and_switch_id_are_unique_per_port() {
         let a = naming::port_mac(1, 0);
         let b = naming::port_mac(1, 1);

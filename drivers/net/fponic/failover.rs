@@ -252,16 +252,17 @@ impl Eswitch {
     /// uplink the failover policy picks among the uplinks alive right now (data path, so the
     /// switch does not wait for the notifier; see the module documentation).
     pub(crate) fn live_uplink(&self, i: u8, guard: &rcu::Guard) -> u8 {
-        if self.wire_alive(i, guard) || !self.failover.enabled.load(Relaxed) || !self.wired(i) {
+        if self.wire_alive(i, guard) || !self.failover.enabled.load(Relaxed) {
             return i;
         }
-        let mut up = [false; 8];
+        let (mut up, wired) = ([false; 8], self.wired_mask());
         let n = self.num_uplinks().min(8);
         for (j, u) in up.iter_mut().enumerate().take(n) {
             // CAST: at most 8 uplinks.
             *u = self.wire_alive(j as u8, guard);
         }
-        let to = failover::serve(i, &up[..n], self.failover.group.load(Relaxed), true);
+        let group = self.failover.group.load(Relaxed);
+        let to = failover::serve_uplink(i, &up[..n], &wired[..n], group, true);
         if to != i {
             self.failover.steered.add(1, Relaxed);
         }
@@ -283,23 +284,21 @@ impl Eswitch {
         if all || !self.failover.enabled.load(Relaxed) {
             return eff;
         }
-        let group = self.failover.group.load(Relaxed);
+        let (group, wired) = (self.failover.group.load(Relaxed), self.wired_mask());
         for (i, e) in eff.iter_mut().enumerate().take(n) {
             // CAST: at most 8 uplinks.
-            let i = i as u8;
-            if self.wired(i) {
-                *e = failover::serve(i, &up[..n], group, true);
-            }
+            *e = failover::serve_uplink(i as u8, &up[..n], &wired[..n], group, true);
         }
         eff
     }
 
-    /// Whether uplink `i` ever had a wire.
-    fn wired(&self, i: u8) -> bool {
-        self.failover
-            .wired
-            .get(usize::from(i))
-            .is_some_and(|w| w.load(Relaxed))
+    /// Which uplinks ever had a wire.
+    fn wired_mask(&self) -> [bool; 8] {
+        let mut w = [false; 8];
+        for (o, a) in w.iter_mut().zip(self.failover.wired.iter()) {
+            *o = a.load(Relaxed);
+        }
+        w
     }
 
     /// The failover state.
@@ -433,15 +432,12 @@ impl Eswitch {
         // An uplink's own virtual port follows the same policy (rules redirecting to an uplink
         // representor), unless an administrator remapped it elsewhere. An uplink that was
         // never wired is not configured rather than failed: it keeps its virtual port.
+        let wired = self.wired_mask();
         for i in 0..n {
             // CAST: at most 8 uplinks.
             let i = i as u8;
             let v = vpid::of(Ppid::Uplink(i));
-            let to = if self.wired(i) {
-                failover::serve(i, &up[..n], group, enabled)
-            } else {
-                i
-            };
+            let to = failover::serve_uplink(i, &up[..n], &wired[..n], group, enabled);
             if let Some(Ppid::Uplink(cur)) = self.vpid_target(v) {
                 // Failure keeps the previous mapping; the next state change retries.
                 if cur != to && self.map_vpid(v, Ppid::Uplink(to)).is_ok() {

@@ -27,6 +27,17 @@ pub(crate) fn serve(home: u8, up: &[bool], group: u32, enabled: bool) -> u8 {
         .map_or(home, |(i, _)| i as u8)
 }
 
+/// Where the traffic of uplink `i` itself goes (frames the switch sends out of uplink `i`, and
+/// the uplink's own virtual port): like [`serve`] with `i` as home, except that an uplink that
+/// was never `wired` is not configured rather than failed and keeps its traffic.
+pub(crate) fn serve_uplink(i: u8, up: &[bool], wired: &[bool], group: u32, enabled: bool) -> u8 {
+    if wired.get(usize::from(i)).copied().unwrap_or(false) {
+        serve(i, up, group, enabled)
+    } else {
+        i
+    }
+}
+
 /// What a change of the uplink states did to one port: it moved away from its home (failover),
 /// back home (failback), or between surviving uplinks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

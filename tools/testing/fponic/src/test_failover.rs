@@ -68,3 +68,24 @@ fn holddown_delays_failback_only() {
     // Failover off: always home.
     assert_eq!(serve_holddown(0, 1, &[true, true], 0b11, false, false), 0);
 }
+
+#[test]
+fn uplink_traffic_properties() {
+    let mut rng = Rng::new(37);
+    for _ in 0..100_000 {
+        let n = 1 + rng.below(8) as usize;
+        let up: Vec<bool> = (0..n).map(|_| rng.below(3) != 0).collect();
+        let wired: Vec<bool> = (0..n).map(|_| rng.below(4) != 0).collect();
+        let group = rng.below(256) as u32;
+        let i = rng.below(n as u64) as u8;
+        let enabled = rng.below(4) != 0;
+        let s = serve_uplink(i, &up, &wired, group, enabled);
+        if wired[i as usize] {
+            // A wired uplink follows the port policy exactly.
+            assert_eq!(s, serve(i, &up, group, enabled));
+        } else {
+            // Never wired: not configured, not failed.
+            assert_eq!(s, i);
+        }
+    }
+}
