@@ -133,6 +133,12 @@ impl DevState {
     /// wires stay. SFs are not recreated.
     pub(crate) fn reload_down(&mut self, ctx: &PortCtx, esw: &Eswitch) {
         self.reload_saved = Some((self.mode, self.num_vfs));
+        self.remove_ports(ctx, esw);
+        self.mode = EswitchMode::Legacy;
+    }
+
+    /// Takes the data path offline, then destroys the functions and the uplinks.
+    fn remove_ports(&mut self, ctx: &PortCtx, esw: &Eswitch) {
         let _ = esw.publish(None);
         for f in self.funcs.drain_all() {
             f.destroy(ctx, esw);
@@ -141,7 +147,6 @@ impl DevState {
             u.destroy(ctx, esw);
         }
         self.num_vfs = 0;
-        self.mode = EswitchMode::Legacy;
     }
 
     /// Second half of `devlink dev reload`: applies the driverinit `flow_table_size`, then
@@ -155,11 +160,7 @@ impl DevState {
             }
         }
         ctx.unregister_resources();
-        ctx.register_resource::<DevData>(
-            c"flow_table",
-            FLOW_TABLE_RESOURCE,
-            u64::from(dev.esw.flows().capacity()),
-        )?;
+        register_flow_table(ctx, &dev.esw)?;
         self.build(ctx, &dev.esw, &dev.name)?;
         self.set_num_vfs(ctx, dev, num_vfs)?;
         self.set_mode(dev, mode, ext)
@@ -396,15 +397,17 @@ impl DevState {
         if let Some(p) = self.params.take() {
             p.unregister(ctx);
         }
-        let _ = esw.publish(None);
-        for f in self.funcs.drain_all() {
-            f.destroy(ctx, esw);
-        }
-        for u in self.uplinks.drain_all() {
-            u.destroy(ctx, esw);
-        }
-        self.num_vfs = 0;
+        self.remove_ports(ctx, esw);
     }
+}
+
+/// Registers the devlink resource `flow_table`: the flow table's capacity and occupancy.
+fn register_flow_table(ctx: &PortCtx, esw: &Eswitch) -> Result {
+    ctx.register_resource::<DevData>(
+        c"flow_table",
+        FLOW_TABLE_RESOURCE,
+        u64::from(esw.flows().capacity()),
+    )
 }
 
 /// A port as configfs shows it (`p0`, `vf3`, `sf7`): prefix and number.
@@ -448,11 +451,7 @@ impl Device {
             let (key, ctx) = g.parts();
             let st = data.state.get_mut(key);
             let r = (|| -> Result {
-                ctx.register_resource::<DevData>(
-                    c"flow_table",
-                    FLOW_TABLE_RESOURCE,
-                    u64::from(data.esw.flows().capacity()),
-                )?;
+                register_flow_table(ctx, &data.esw)?;
                 st.params = Some(ctx.register_params::<DevData>(&PARAMS)?);
                 st.num_uplinks = u8::try_from(num_uplinks).map_err(|_| EINVAL)?;
                 st.build(ctx, &data.esw, name)

@@ -530,9 +530,11 @@ impl Eswitch {
                 let one = snap.func(id).map(FuncSnap::view);
                 switch::decide(snap.mode, from, &dst, one.into_iter(), pf_mac)
             }
-            // From a wire: a function whose serving uplink's wire is dead is reached through
-            // the uplink the data path steers its transmissions to (`crate::failover`).
-            (_, From::Wire(_)) => {
+            // Legacy, from a wire: a function whose serving uplink's wire is dead is reached
+            // through the uplink the data path steers its transmissions to
+            // (`crate::failover`). Switchdev hands wire traffic to the uplink representor and
+            // needs no function views.
+            (Mode::Legacy, From::Wire(_)) => {
                 let eff = self.effective_uplinks(guard);
                 switch::decide(snap.mode, from, &dst, snap.views_through(&eff), pf_mac)
             }

@@ -13,21 +13,9 @@ fponic_load
 load_bridge
 check "create sw0 with 2 uplinks" fponic_create sw0 2
 echo 1 > "$CFG/sw0/num_vfs"
-ns_new a; ns_new remote
+ns_new a
 ns_move sw0v0 a 10.6.0.1/24
-$IP -n remote link add brr type bridge
-$IP -n remote link set brr up
-$IP -n remote addr add 10.6.0.100/24 dev brr
-for i in 0 1; do
-	$IP link add w$i type veth peer name r$i
-	$IP link set r$i netns remote
-	$IP -n remote link set r$i master brr
-	$IP -n remote link set r$i up
-	$IP link set w$i up
-	$IP link set sw0p$i up
-	echo "$i w$i" > "$CFG/sw0/wires"
-done
-sleep 1
+remote_two_uplinks sw0 10.6.0.100/24
 m=$(mac_of a sw0v0)
 fdb_port() { $BRIDGE -n remote fdb show br brr | sed -n "s/^$m dev \([a-z0-9]*\) .*/\1/p" | head -1; }
 

@@ -12,21 +12,9 @@ fponic_load
 load_bridge
 check "create sw0 with 2 uplinks" fponic_create sw0 2
 echo 1 > "$CFG/sw0/num_vfs"
-ns_new a; ns_new remote
+ns_new a
 ns_move sw0v0 a 10.7.0.1/24
-$IP -n remote link add brr type bridge
-$IP -n remote link set brr up
-$IP -n remote addr add 10.7.0.100/24 dev brr
-for i in 0 1; do
-	$IP link add w$i type veth peer name r$i
-	$IP link set r$i netns remote
-	$IP -n remote link set r$i master brr
-	$IP -n remote link set r$i up
-	$IP link set w$i up
-	$IP link set sw0p$i up
-	echo "$i w$i" > "$CFG/sw0/wires"
-done
-sleep 1
+remote_two_uplinks sw0 10.7.0.100/24
 DL=faux/fponic-sw0
 DBG=/sys/kernel/debug/fponic-sw0
 # devlink prints "name: value" pairs over several lines: flatten to "name value ...".

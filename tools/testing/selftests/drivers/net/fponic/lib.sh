@@ -159,6 +159,26 @@ load_bridge() {
 	done
 }
 
+# remote_two_uplinks DEV ADDR: namespace "remote" with bridge brr (address ADDR) and, for uplinks
+# p0 and p1 of DEV, a veth pair wN/rN: wN is the uplink's wire, rN a port of brr.
+remote_two_uplinks() {
+	local i
+	ns_new remote
+	$IP -n remote link add brr type bridge
+	$IP -n remote link set brr up
+	$IP -n remote addr add "$2" dev brr
+	for i in 0 1; do
+		$IP link add w$i type veth peer name r$i
+		$IP link set r$i netns remote
+		$IP -n remote link set r$i master brr
+		$IP -n remote link set r$i up
+		$IP link set w$i up
+		$IP link set "$1p$i" up
+		echo "$i w$i" > "$CFG/$1/wires"
+	done
+	sleep 1
+}
+
 cleanup_netns() {
 	local n
 	for n in $($IP netns list | cut -d' ' -f1); do $IP netns del "$n"; done
