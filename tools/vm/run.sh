@@ -5,6 +5,8 @@
 #
 #   tools/vm/run.sh [-t TIMEOUT_S] [-l LOGFILE] SCRIPT
 #
+# FPONIC_QEMU_ARGS adds QEMU arguments (e.g. a TCG plugin, see tools/bench/tcgprof/).
+#
 # Builds (or reuses) the kernel and fponic.ko, builds an initramfs whose /init runs SCRIPT, boots
 # QEMU (KVM when it really works here, TCG otherwise), captures the serial console to LOGFILE and
 # exits with the script's exit status. A hang ends at TIMEOUT_S (default 900) with exit 124. After
@@ -70,7 +72,7 @@ start=$SECONDS
 set +e
 timeout --foreground "$timeout_s" qemu-system-x86_64 -accel "$accel" "${cpu[@]}" -M pc -m 2G -smp 2 \
 	-nographic -no-reboot -bios /usr/share/qemu/qboot.rom \
-	-kernel "$kdir/arch/x86/boot/bzImage" -initrd "$initrd" \
+	-kernel "$kdir/arch/x86/boot/bzImage" -initrd "$initrd" ${FPONIC_QEMU_ARGS:-} \
 	-append "console=ttyS0 panic=-1 oops=panic quiet loglevel=4" </dev/null >"$logfile" 2>&1
 qrc=$?
 set -e

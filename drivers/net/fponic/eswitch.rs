@@ -234,7 +234,16 @@ impl Snapshot {
         uplinks: KVec<ARef<NetDevice<PortNetdev>>>,
         mut funcs: KVec<FuncSnap>,
     ) -> Self {
-        funcs.sort_unstable_by_key(|f| f.shared.id);
+        // Insertion sort: the device lists its functions in creation order, which is almost
+        // always id order, so this is linear in practice (and keeps core's sort, whose
+        // out-of-line panic paths objtool flags, out of the module).
+        for i in 1..funcs.len() {
+            let mut j = i;
+            while j > 0 && funcs[j - 1].shared.id > funcs[j].shared.id {
+                funcs.swap(j - 1, j);
+                j -= 1;
+            }
+        }
         Self {
             mode,
             uplinks,

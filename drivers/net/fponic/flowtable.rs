@@ -35,6 +35,7 @@ use crate::{
     bind::rcu::RcuBox,
     engine::flow::{
         Key,
+        MaskWords,
         RuleSpec, //
     },
 };
@@ -74,6 +75,8 @@ struct Bucket {
 struct MaskTable {
     chain: u32,
     mask: Key,
+    /// The mask's non-zero words: what hashing and comparing under this mask reads.
+    words: MaskWords,
     /// Power-of-two number of buckets.
     buckets: KVec<RcuBox<Bucket>>,
     /// Rules in the table (writers only).
@@ -90,6 +93,7 @@ impl MaskTable {
             Self {
                 chain,
                 mask,
+                words: MaskWords::of(&mask),
                 buckets,
                 count: Atomic::new(0),
             },
@@ -97,10 +101,15 @@ impl MaskTable {
         )?)
     }
 
-    fn bucket(&self, masked: &Key) -> &RcuBox<Bucket> {
+    /// The bucket of the keys whose masked value is `key & mask`.
+    fn bucket(&self, key: &Key) -> &RcuBox<Bucket> {
+        &self.buckets[Self::slot_in(key, &self.mask, &self.words, self.buckets.len())]
+    }
+
+    /// Bucket index of `key` under `mask` in a table of `n` (a power of two) buckets.
+    fn slot_in(key: &Key, mask: &Key, words: &MaskWords, n: usize) -> usize {
         // CAST: truncating the hash is the point.
-        let i = masked.hash() as usize & (self.buckets.len() - 1);
-        &self.buckets[i]
+        key.masked_hash(mask, words) as usize & (n - 1)
     }
 
     /// Writer: a copy of the bucket's rules with `rule` inserted in priority order.
@@ -279,13 +288,44 @@ impl FlowTable {
     }
 
     /// Replaces `old` by a table with twice the buckets, holding its rules and `rule`.
+    ///
+    /// The new table is built before it is published, so its buckets are filled directly rather
+    /// than copied and republished rule by rule. Each new bucket takes its rules from a single
+    /// old bucket (the hash's low bits pick both), in the old bucket's order: priority order
+    /// holds, ties keep insertion order, and `rule` goes after the rules of its priority.
     fn grow(&self, guard: &rcu::Guard, old: &Arc<MaskTable>, rule: &Arc<Rule>) -> Result {
-        let t = MaskTable::new(old.chain, old.mask, old.buckets.len() * 2)?;
-        // Re-insert in priority order per bucket: insertion keeps order for equal priorities.
-        for r in old.rules(guard) {
-            t.insert(guard, r)?;
+        let n = old.buckets.len() * 2;
+        let mut lists: KVec<KVec<Arc<Rule>>> = KVec::with_capacity(n, GFP_KERNEL)?;
+        for _ in 0..n {
+            lists.push(KVec::new(), GFP_KERNEL)?;
         }
-        t.insert(guard, rule)?;
+        let slot = |r: &Rule| MaskTable::slot_in(&r.spec.key, &old.mask, &old.words, n);
+        for r in old.rules(guard) {
+            lists[slot(r)].push(r.clone(), GFP_KERNEL)?;
+        }
+        let l = &mut lists[slot(rule)];
+        let at = l
+            .iter()
+            .position(|r| rule.spec.prio < r.spec.prio)
+            .unwrap_or(l.len());
+        l.reserve(1, GFP_KERNEL)?;
+        l.insert_within_capacity(at, rule.clone())
+            .map_err(|_| ENOMEM)?;
+        let mut buckets = KVec::with_capacity(n, GFP_KERNEL)?;
+        for rules in lists {
+            let b = (!rules.is_empty()).then_some(Bucket { rules });
+            buckets.push(RcuBox::new(b)?, GFP_KERNEL)?;
+        }
+        let t = Arc::new(
+            MaskTable {
+                chain: old.chain,
+                mask: old.mask,
+                words: old.words,
+                buckets,
+                count: Atomic::new(old.count.load(Relaxed) + 1),
+            },
+            GFP_KERNEL,
+        )?;
         self.swap_table(guard, old, Some(t))
     }
 
@@ -371,16 +411,13 @@ impl FlowTable {
         let set = self.masks.get(guard)?;
         let mut best: Option<&Arc<Rule>> = None;
         for t in set.tables.iter().filter(|t| t.chain == chain) {
-            let masked = key.masked(&t.mask);
-            let Some(b) = t.bucket(&masked).get(guard) else {
+            let Some(b) = t.bucket(key).get(guard) else {
                 continue;
             };
             // Sorted by priority: the first match is the bucket's best.
-            if let Some(r) = b
-                .rules
-                .iter()
-                .find(|r| r.spec.key == masked && r.spec.ranges.contains(key))
-            {
+            if let Some(r) = b.rules.iter().find(|r| {
+                key.masked_eq(&t.mask, &r.spec.key, &t.words) && r.spec.ranges.contains(key)
+            }) {
                 if best.is_none_or(|x| r.spec.prio < x.spec.prio) {
                     best = Some(r);
                 }

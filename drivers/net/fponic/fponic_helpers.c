@@ -497,6 +497,20 @@ struct sk_buff *fponic_rxq_grab(struct sk_buff_head *q, unsigned int max)
 	return first;
 }
 
+/*
+ * Hand a received packet to the stack from NAPI poll: through GRO while the device has it on,
+ * otherwise straight to the protocol handlers. Without GRO, napi_gro_receive() would still
+ * queue the packet for list receive, which costs more than it saves when a poll delivers
+ * packets one at a time, as it does for a sender transmitting on the same CPU.
+ */
+void fponic_napi_receive(struct napi_struct *napi, struct sk_buff *skb)
+{
+	if (napi->dev->features & NETIF_F_GRO)
+		napi_gro_receive(napi, skb);
+	else
+		netif_receive_skb(skb);
+}
+
 /* Detach @skb from a chain made by fponic_rxq_grab() and return the rest. */
 struct sk_buff *fponic_skb_unlink_next(struct sk_buff *skb)
 {

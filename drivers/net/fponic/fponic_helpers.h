@@ -13,6 +13,7 @@ struct devlink_port;
  * --wrap-static-fns instead (fponic_static_wrappers.c, generated).
  */
 struct sk_buff;
+struct napi_struct;
 struct netlink_ext_ack;
 struct flow_cls_offload;
 struct flow_block_offload;
@@ -85,6 +86,7 @@ void fponic_dwork_schedule(struct fponic_dwork *w, unsigned int delay_ms);
 void fponic_dwork_cancel_sync(struct fponic_dwork *w);
 struct sk_buff *fponic_rxq_grab(struct sk_buff_head *q, unsigned int max);
 struct sk_buff *fponic_skb_unlink_next(struct sk_buff *skb);
+void fponic_napi_receive(struct napi_struct *napi, struct sk_buff *skb);
 int fponic_announce(struct net_device *dev, const u8 *mac);
 int fponic_skb_mangle(struct sk_buff *skb, u32 offset, u32 mask, u32 val);
 int fponic_skb_csum(struct sk_buff *skb, u32 flags, u32 l3, u32 l4);

@@ -3,9 +3,9 @@
 //! Receive rings polled by NAPI.
 //!
 //! An [`RxRing`] lives in a net device's private area: a bounded queue of packets waiting to be
-//! received by that device and the NAPI instance that delivers them (with GRO) in softirq
-//! context. Any context may enqueue (the queue lock is IRQ-safe); only the device's NAPI poll
-//! dequeues.
+//! received by that device and the NAPI instance that delivers them (with GRO when the device
+//! has it on) in softirq context. Any context may enqueue (the queue lock is IRQ-safe); only the
+//! device's NAPI poll dequeues.
 //!
 //! C header: [`include/linux/netdevice.h`](srctree/include/linux/netdevice.h)
 
@@ -172,8 +172,9 @@ impl<T: Poll> Adapter<T> {
             let ret = unsafe { bindings::__dev_forward_skb(dev.as_raw(), skb) };
             if ret == 0 {
                 dev.count_rx(len);
-                // SAFETY: `napi` is valid; GRO takes ownership of the skb.
-                unsafe { bindings::napi_gro_receive(napi, skb) };
+                // SAFETY: `napi` is valid and polled by us; the stack (through GRO if the
+                // device has it on) takes ownership of the skb.
+                unsafe { bindings::fponic_napi_receive(napi, skb) };
             }
             done += 1;
         }

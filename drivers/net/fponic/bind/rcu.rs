@@ -63,6 +63,14 @@ impl<T: Send + 'static> RcuBox<T> {
         }
     }
 
+    /// Creates a box holding `value`, for a structure not yet visible to readers.
+    pub(crate) fn new(value: Option<T>) -> Result<Self> {
+        // INVARIANT: null or from `KBox::into_raw`.
+        Ok(Self {
+            ptr: Atomic::new(Self::alloc(value)?),
+        })
+    }
+
     fn alloc(value: Option<T>) -> Result<*mut Node<T>> {
         Ok(match value {
             None => ptr::null_mut(),

@@ -67,12 +67,53 @@ pub(crate) mod off {
     pub(crate) const TC_PROTO: usize = 72;
 }
 
-/// A match key, or a mask of one. `KEY_LEN` is a multiple of 8: keys are hashed a
+/// A match key, or a mask of one. `KEY_LEN` is a multiple of 8: keys are hashed and compared a
 /// word at a time.
 #[derive(Clone, Copy, PartialEq, Eq)]
+#[repr(C, align(8))]
 pub(crate) struct Key(pub(crate) [u8; KEY_LEN]);
 
-const _: () = assert!(KEY_LEN % 8 == 0);
+const _: () = assert!(KEY_LEN / 8 * 8 == KEY_LEN);
+
+/// Number of 8-byte words in a key.
+pub(crate) const KEY_WORDS: usize = KEY_LEN / 8;
+
+/// The words of a mask that are not zero: the only ones a lookup under that mask reads.
+///
+/// # Invariants
+///
+/// `len <= KEY_WORDS` and `idx[..len]` are increasing word indices below `KEY_WORDS`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct MaskWords {
+    idx: [u8; KEY_WORDS],
+    len: u8,
+}
+
+impl MaskWords {
+    /// The non-zero words of `mask`.
+    pub(crate) fn of(mask: &Key) -> Self {
+        let mut w = Self {
+            idx: [0; KEY_WORDS],
+            len: 0,
+        };
+        for i in 0..KEY_WORDS {
+            if mask.word(i) == 0 {
+                continue;
+            }
+            if let Some(slot) = w.idx.get_mut(usize::from(w.len)) {
+                // CAST: below `KEY_WORDS` (10).
+                *slot = i as u8;
+                w.len += 1;
+            }
+        }
+        w
+    }
+
+    /// The word indices.
+    pub(crate) fn as_slice(&self) -> &[u8] {
+        self.idx.get(..usize::from(self.len)).unwrap_or(&[])
+    }
+}
 
 impl Default for Key {
     fn default() -> Self {
@@ -109,18 +150,37 @@ impl Key {
         k
     }
 
-    /// A 64-bit hash (FNV-1a over 8-byte words, with a final mix).
-    pub(crate) fn hash(&self) -> u64 {
+    /// Word `i` of the key (native byte order; zero past the end).
+    fn word(&self, i: usize) -> u64 {
+        let mut v = [0u8; 8];
+        if let Some(b) = self.0.get(i * 8..i * 8 + 8) {
+            v.copy_from_slice(b);
+        }
+        u64::from_ne_bytes(v)
+    }
+
+    /// A 64-bit hash of `self & mask` (FNV-1a over 8-byte words, with a final mix), reading
+    /// only the mask's non-zero `words`: equal masked keys hash equally, and a lookup touches
+    /// only the words its mask covers.
+    pub(crate) fn masked_hash(&self, mask: &Key, words: &MaskWords) -> u64 {
         let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-        for w in self.0.chunks_exact(8) {
-            let mut v = [0u8; 8];
-            v.copy_from_slice(w);
-            h ^= u64::from_le_bytes(v);
+        for &i in words.as_slice() {
+            let i = usize::from(i);
+            h ^= self.word(i) & mask.word(i);
             h = h.wrapping_mul(0x0000_0100_0000_01b3);
         }
         h ^= h >> 29;
         h = h.wrapping_mul(0xbf58_476d_1ce4_e5b9);
         h ^ (h >> 32)
+    }
+
+    /// Whether `self & mask == key`, for a `key` already masked by `mask` and the mask's
+    /// non-zero `words` (the other words of both sides are zero).
+    pub(crate) fn masked_eq(&self, mask: &Key, key: &Key, words: &MaskWords) -> bool {
+        words.as_slice().iter().all(|&i| {
+            let i = usize::from(i);
+            self.word(i) & mask.word(i) == key.word(i)
+        })
     }
 
     /// The key of a parsed packet entering at virtual port `in_port`.

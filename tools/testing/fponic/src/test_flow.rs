@@ -162,18 +162,80 @@ fn linear_classifier_picks_lowest_priority_in_the_chain() {
 
 #[test]
 fn masked_keys_hash_equal_iff_equal_mostly() {
-    // Equal keys hash equal; a sample of random distinct keys rarely collides.
+    // Equal masked keys hash equal; a sample of random distinct keys rarely collides.
     let mut rng = Rng::new(5);
     let mut hashes = std::collections::HashSet::new();
+    let ones = Key([0xff; KEY_LEN]);
+    let all = MaskWords::of(&ones);
     for _ in 0..20_000 {
         let mut k = Key::default();
         for b in k.0.iter_mut().take(20) {
             *b = rng.byte();
         }
-        assert_eq!(k.hash(), Key(k.0).hash());
-        hashes.insert(k.hash());
+        assert_eq!(
+            k.masked_hash(&ones, &all),
+            Key(k.0).masked_hash(&ones, &all)
+        );
+        hashes.insert(k.masked_hash(&ones, &all));
     }
     assert!(hashes.len() > 19_990);
+}
+
+/// A random mask over a few random fields, as rules have them.
+fn random_mask(rng: &mut Rng) -> Key {
+    let mut m = Key::default();
+    for _ in 0..rng.below(5) {
+        let at = rng.below(KEY_LEN as u64) as usize;
+        let len = (1 + rng.below(6) as usize).min(KEY_LEN - at);
+        for b in &mut m.0[at..at + len] {
+            *b = if rng.below(4) == 0 { rng.byte() } else { 0xff };
+        }
+    }
+    m
+}
+
+#[test]
+fn mask_words_are_exactly_the_non_zero_words() {
+    let mut rng = Rng::new(21);
+    for _ in 0..10_000 {
+        let m = random_mask(&mut rng);
+        let w = MaskWords::of(&m);
+        let want: Vec<u8> = (0..KEY_WORDS)
+            .filter(|&i| m.0[i * 8..i * 8 + 8].iter().any(|&b| b != 0))
+            .map(|i| i as u8)
+            .collect();
+        assert_eq!(w.as_slice(), &want[..]);
+    }
+}
+
+#[test]
+fn word_wise_masked_match_agrees_with_bytewise() {
+    // The flow table hashes and compares only a mask's non-zero words; the reference masks
+    // every byte. Both must agree on every key, and keys equal under the mask hash equally.
+    let mut rng = Rng::new(22);
+    for _ in 0..20_000 {
+        let mask = random_mask(&mut rng);
+        let words = MaskWords::of(&mask);
+        let mut a = Key::default();
+        for b in a.0.iter_mut() {
+            *b = rng.byte();
+        }
+        // `b` differs from `a` in a few bytes, inside or outside the mask.
+        let mut b = a;
+        for _ in 0..rng.below(3) {
+            b.0[rng.below(KEY_LEN as u64) as usize] ^= 1 << rng.below(8);
+        }
+        let rule_key = a.masked(&mask);
+        let same = b.masked(&mask) == rule_key;
+        assert_eq!(b.masked_eq(&mask, &rule_key, &words), same);
+        assert!(a.masked_eq(&mask, &rule_key, &words));
+        if same {
+            assert_eq!(
+                b.masked_hash(&mask, &words),
+                rule_key.masked_hash(&mask, &words)
+            );
+        }
+    }
 }
 
 #[test]

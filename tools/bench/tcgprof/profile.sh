@@ -1,0 +1,39 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Instruction profile (not part of CI) of the forwarding paths the offload benchmark compares:
+# boots the VM with the tcgprof QEMU plugin, runs profile-guest.sh and prints, per path, the
+# guest instructions per packet and the kernel functions that executed them.
+#
+#   [RULES=20000] tools/bench/tcgprof/profile.sh [PACKETS] [TOP]
+set -euo pipefail
+. "$(dirname "$0")/../../lib.sh"
+
+n=${1:-200000}
+top=${2:-25}
+rules=${RULES:-20000}
+here=$FPONIC_ROOT/tools/bench/tcgprof
+out=$FPONIC_CACHE/tcgprof
+rm -rf "$out"
+mkdir -p "$out"
+cc -O2 -Wall -shared -fPIC -o "$out/tcgprof.so" "$here/tcgprof.c"
+kdir=$("$FPONIC_ROOT/tools/kernel/build.sh")
+mark=$(awk '$3 == "ksys_sync" { print $1 }' "$kdir/System.map")
+[ -n "$mark" ] || die "ksys_sync not in $kdir/System.map"
+script=$(mktemp)
+{ echo "N=$n RULES=$rules"; cat "$here/profile-guest.sh"; } > "$script"
+FPONIC_QEMU_ARGS="-plugin $out/tcgprof.so,out=$out/prof,mark=$mark" \
+	"$FPONIC_ROOT/tools/vm/run.sh" -t 3000 -l "$out/console.log" "$script"
+rm -f "$script"
+tr -d '\r' < "$out/console.log" | sed -n '/^KALLSYMS-BEGIN/,/^KALLSYMS-END/p' > "$out/kallsyms"
+# The k-th PROFILE line's traffic is snapshot 2k+1 (see profile-guest.sh).
+i=1
+tr -d '\r' < "$out/console.log" | awk '$1 == "PROFILE" { print $2, $3, $4 }' > "$out/paths"
+while read -r path unit value; do
+	echo "== $path: $value $unit under the plugin"
+	per=$n
+	[ "$unit" = rules/s ] && per=$rules
+	python3 "$here/report.py" "$out/prof.$i" "$out/kallsyms" "$top" | awk -v n=$per \
+		'NR == 1 { printf "%.0f guest kernel instructions per packet or rule\n", $1 / n; next } { print }'
+	i=$((i + 2))
+done < "$out/paths"
