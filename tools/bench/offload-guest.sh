@@ -69,15 +69,29 @@ $IP link add va netns p type veth peer name vb netns q
 $IP -n p link set va up; $IP -n q link set vb up
 
 m_sw0=$(mac b sw0v1); m_sw1=$(mac d sw1v1); m_y=$(mac y vx1); m_q=$(mac q vb)
+gro() { $IP netns exec b /sbin/ethtool -K sw0v1 gro $1; }
+ratio() { awk -v a=$1 -v b=$2 'BEGIN { printf "%.4f", (b > 0 ? a / b : 0) }'; }
+# A B B A: each ratio is taken within a pair measured back to back.
 for r in 1 2 3; do
-	a=$(pktgen a sw0v0 $m_sw0 b sw0v1); echo "RESULT pps_offload $a"
-	b=$(pktgen x vx0 $m_y y vx1); echo "RESULT pps_swflower $b"
-	c=$(pktgen p va $m_q q vb); echo "RESULT pps_veth $c"
-	d=$(pktgen c sw1v0 $m_sw1 d sw1v1); echo "RESULT pps_offload_scale $d"
-	d=$(pktgen c sw1v0 $m_sw1 d sw1v1); echo "RESULT pps_offload_scale $d"
-	c=$(pktgen p va $m_q q vb); echo "RESULT pps_veth $c"
-	b=$(pktgen x vx0 $m_y y vx1); echo "RESULT pps_swflower $b"
-	a=$(pktgen a sw0v0 $m_sw0 b sw0v1); echo "RESULT pps_offload $a"
+	a1=$(pktgen a sw0v0 $m_sw0 b sw0v1)
+	gro off; g1=$(pktgen a sw0v0 $m_sw0 b sw0v1); gro on
+	b1=$(pktgen x vx0 $m_y y vx1)
+	c1=$(pktgen p va $m_q q vb)
+	d1=$(pktgen c sw1v0 $m_sw1 d sw1v1)
+	d2=$(pktgen c sw1v0 $m_sw1 d sw1v1)
+	c2=$(pktgen p va $m_q q vb)
+	b2=$(pktgen x vx0 $m_y y vx1)
+	gro off; g2=$(pktgen a sw0v0 $m_sw0 b sw0v1); gro on
+	a2=$(pktgen a sw0v0 $m_sw0 b sw0v1)
+	for v in "pps_offload $a1 $a2" "pps_offload_nogro $g1 $g2" "pps_swflower $b1 $b2" \
+		"pps_veth $c1 $c2" "pps_offload_scale $d1 $d2"; do
+		set -- $v; echo "RESULT $1 $2"; echo "RESULT $1 $3"
+	done
+	echo "RESULT pair_offload_swflower $(ratio $a1 $b1)"; echo "RESULT pair_offload_swflower $(ratio $a2 $b2)"
+	echo "RESULT pair_offload_veth $(ratio $a1 $c1)"; echo "RESULT pair_offload_veth $(ratio $a2 $c2)"
+	echo "RESULT pair_nogro_swflower $(ratio $g1 $b1)"; echo "RESULT pair_nogro_swflower $(ratio $g2 $b2)"
+	echo "RESULT pair_nogro_veth $(ratio $g1 $c1)"; echo "RESULT pair_nogro_veth $(ratio $g2 $c2)"
+	echo "RESULT pair_scale $(ratio $d1 $a1)"; echo "RESULT pair_scale $(ratio $d2 $a2)"
 done
 
 # Insertion: RULES skip_sw rules with tc -b into fponic, netdevsim (no-op driver) and software.
@@ -100,15 +114,32 @@ insert() { # DEV
 	t0=$(now_ms); $TC -b /tmp/ins.$1; t1=$(now_ms)
 	echo $(( RULES * 1000 / (t1 - t0 > 0 ? t1 - t0 : 1) ))
 	$TC qdisc del dev $1 ingress
-	sleep 2
+	quiesce
 }
+# Deleting RULES filters frees them (and their actions' per-CPU stats) from RCU callbacks and
+# workqueues for a while after tc returns; the next run would share the CPUs and the allocators
+# with that. Wait until slab and per-CPU memory stop changing (for 2 s, at most 60 s).
+quiesce() {
+	prev=; same=0
+	for i in $(seq 1 60); do
+		cur=$(awk '/^(Slab|Percpu):/ { printf "%s ", $2 }' /proc/meminfo)
+		if [ "$cur" = "$prev" ]; then same=$((same + 1)); [ $same -ge 2 ] && break; else same=0; fi
+		prev=$cur
+		sleep 1
+	done
+	echo "quiesce $i s" >&2
+}
+# Warm-up, discarded: the first run of this size would otherwise pay alone for growing the per-CPU
+# allocator's chunks (each action has per-CPU stats), which later runs reuse.
+insert ins0 > /dev/null
 for r in 1 2; do
-	echo "RESULT ins_fponic $(insert sw0pf0vf2)"
-	echo "RESULT ins_netdevsim $(insert $NSIM)"
-	echo "RESULT ins_software $(insert ins0)"
-	echo "RESULT ins_software $(insert ins0)"
-	echo "RESULT ins_netdevsim $(insert $NSIM)"
-	echo "RESULT ins_fponic $(insert sw0pf0vf2)"
+	f1=$(insert sw0pf0vf2); n1=$(insert $NSIM); s1=$(insert ins0)
+	s2=$(insert ins0); n2=$(insert $NSIM); f2=$(insert sw0pf0vf2)
+	for v in "ins_fponic $f1 $f2" "ins_netdevsim $n1 $n2" "ins_software $s1 $s2"; do
+		set -- $v; echo "RESULT $1 $2"; echo "RESULT $1 $3"
+	done
+	echo "RESULT pair_ins_netdevsim $(ratio $f1 $n1)"; echo "RESULT pair_ins_netdevsim $(ratio $f2 $n2)"
+	echo "RESULT pair_ins_software $(ratio $f1 $s1)"; echo "RESULT pair_ins_software $(ratio $f2 $s2)"
 done
 
 # Remap: REMAP flows towards VF1's VPID; move them to VF2 by one VPID remap vs tc replace.
