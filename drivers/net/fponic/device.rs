@@ -230,8 +230,11 @@ impl DevState {
         r
     }
 
-    /// `devlink dev eswitch set ... mode`. Allowed in every state: switching to switchdev creates
-    /// a representor per function, switching back removes them. Nothing is refused.
+    /// `devlink dev eswitch set ... mode`. Switching to switchdev creates a representor per
+    /// function; switching back removes them, and the rules offloaded on them go with their tc
+    /// blocks. Rules offloaded on an uplink representor would outlive switchdev mode (the uplink
+    /// netdev stays, as the PF), unexecuted yet still shown `in_hw`: while any exist, the switch
+    /// to legacy is refused, as mlx5 refuses a mode change while flows are configured.
     pub(crate) fn set_mode(
         &mut self,
         dev: &DevData,
@@ -258,12 +261,23 @@ impl DevState {
                     return Err(e);
                 }
                 self.mode = mode;
+                // Reopening cannot fail: nothing is below VPID 0.
+                let _ = dev.esw.flows().close_below(0);
                 self.publish(&dev.esw)?;
             }
             EswitchMode::Legacy => {
+                // Uplink VPIDs are the uplink numbers. Closing them and checking they have no
+                // rule is one step under the flow table's lock, so a rule tc adds meanwhile
+                // (flower does not take the devlink lock) is either seen here or refused.
+                let uplinks = u32::try_from(self.uplinks.len()).unwrap_or(u32::MAX);
+                if dev.esw.flows().close_below(uplinks).is_err() {
+                    ext.set(c"fponic: rules are offloaded on uplink representors; delete them before switching to legacy mode");
+                    return Err(EBUSY);
+                }
                 self.mode = mode;
                 if let Err(e) = self.publish(&dev.esw) {
                     self.mode = EswitchMode::Switchdev;
+                    let _ = dev.esw.flows().close_below(0);
                     ext.set(c"fponic: out of memory switching to legacy mode");
                     return Err(e);
                 }

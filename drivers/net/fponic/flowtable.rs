@@ -169,12 +169,16 @@ struct MaskSet {
 struct Writer {
     by_cookie: RBTree<u64, Arc<Rule>>,
     count: u32,
+    /// Rules entering at a VPID below this are refused: the uplinks, outside switchdev mode.
+    closed_below: u32,
 }
 
 /// Why a rule could not be added.
 pub(crate) enum InsertError {
     /// The table is full.
     Full,
+    /// The rule's ingress port is closed to offload ([`FlowTable::close_below`]).
+    Closed,
     /// Out of memory.
     NoMem,
 }
@@ -198,6 +202,7 @@ impl FlowTable {
             writer <- new_mutex!(Writer {
                 by_cookie: RBTree::new(),
                 count: 0,
+                closed_below: 0,
             }),
             capacity: Atomic::new(capacity),
             nonempty: Atomic::new(false),
@@ -227,6 +232,9 @@ impl FlowTable {
     /// Adds (or replaces, by cookie) a rule.
     pub(crate) fn insert(&self, cookie: u64, spec: RuleSpec) -> Result<(), InsertError> {
         let mut w = self.writer.lock();
+        if spec.in_port().is_some_and(|v| v < w.closed_below) {
+            return Err(InsertError::Closed);
+        }
         if w.by_cookie.get(&cookie).is_some() {
             self.remove_locked(&mut w, cookie)
                 .map_err(|_| InsertError::NoMem)?;
@@ -394,6 +402,20 @@ impl FlowTable {
         let dp = p - r.reported.xchg(p, Relaxed);
         let db = b - r.reported_bytes.xchg(b, Relaxed);
         Some((db, dp, r.lastused.load(Relaxed)))
+    }
+
+    /// Closes the virtual ports below `vpid` to new rules, atomically with checking that none
+    /// has any: on failure (`EBUSY`) nothing changed. `close_below(0)` reopens every port.
+    pub(crate) fn close_below(&self, vpid: u32) -> Result {
+        let mut w = self.writer.lock();
+        if w.by_cookie
+            .values()
+            .any(|r| r.spec.in_port().is_some_and(|v| v < vpid))
+        {
+            return Err(EBUSY);
+        }
+        w.closed_below = vpid;
+        Ok(())
     }
 
     /// Whether the table has rules.

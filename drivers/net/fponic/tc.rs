@@ -277,6 +277,9 @@ pub(crate) fn flower(dev: &NetDevice<PortNetdev>, cmd: FlowerCmd<'_>, ext: &mut 
                     Ok(())
                 }
                 Err(InsertError::Full) => refuse(ext, c"fponic: flow table full", ENOSPC),
+                Err(InsertError::Closed) => {
+                    refuse(ext, c"fponic: tc offload needs switchdev mode", EOPNOTSUPP)
+                }
                 Err(InsertError::NoMem) => Err(ENOMEM),
             }
         }

@@ -420,6 +420,17 @@ pub(crate) struct RuleSpec {
 }
 
 impl RuleSpec {
+    /// The ingress virtual port the rule is bound to, if it matches on exactly one.
+    pub(crate) fn in_port(&self) -> Option<u32> {
+        let at = off::IN_PORT..off::IN_PORT + 4;
+        if self.mask.0.get(at.clone())? != [0xff; 4] {
+            return None;
+        }
+        let mut v = [0u8; 4];
+        v.copy_from_slice(self.key.0.get(at)?);
+        Some(u32::from_be_bytes(v))
+    }
+
     /// Whether the rule matches a packet key (chain aside).
     pub(crate) fn matches(&self, pkt: &Key) -> bool {
         pkt.masked(&self.mask) == self.key && self.ranges.contains(pkt)

@@ -291,3 +291,24 @@ fn pedit_and_csum_validation() {
     assert_eq!(PeditHdr::from_htype(0), None);
     assert_eq!(PeditHdr::from_htype(6), None);
 }
+
+#[test]
+fn in_port_is_known_only_when_matched_exactly() {
+    let r = rule(
+        0,
+        1,
+        &[(off::IN_PORT, &0x1003u32.to_be_bytes())],
+        &[Action::Drop],
+    );
+    assert_eq!(r.in_port(), Some(0x1003));
+    let any = rule(
+        0,
+        1,
+        &[(off::ETH_DST, &[2, 0, 0, 0, 0, 1])],
+        &[Action::Drop],
+    );
+    assert_eq!(any.in_port(), None);
+    let mut partial = r;
+    partial.mask.0[off::IN_PORT + 3] = 0xf0;
+    assert_eq!(partial.in_port(), None);
+}

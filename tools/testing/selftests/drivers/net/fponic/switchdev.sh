@@ -111,6 +111,22 @@ check "delete the SF port" $DEVLINK port del faux/fponic-sw0/8199
 check_fail "SF netdev gone" test -e /sys/class/net/sw0s7
 check_fail "SF representor gone" test -e /sys/class/net/sw0pf0sf7
 
+# A rule on an uplink representor would outlive switchdev mode (the uplink netdev stays, as the
+# PF): leaving switchdev is refused until it is deleted.
+$TC qdisc add dev sw0p0 ingress
+uprule="protocol ip prio 1 flower skip_sw dst_ip 10.9.9.9 action drop"
+check "rule offloaded on the uplink representor" $TC filter add dev sw0p0 ingress $uprule
+check_fail_msg "legacy refused while it exists" 'uplink representors' $DEVLINK dev eswitch set faux/fponic-sw0 mode legacy
+check_match "still switchdev" 'mode switchdev' "$($DEVLINK dev eswitch show faux/fponic-sw0)"
+check "representors kept" test -d /sys/class/net/sw0pf0vf0
+check_match "the rule is still in hardware" 'in_hw' "$($TC filter show dev sw0p0 ingress)"
+check "delete it" $TC filter del dev sw0p0 ingress prio 1
+check "back to legacy" $DEVLINK dev eswitch set faux/fponic-sw0 mode legacy
+check_fail_msg "no offload on the PF in legacy mode" 'switchdev mode' $TC filter add dev sw0p0 ingress $uprule
+check "switchdev again" $DEVLINK dev eswitch set faux/fponic-sw0 mode switchdev
+check "uplink representor takes rules again" $TC filter add dev sw0p0 ingress $uprule
+check "delete it" $TC filter del dev sw0p0 ingress prio 1
+$TC qdisc del dev sw0p0 ingress
 check "back to legacy" $DEVLINK dev eswitch set faux/fponic-sw0 mode legacy
 check_fail "representors gone in legacy mode" test -e /sys/class/net/sw0pf0vf0
 check_match "VF ports unlinked" 'faux/fponic-sw0/4096: type notset' "$($DEVLINK port show)"
