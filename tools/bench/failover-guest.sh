@@ -9,7 +9,10 @@ CFG=/sys/kernel/config/fponic
 REPS=${REPS:-20}
 PPS=${PPS:-2000}
 
-for m in llc stp bridge bonding; do insmod /fponic/modules/$m.ko 2>/dev/null; done
+for m in llc stp bridge; do insmod /fponic/modules/$m.ko 2>/dev/null; done
+# max_bonds=0: by default the module creates a bond0 of its own, in balance-rr mode, and the
+# bond0 below would then fail to be created with the mode and link monitor asked for.
+insmod /fponic/modules/bonding.ko max_bonds=0
 insmod /fponic/modules/fponic.ko
 for f in /proc/sys/net/ipv6/conf/all/disable_ipv6 /proc/sys/net/ipv6/conf/default/disable_ipv6; do echo 1 > $f; done
 $IP netns add remote
@@ -36,6 +39,7 @@ for i in 0 1; do
 done
 echo b0 > /sys/class/net/bond0/bonding/primary
 $IP link set bond0 up
+echo "BOND $(cat /sys/class/net/bond0/bonding/mode) miimon $(cat /sys/class/net/bond0/bonding/miimon) active $(cat /sys/class/net/bond0/bonding/active_slave)"
 sleep 2
 
 mf=$($IP netns exec remote cat /sys/class/net/brf/address)

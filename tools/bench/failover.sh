@@ -18,6 +18,9 @@ script=$(mktemp)
 log=$FPONIC_CACHE/bench-failover.log
 "$FPONIC_ROOT/tools/vm/run.sh" -t 1800 -l "$log" "$script"
 rm -f "$script"
+bond=$(grep -a '^BOND ' "$log" | tr -d '\r')
+echo "$bond"
+case $bond in "BOND active-backup 1 miimon 10 active b0") ;; *) die "the bond is not set up as asked" ;; esac
 grep -a '^RESULT ' "$log" | tr -d '\r' | awk -v pps="${2:-2000}" '
 	function median(s,   a, n, i, j, t) {
 		n = split(s, a, " ")
