@@ -77,15 +77,17 @@ struct MaskTable {
     mask: Key,
     /// The mask's non-zero words: what hashing and comparing under this mask reads.
     words: MaskWords,
-    /// Power-of-two number of buckets.
-    buckets: KVec<RcuBox<Bucket>>,
+    /// Power-of-two number of buckets. kvmalloc'd: a million rules need megabytes, beyond what
+    /// kmalloc gives. The table may be freed from an RCU callback, where `kvfree` is fine
+    /// (`vfree` defers the unmapping itself outside process context).
+    buckets: KVVec<RcuBox<Bucket>>,
     /// Rules in the table (writers only).
     count: Atomic<u32>,
 }
 
 impl MaskTable {
     fn new(chain: u32, mask: Key, nbuckets: usize) -> Result<Arc<Self>> {
-        let mut buckets = KVec::with_capacity(nbuckets, GFP_KERNEL)?;
+        let mut buckets = KVVec::with_capacity(nbuckets, GFP_KERNEL)?;
         for _ in 0..nbuckets {
             buckets.push(RcuBox::empty(), GFP_KERNEL)?;
         }
@@ -303,7 +305,7 @@ impl FlowTable {
     /// holds, ties keep insertion order, and `rule` goes after the rules of its priority.
     fn grow(&self, guard: &rcu::Guard, old: &Arc<MaskTable>, rule: &Arc<Rule>) -> Result {
         let n = old.buckets.len() * 2;
-        let mut lists: KVec<KVec<Arc<Rule>>> = KVec::with_capacity(n, GFP_KERNEL)?;
+        let mut lists: KVVec<KVec<Arc<Rule>>> = KVVec::with_capacity(n, GFP_KERNEL)?;
         for _ in 0..n {
             lists.push(KVec::new(), GFP_KERNEL)?;
         }
@@ -319,7 +321,7 @@ impl FlowTable {
         l.reserve(1, GFP_KERNEL)?;
         l.insert_within_capacity(at, rule.clone())
             .map_err(|_| ENOMEM)?;
-        let mut buckets = KVec::with_capacity(n, GFP_KERNEL)?;
+        let mut buckets = KVVec::with_capacity(n, GFP_KERNEL)?;
         for rules in lists {
             let b = (!rules.is_empty()).then_some(Bucket { rules });
             buckets.push(RcuBox::new(b)?, GFP_KERNEL)?;
