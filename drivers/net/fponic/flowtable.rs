@@ -67,9 +67,48 @@ impl Rule {
     }
 }
 
+/// The rules of one bucket, sorted by priority; equal priorities keep insertion order.
+///
+/// The first two live in the bucket itself: a table grows when it averages two rules a bucket,
+/// so most buckets take one allocation (the RCU node holding this) instead of two.
 struct Bucket {
-    /// Sorted by priority; equal priorities keep insertion order.
-    rules: KVec<Arc<Rule>>,
+    head: [Option<Arc<Rule>>; 2],
+    rest: KVec<Arc<Rule>>,
+}
+
+impl Bucket {
+    /// An empty bucket with room for `n` rules.
+    fn with_capacity(n: usize) -> Result<Self> {
+        Ok(Self {
+            head: [None, None],
+            rest: KVec::with_capacity(n.saturating_sub(2), GFP_KERNEL)?,
+        })
+    }
+
+    /// Appends `rule` (the caller keeps the order).
+    fn push(&mut self, rule: Arc<Rule>) -> Result {
+        match self.head.iter_mut().find(|slot| slot.is_none()) {
+            Some(slot) => *slot = Some(rule),
+            None => self.rest.push(rule, GFP_KERNEL)?,
+        }
+        Ok(())
+    }
+
+    /// A bucket of the `n` rules `rules` yields, in that order; `None` if `n` is zero.
+    fn collect(n: usize, rules: impl Iterator<Item = Arc<Rule>>) -> Result<Option<Self>> {
+        if n == 0 {
+            return Ok(None);
+        }
+        let mut b = Self::with_capacity(n)?;
+        for r in rules {
+            b.push(r)?;
+        }
+        Ok(Some(b))
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &Arc<Rule>> + Clone {
+        Iterator::chain(self.head.iter().flatten(), self.rest.iter())
+    }
 }
 
 struct MaskTable {
@@ -114,32 +153,28 @@ impl MaskTable {
         key.masked_hash(mask, words) as usize & (n - 1)
     }
 
-    /// Writer: a copy of the bucket's rules with `rule` inserted in priority order.
-    fn bucket_with(&self, guard: &rcu::Guard, rule: &Arc<Rule>) -> Result<KVec<Arc<Rule>>> {
-        let old = self
-            .bucket(&rule.spec.key)
-            .get(guard)
-            .map_or(&[][..], |b| &b.rules[..]);
-        let mut v = KVec::with_capacity(old.len() + 1, GFP_KERNEL)?;
-        let mut placed = false;
-        for r in old {
-            if !placed && rule.spec.prio < r.spec.prio {
-                v.push(rule.clone(), GFP_KERNEL)?;
-                placed = true;
-            }
-            v.push(r.clone(), GFP_KERNEL)?;
-        }
-        if !placed {
-            v.push(rule.clone(), GFP_KERNEL)?;
-        }
-        Ok(v)
+    /// Writer: a copy of `rule`'s bucket with `rule` inserted in priority order.
+    fn bucket_with(&self, guard: &rcu::Guard, rule: &Arc<Rule>) -> Result<Option<Bucket>> {
+        let old = self.bucket(&rule.spec.key).get(guard);
+        let rules = old.into_iter().flat_map(Bucket::iter);
+        // After the rules of higher or equal priority (lower or equal value).
+        let at = rules
+            .clone()
+            .take_while(|r| r.spec.prio <= rule.spec.prio)
+            .count();
+        let n = rules.clone().count() + 1;
+        let before = rules.clone().take(at).cloned();
+        let merged = Iterator::chain(
+            Iterator::chain(before, core::iter::once(rule.clone())),
+            rules.skip(at).cloned(),
+        );
+        Bucket::collect(n, merged)
     }
 
     /// Writer: inserts into the right bucket.
     fn insert(&self, guard: &rcu::Guard, rule: &Arc<Rule>) -> Result {
-        let rules = self.bucket_with(guard, rule)?;
-        self.bucket(&rule.spec.key)
-            .replace_deferred(Some(Bucket { rules }))?;
+        let b = self.bucket_with(guard, rule)?;
+        self.bucket(&rule.spec.key).replace_deferred(b)?;
         self.count.add(1, Relaxed);
         Ok(())
     }
@@ -147,12 +182,13 @@ impl MaskTable {
     /// Writer: removes `rule` from its bucket.
     fn remove(&self, guard: &rcu::Guard, rule: &Arc<Rule>) -> Result {
         let b = self.bucket(&rule.spec.key);
-        let old = b.get(guard).map_or(&[][..], |b| &b.rules[..]);
-        let mut v = KVec::with_capacity(old.len(), GFP_KERNEL)?;
-        for r in old.iter().filter(|r| !Arc::ptr_eq(r, rule)) {
-            v.push(r.clone(), GFP_KERNEL)?;
-        }
-        b.replace_deferred((!v.is_empty()).then_some(Bucket { rules: v }))?;
+        let others = b
+            .get(guard)
+            .into_iter()
+            .flat_map(Bucket::iter)
+            .filter(|r| !Arc::ptr_eq(r, rule));
+        let n = others.clone().count();
+        b.replace_deferred(Bucket::collect(n, others.cloned())?)?;
         self.count.fetch_sub(1, Relaxed);
         Ok(())
     }
@@ -160,7 +196,7 @@ impl MaskTable {
     fn rules<'a>(&'a self, guard: &'a rcu::Guard) -> impl Iterator<Item = &'a Arc<Rule>> + 'a {
         self.buckets
             .iter()
-            .flat_map(move |b| b.get(guard).map_or(&[][..], |b| &b.rules[..]).iter())
+            .flat_map(move |b| b.get(guard).into_iter().flat_map(Bucket::iter))
     }
 }
 
@@ -305,25 +341,39 @@ impl FlowTable {
     /// holds, ties keep insertion order, and `rule` goes after the rules of its priority.
     fn grow(&self, guard: &rcu::Guard, old: &Arc<MaskTable>, rule: &Arc<Rule>) -> Result {
         let n = old.buckets.len() * 2;
-        let mut lists: KVVec<KVec<Arc<Rule>>> = KVVec::with_capacity(n, GFP_KERNEL)?;
-        for _ in 0..n {
-            lists.push(KVec::new(), GFP_KERNEL)?;
-        }
         let slot = |r: &Rule| MaskTable::slot_in(&r.spec.key, &old.mask, &old.words, n);
-        for r in old.rules(guard) {
-            lists[slot(r)].push(r.clone(), GFP_KERNEL)?;
+        // Count first, so that every bucket is allocated once, at its size.
+        let mut counts = KVVec::from_elem(0usize, n, GFP_KERNEL)?;
+        for r in Iterator::chain(old.rules(guard), core::iter::once(rule)) {
+            counts[slot(r)] += 1;
         }
-        let l = &mut lists[slot(rule)];
-        let at = l
-            .iter()
-            .position(|r| rule.spec.prio < r.spec.prio)
-            .unwrap_or(l.len());
-        l.reserve(1, GFP_KERNEL)?;
-        l.insert_within_capacity(at, rule.clone())
-            .map_err(|_| ENOMEM)?;
+        let mut lists = KVVec::with_capacity(n, GFP_KERNEL)?;
+        for &c in counts.iter() {
+            lists.push(
+                (c != 0).then(|| Bucket::with_capacity(c)).transpose()?,
+                GFP_KERNEL,
+            )?;
+        }
+        let home = slot(rule);
+        let mut placed = false;
+        for r in old.rules(guard) {
+            let i = slot(r);
+            let Some(b) = lists[i].as_mut() else {
+                continue;
+            };
+            if i == home && !placed && rule.spec.prio < r.spec.prio {
+                b.push(rule.clone())?;
+                placed = true;
+            }
+            b.push(r.clone())?;
+        }
+        if !placed {
+            if let Some(b) = lists[home].as_mut() {
+                b.push(rule.clone())?;
+            }
+        }
         let mut buckets = KVVec::with_capacity(n, GFP_KERNEL)?;
-        for rules in lists {
-            let b = (!rules.is_empty()).then_some(Bucket { rules });
+        for b in lists {
             buckets.push(RcuBox::new(b)?, GFP_KERNEL)?;
         }
         let t = Arc::new(
@@ -439,7 +489,7 @@ impl FlowTable {
                 continue;
             };
             // Sorted by priority: the first match is the bucket's best.
-            if let Some(r) = b.rules.iter().find(|r| {
+            if let Some(r) = b.iter().find(|r| {
                 key.masked_eq(&t.mask, &r.spec.key, &t.words) && r.spec.ranges.contains(key)
             }) {
                 if best.is_none_or(|x| r.spec.prio < x.spec.prio) {
@@ -558,6 +608,53 @@ mod tests {
                 let want = classify_linear(live.iter(), chain, &pkt).map(|r| r.prio);
                 assert_eq!(got, want);
             }
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn growth_keeps_priority_and_insertion_order() -> Result {
+        // One mask and few distinct keys: buckets hold many rules, priorities tie often, and
+        // the table grows from 16 to 2048 buckets on the way.
+        let table = KBox::pin_init(FlowTable::new(8192), GFP_KERNEL)?;
+        let mut rng = Rng(0x5eed);
+        let mut mask = Key::default();
+        mask.0[off::L4_DST] = 0xff;
+        mask.0[off::L4_DST + 1] = 0xff;
+        let mut rules = KVec::new();
+        for i in 0..3000u32 {
+            let mut key = Key::default();
+            key.0[off::L4_DST + 1] = rng.below(50) as u8;
+            let mut actions = Actions::default();
+            let _ = actions.push(Action::Redirect(i));
+            let r = RuleSpec {
+                chain: 0,
+                prio: 1 + rng.below(4) as u32,
+                key,
+                mask,
+                ranges: PortRanges::default(),
+                actions,
+            };
+            assert!(table.insert(u64::from(i), r).is_ok());
+            rules.push((i, r), GFP_KERNEL)?;
+        }
+        for i in (0..3000u32).step_by(4) {
+            table.remove(u64::from(i))?;
+        }
+        let mut live = KVec::new();
+        for (i, r) in rules.iter() {
+            if i % 4 != 0 {
+                live.push(*r, GFP_KERNEL)?;
+            }
+        }
+        for k in 0..50u8 {
+            let mut pkt = Key::default();
+            pkt.0[off::L4_DST + 1] = k;
+            let guard = rcu::Guard::new();
+            // The same rule, not just the same priority: ties go to the earliest inserted.
+            let got = table.classify(0, &pkt, &guard).map(|r| r.spec.actions);
+            let want = classify_linear(live.iter(), 0, &pkt).map(|r| r.actions);
+            assert_eq!(got, want);
         }
         Ok(())
     }
