@@ -77,7 +77,7 @@ struct Bucket {
 }
 
 impl Bucket {
-    /// An empty bucket with room for `n` rules.
+    /// An empty bucket with room for `n` rules (may sleep: not under RCU).
     fn with_capacity(n: usize) -> Result<Self> {
         Ok(Self {
             head: [None, None],
@@ -85,25 +85,14 @@ impl Bucket {
         })
     }
 
-    /// Appends `rule` (the caller keeps the order).
-    fn push(&mut self, rule: Arc<Rule>) -> Result {
+    /// Appends `rule` (the caller keeps the order) without allocating: the bucket was made with
+    /// room for it.
+    fn push_within(&mut self, rule: Arc<Rule>) -> Result {
         match self.head.iter_mut().find(|slot| slot.is_none()) {
             Some(slot) => *slot = Some(rule),
-            None => self.rest.push(rule, GFP_KERNEL)?,
+            None => self.rest.push_within_capacity(rule).map_err(|_| ENOMEM)?,
         }
         Ok(())
-    }
-
-    /// A bucket of the `n` rules `rules` yields, in that order; `None` if `n` is zero.
-    fn collect(n: usize, rules: impl Iterator<Item = Arc<Rule>>) -> Result<Option<Self>> {
-        if n == 0 {
-            return Ok(None);
-        }
-        let mut b = Self::with_capacity(n)?;
-        for r in rules {
-            b.push(r)?;
-        }
-        Ok(Some(b))
     }
 
     fn iter(&self) -> impl Iterator<Item = &Arc<Rule>> + Clone {
@@ -154,41 +143,59 @@ impl MaskTable {
     }
 
     /// Writer: a copy of `rule`'s bucket with `rule` inserted in priority order.
-    fn bucket_with(&self, guard: &rcu::Guard, rule: &Arc<Rule>) -> Result<Option<Bucket>> {
-        let old = self.bucket(&rule.spec.key).get(guard);
-        let rules = old.into_iter().flat_map(Bucket::iter);
+    ///
+    /// Allocating may sleep, which an RCU read-side critical section forbids: the writer counts
+    /// under RCU, allocates outside, then copies under RCU again. Only writers replace buckets,
+    /// one at a time (the table's writer lock), so both reads see the same bucket.
+    fn bucket_with(&self, rule: &Arc<Rule>) -> Result<Bucket> {
+        let slot = self.bucket(&rule.spec.key);
+        let n = {
+            let guard = rcu::Guard::new();
+            slot.get(&guard).map_or(0, |b| b.iter().count())
+        };
+        let mut new = Bucket::with_capacity(n + 1)?;
+        let guard = rcu::Guard::new();
         // After the rules of higher or equal priority (lower or equal value).
-        let at = rules
-            .clone()
-            .take_while(|r| r.spec.prio <= rule.spec.prio)
-            .count();
-        let n = rules.clone().count() + 1;
-        let before = rules.clone().take(at).cloned();
-        let merged = Iterator::chain(
-            Iterator::chain(before, core::iter::once(rule.clone())),
-            rules.skip(at).cloned(),
-        );
-        Bucket::collect(n, merged)
+        let mut placed = false;
+        for r in slot.get(&guard).into_iter().flat_map(Bucket::iter) {
+            if !placed && rule.spec.prio < r.spec.prio {
+                new.push_within(rule.clone())?;
+                placed = true;
+            }
+            new.push_within(r.clone())?;
+        }
+        if !placed {
+            new.push_within(rule.clone())?;
+        }
+        Ok(new)
     }
 
     /// Writer: inserts into the right bucket.
-    fn insert(&self, guard: &rcu::Guard, rule: &Arc<Rule>) -> Result {
-        let b = self.bucket_with(guard, rule)?;
-        self.bucket(&rule.spec.key).replace_deferred(b)?;
+    fn insert(&self, rule: &Arc<Rule>) -> Result {
+        let new = self.bucket_with(rule)?;
+        self.bucket(&rule.spec.key).replace_deferred(Some(new))?;
         self.count.add(1, Relaxed);
         Ok(())
     }
 
-    /// Writer: removes `rule` from its bucket.
-    fn remove(&self, guard: &rcu::Guard, rule: &Arc<Rule>) -> Result {
-        let b = self.bucket(&rule.spec.key);
-        let others = b
-            .get(guard)
-            .into_iter()
-            .flat_map(Bucket::iter)
-            .filter(|r| !Arc::ptr_eq(r, rule));
-        let n = others.clone().count();
-        b.replace_deferred(Bucket::collect(n, others.cloned())?)?;
+    /// Writer: removes `rule` from its bucket (reads and allocates as [`Self::bucket_with`]).
+    fn remove(&self, rule: &Arc<Rule>) -> Result {
+        let slot = self.bucket(&rule.spec.key);
+        let n = {
+            let guard = rcu::Guard::new();
+            without(slot.get(&guard), rule).count()
+        };
+        let new = if n == 0 {
+            None
+        } else {
+            let mut new = Bucket::with_capacity(n)?;
+            let guard = rcu::Guard::new();
+            for r in without(slot.get(&guard), rule) {
+                new.push_within(r.clone())?;
+            }
+            Some(new)
+        };
+        slot.replace_deferred(new)?;
         self.count.fetch_sub(1, Relaxed);
         Ok(())
     }
@@ -198,6 +205,16 @@ impl MaskTable {
             .iter()
             .flat_map(move |b| b.get(guard).into_iter().flat_map(Bucket::iter))
     }
+}
+
+/// The rules of `b` but `rule`.
+fn without<'a>(
+    b: Option<&'a Bucket>,
+    rule: &'a Arc<Rule>,
+) -> impl Iterator<Item = &'a Arc<Rule>> + 'a {
+    b.into_iter()
+        .flat_map(Bucket::iter)
+        .filter(move |r| !Arc::ptr_eq(r, rule))
 }
 
 struct MaskSet {
@@ -307,30 +324,30 @@ impl FlowTable {
         Ok(())
     }
 
-    fn insert_locked(&self, _w: &mut Writer, rule: &Arc<Rule>) -> Result {
+    /// The table of `(chain, mask)`, if any (writer).
+    fn table(&self, chain: u32, mask: &Key) -> Option<Arc<MaskTable>> {
         let guard = rcu::Guard::new();
-        let set = self.masks.get(&guard);
-        let found = set.and_then(|s| {
+        self.masks.get(&guard).and_then(|s| {
             s.tables
                 .iter()
-                .find(|t| t.chain == rule.spec.chain && t.mask == rule.spec.mask)
-        });
-        if let Some(t) = found {
+                .find(|t| t.chain == chain && t.mask == *mask)
+                .cloned()
+        })
+    }
+
+    // Writer paths hold `writer` and take RCU read locks only to read, never across an
+    // allocation (which may sleep); see `MaskTable::bucket_with`.
+    fn insert_locked(&self, _w: &mut Writer, rule: &Arc<Rule>) -> Result {
+        if let Some(t) = self.table(rule.spec.chain, &rule.spec.mask) {
             if t.count.load(Relaxed) as usize >= 2 * t.buckets.len() {
-                return self.grow(&guard, t, rule);
+                return self.grow(&t, rule);
             }
-            return t.insert(&guard, rule);
+            return t.insert(rule);
         }
         // A new mask: publish a new set with one more table.
         let t = MaskTable::new(rule.spec.chain, rule.spec.mask, INITIAL_BUCKETS)?;
-        t.insert(&guard, rule)?;
-        let old = set.map_or(&[][..], |s| &s.tables[..]);
-        let mut tables = KVec::with_capacity(old.len() + 1, GFP_KERNEL)?;
-        for o in old {
-            tables.push(o.clone(), GFP_KERNEL)?;
-        }
-        tables.push(t, GFP_KERNEL)?;
-        self.masks.replace_deferred(Some(MaskSet { tables }))
+        t.insert(rule)?;
+        self.swap_table(None, Some(t))
     }
 
     /// Replaces `old` by a table with twice the buckets, holding its rules and `rule`.
@@ -338,14 +355,17 @@ impl FlowTable {
     /// The new table is built before it is published, so its buckets are filled directly rather
     /// than copied and republished rule by rule. Each new bucket takes its rules from a single
     /// old bucket (the hash's low bits pick both), in the old bucket's order: priority order
-    /// holds, ties keep insertion order, and `rule` goes after the rules of its priority.
-    fn grow(&self, guard: &rcu::Guard, old: &Arc<MaskTable>, rule: &Arc<Rule>) -> Result {
+    /// holds, ties keep insertion order, and `rule` goes after the rules of its priority. As in
+    /// `MaskTable::bucket_with`, allocation (sized by a first count) happens outside RCU.
+    fn grow(&self, old: &Arc<MaskTable>, rule: &Arc<Rule>) -> Result {
         let n = old.buckets.len() * 2;
         let slot = |r: &Rule| MaskTable::slot_in(&r.spec.key, &old.mask, &old.words, n);
-        // Count first, so that every bucket is allocated once, at its size.
         let mut counts = KVVec::from_elem(0usize, n, GFP_KERNEL)?;
-        for r in Iterator::chain(old.rules(guard), core::iter::once(rule)) {
-            counts[slot(r)] += 1;
+        {
+            let guard = rcu::Guard::new();
+            for r in Iterator::chain(old.rules(&guard), core::iter::once(rule)) {
+                counts[slot(r)] += 1;
+            }
         }
         let mut lists = KVVec::with_capacity(n, GFP_KERNEL)?;
         for &c in counts.iter() {
@@ -354,22 +374,25 @@ impl FlowTable {
                 GFP_KERNEL,
             )?;
         }
-        let home = slot(rule);
-        let mut placed = false;
-        for r in old.rules(guard) {
-            let i = slot(r);
-            let Some(b) = lists[i].as_mut() else {
-                continue;
-            };
-            if i == home && !placed && rule.spec.prio < r.spec.prio {
-                b.push(rule.clone())?;
-                placed = true;
+        {
+            let guard = rcu::Guard::new();
+            let home = slot(rule);
+            let mut placed = false;
+            for r in old.rules(&guard) {
+                let i = slot(r);
+                let Some(b) = lists[i].as_mut() else {
+                    continue;
+                };
+                if i == home && !placed && rule.spec.prio < r.spec.prio {
+                    b.push_within(rule.clone())?;
+                    placed = true;
+                }
+                b.push_within(r.clone())?;
             }
-            b.push(r.clone())?;
-        }
-        if !placed {
-            if let Some(b) = lists[home].as_mut() {
-                b.push(rule.clone())?;
+            if !placed {
+                if let Some(b) = lists[home].as_mut() {
+                    b.push_within(rule.clone())?;
+                }
             }
         }
         let mut buckets = KVVec::with_capacity(n, GFP_KERNEL)?;
@@ -386,45 +409,45 @@ impl FlowTable {
             },
             GFP_KERNEL,
         )?;
-        self.swap_table(guard, old, Some(t))
+        self.swap_table(Some(old), Some(t))
     }
 
-    /// Publishes the mask set with `old` replaced by `new` (or removed).
-    fn swap_table(
-        &self,
-        guard: &rcu::Guard,
-        old: &Arc<MaskTable>,
-        new: Option<Arc<MaskTable>>,
-    ) -> Result {
-        let cur = self.masks.get(guard).map_or(&[][..], |s| &s.tables[..]);
-        let mut tables = KVec::with_capacity(cur.len(), GFP_KERNEL)?;
+    /// Publishes the mask set with `old` replaced by `new`, `old` removed (no `new`), or `new`
+    /// added (no `old`).
+    fn swap_table(&self, old: Option<&Arc<MaskTable>>, new: Option<Arc<MaskTable>>) -> Result {
+        let n = {
+            let guard = rcu::Guard::new();
+            self.masks.get(&guard).map_or(0, |s| s.tables.len())
+        };
+        let mut tables = KVec::with_capacity(n + 1, GFP_KERNEL)?;
         let mut new = new;
-        for t in cur {
-            if Arc::ptr_eq(t, old) {
-                if let Some(n) = new.take() {
-                    tables.push(n, GFP_KERNEL)?;
+        {
+            let guard = rcu::Guard::new();
+            let cur = self.masks.get(&guard).map_or(&[][..], |s| &s.tables[..]);
+            for t in cur {
+                let keep = match old {
+                    Some(o) if Arc::ptr_eq(t, o) => new.take(),
+                    _ => Some(t.clone()),
+                };
+                if let Some(k) = keep {
+                    tables.push_within_capacity(k).map_err(|_| ENOMEM)?;
                 }
-            } else {
-                tables.push(t.clone(), GFP_KERNEL)?;
             }
+        }
+        if let (None, Some(added)) = (old, new) {
+            tables.push_within_capacity(added).map_err(|_| ENOMEM)?;
         }
         let set = (!tables.is_empty()).then_some(MaskSet { tables });
         self.masks.replace_deferred(set)
     }
 
     fn unpublish(&self, rule: &Arc<Rule>) -> Result {
-        let guard = rcu::Guard::new();
-        let Some(t) = self.masks.get(&guard).and_then(|s| {
-            s.tables
-                .iter()
-                .find(|t| t.chain == rule.spec.chain && t.mask == rule.spec.mask)
-        }) else {
+        let Some(t) = self.table(rule.spec.chain, &rule.spec.mask) else {
             return Ok(());
         };
-        t.remove(&guard, rule)?;
+        t.remove(rule)?;
         if t.count.load(Relaxed) == 0 {
-            let t = t.clone();
-            self.swap_table(&guard, &t, None)?;
+            self.swap_table(Some(&t), None)?;
         }
         Ok(())
     }

@@ -109,22 +109,26 @@ fn write_state(esw: &Eswitch, fmsg: &mut Fmsg) {
     fmsg.u64(c"announces", fo.announces.load(Relaxed));
     fmsg.u64(c"failed_moves", fo.failed_moves.load(Relaxed));
     fmsg.u64(c"steered", fo.steered.load(Relaxed));
-    let guard = rcu::Guard::new();
     fmsg.array(c"uplinks", |a| {
         for i in 0..esw.num_uplinks() {
             // CAST: at most 8 uplinks.
             let i = i as u8;
-            let wire = esw.wire(i, &guard).and_then(|w| {
-                let n = w.name();
+            // Read under RCU; format and emit (both allocate, and may sleep) outside it.
+            let (name, serving, away) = {
+                let guard = rcu::Guard::new();
+                (
+                    esw.wire(i, &guard).map(|w| w.name()),
+                    esw.funcs_served(&guard).filter(|(_, _, c)| *c == i).count(),
+                    esw.funcs_served(&guard)
+                        .filter(|(_, h, c)| *h == i && *c != i)
+                        .count(),
+                )
+            };
+            let wire = name.and_then(|n| {
                 let end = n.iter().position(|&c| c == 0).unwrap_or(n.len());
                 let n = core::str::from_utf8(&n[..end]).ok()?;
                 CString::try_from_fmt(fmt!("{}", n)).ok()
             });
-            let serving = esw.funcs_served(&guard).filter(|(_, _, c)| *c == i).count();
-            let away = esw
-                .funcs_served(&guard)
-                .filter(|(_, h, c)| *h == i && *c != i)
-                .count();
             a.obj(|o| {
                 o.u32(c"uplink", u32::from(i));
                 o.bool(c"up", esw.uplink_up(i));
