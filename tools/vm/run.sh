@@ -5,7 +5,8 @@
 #
 #   tools/vm/run.sh [-t TIMEOUT_S] [-l LOGFILE] SCRIPT
 #
-# FPONIC_QEMU_ARGS adds QEMU arguments (e.g. a TCG plugin, see tools/bench/tcgprof/).
+# FPONIC_QEMU_ARGS adds QEMU arguments (e.g. a TCG plugin, see tools/bench/tcgprof/),
+# FPONIC_KERNEL_ARGS kernel command line arguments.
 #
 # Builds (or reuses) the kernel and fponic.ko, builds an initramfs whose /init runs SCRIPT, boots
 # QEMU (KVM when it really works here, TCG otherwise), captures the serial console to LOGFILE and
@@ -73,7 +74,7 @@ set +e
 timeout --foreground "$timeout_s" qemu-system-x86_64 -accel "$accel" "${cpu[@]}" -M pc -m 2G -smp 2 \
 	-nographic -no-reboot -bios /usr/share/qemu/qboot.rom \
 	-kernel "$kdir/arch/x86/boot/bzImage" -initrd "$initrd" ${FPONIC_QEMU_ARGS:-} \
-	-append "console=ttyS0 panic=-1 oops=panic quiet loglevel=4" </dev/null >"$logfile" 2>&1
+	-append "console=ttyS0 panic=-1 oops=panic quiet loglevel=4 ${FPONIC_KERNEL_ARGS:-}" </dev/null >"$logfile" 2>&1
 qrc=$?
 set -e
 log "VM ran for $((SECONDS - start)) s"
