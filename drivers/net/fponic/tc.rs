@@ -286,12 +286,8 @@ pub(crate) fn flower(dev: &NetDevice<PortNetdev>, cmd: FlowerCmd<'_>, ext: &mut 
         FlowerCmd::Destroy(cookie) => {
             // tc only destroys rules it offloaded; a missing cookie is not an error.
             if let Ok(spec) = esw.flows().remove(cookie) {
-                let in_vpid = u32::from_be_bytes([
-                    spec.key.0[off::IN_PORT],
-                    spec.key.0[off::IN_PORT + 1],
-                    spec.key.0[off::IN_PORT + 2],
-                    spec.key.0[off::IN_PORT + 3],
-                ]);
+                // Every offloaded rule matches its representor's VPID exactly (`build_spec`).
+                let in_vpid = spec.in_port().unwrap_or(0);
                 esw.log_rule(
                     false,
                     RuleName {
