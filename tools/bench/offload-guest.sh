@@ -1,50 +1,16 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# Guest side of tools/bench/offload.sh. Prints "RESULT <name> <value>" lines.
-IP=/sbin/ip
-TC=/sbin/tc
-DEVLINK=/sbin/devlink
-FPKT=/sbin/fpkt
-CFG=/sys/kernel/config/fponic
+# Guest side of tools/bench/offload.sh (after guest-lib.sh). Prints "RESULT <name> <value>" lines.
 N=${N:-100000}         # pktgen packets per run
 RULES=${RULES:-100000} # rules for the scale and insertion runs
 REMAP=${REMAP:-10000}  # flows for the remap run
 
 for m in llc stp bridge pktgen netdevsim; do insmod /fponic/modules/$m.ko 2>/dev/null; done
 insmod /fponic/modules/fponic.ko
-for f in /proc/sys/net/ipv6/conf/all/disable_ipv6 /proc/sys/net/ipv6/conf/default/disable_ipv6; do echo 1 > $f; done
-ns() { $IP netns add $1; $IP -n $1 link set lo up; }
-mac() { $IP netns exec $1 cat /sys/class/net/$2/address; }
-rx() { $IP netns exec $1 cat /sys/class/net/$2/statistics/rx_packets; }
 now_ms() { awk '{printf "%d", $1 * 1000}' /proc/uptime; }
 
-# pktgen NS DEV DSTMAC RXNS RXDEV: 64-byte packets, prints delivered packets per second.
-pktgen() {
-	r0=$(rx $4 $5)
-	out=$($IP netns exec $1 sh -c "
-		echo rem_device_all > /proc/net/pktgen/kpktgend_0
-		echo add_device $2 > /proc/net/pktgen/kpktgend_0
-		P=/proc/net/pktgen/$2
-		echo count $N > \$P; echo pkt_size 64 > \$P; echo delay 0 > \$P
-		echo dst_mac $3 > \$P; echo dst 10.0.0.2 > \$P; echo src_min 10.0.0.1 > \$P
-		echo start > /proc/net/pktgen/pgctrl
-		cat \$P")
-	us=$(echo "$out" | sed -n 's/.*Result: OK: \([0-9]*\)(.*/\1/p')
-	got=$(( $(rx $4 $5) - r0 ))
-	echo $(( got * 1000000 / (us > 0 ? us : 1) ))
-}
-
 # fponic switchdev with offloaded redirect VF0 -> VF1 (sw0: 1 rule; sw1: RULES rules + that one).
-setup_fponic() { # NAME NSSRC NSDST
-	mkdir $CFG/$1; echo 1 > $CFG/$1/num_uplinks; echo 1 > $CFG/$1/enable; echo 3 > $CFG/$1/num_vfs
-	$DEVLINK dev eswitch set faux/fponic-$1 mode switchdev
-	ns $2; ns $3
-	$IP link set ${1}v0 netns $2; $IP -n $2 link set ${1}v0 up
-	$IP link set ${1}v1 netns $3; $IP -n $3 link set ${1}v1 up
-	for d in ${1}pf0vf0 ${1}pf0vf1 ${1}pf0vf2; do $IP link set $d up; done
-	$TC qdisc add dev ${1}pf0vf0 ingress
-}
 setup_fponic sw0 a b
 $TC filter add dev sw0pf0vf0 ingress protocol all prio 1 flower skip_sw dst_mac $(mac b sw0v1) action mirred egress redirect dev sw0pf0vf1
 setup_fponic sw1 c d
@@ -56,17 +22,7 @@ t0=$(now_ms); $TC -b /tmp/scale.batch; t1=$(now_ms)
 $TC filter add dev sw1pf0vf0 ingress protocol all prio 1 handle 1 flower skip_sw dst_mac $(mac d sw1v1) action mirred egress redirect dev sw1pf0vf1
 echo "RESULT scale_rules $(sed -n 's/^rules \([0-9]*\).*/\1/p' $CFG/sw1/offload)"
 
-# veth + software flower + mirred: x -> vy0 (ingress rule) -> vy1 -> y.
-ns x; ns y
-$IP link add vx0 netns x type veth peer name vy0
-$IP link add vx1 netns y type veth peer name vy1
-$IP -n x link set vx0 up; $IP -n y link set vx1 up; $IP link set vy0 up; $IP link set vy1 up
-$TC qdisc add dev vy0 ingress
-$TC filter add dev vy0 ingress protocol all prio 1 flower skip_hw action mirred egress redirect dev vy1
-# plain veth: p -> q.
-ns p; ns q
-$IP link add va netns p type veth peer name vb netns q
-$IP -n p link set va up; $IP -n q link set vb up
+setup_baselines
 
 m_sw0=$(mac b sw0v1); m_sw1=$(mac d sw1v1); m_y=$(mac y vx1); m_q=$(mac q vb)
 gro() { $IP netns exec b /sbin/ethtool -K sw0v1 gro $1; }

@@ -18,7 +18,7 @@ set -euo pipefail
 script=$(mktemp)
 {
 	echo "N=${1:-100000} RULES=${2:-100000} REMAP=${3:-10000}"
-	cat "$FPONIC_ROOT/tools/bench/offload-guest.sh"
+	cat "$FPONIC_ROOT/tools/bench/guest-lib.sh" "$FPONIC_ROOT/tools/bench/offload-guest.sh"
 } > "$script"
 log=$FPONIC_CACHE/bench-offload.log
 # The guest's clocksource watchdog may find the emulated TSC unstable under host load and fall

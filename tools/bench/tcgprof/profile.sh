@@ -21,7 +21,10 @@ kdir=$("$FPONIC_ROOT/tools/kernel/build.sh")
 mark=$(awk '$3 == "ksys_sync" { print $1 }' "$kdir/System.map")
 [ -n "$mark" ] || die "ksys_sync not in $kdir/System.map"
 script=$(mktemp)
-{ echo "N=$n RULES=$rules"; cat "$here/profile-guest.sh"; } > "$script"
+{
+	echo "N=$n RULES=$rules"
+	cat "$FPONIC_ROOT/tools/bench/guest-lib.sh" "$here/profile-guest.sh"
+} > "$script"
 FPONIC_QEMU_ARGS="-plugin $out/tcgprof.so,out=$out/prof,mark=$mark" \
 	"$FPONIC_ROOT/tools/vm/run.sh" -t 3000 -l "$out/console.log" "$script"
 rm -f "$script"

@@ -1,0 +1,59 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Shared by the guest sides of tools/bench/offload.sh and tools/bench/tcgprof/profile.sh (the
+# host scripts put it before them): the forwarding paths both measure, set up the same way.
+IP=/sbin/ip
+TC=/sbin/tc
+DEVLINK=/sbin/devlink
+CFG=/sys/kernel/config/fponic
+
+for f in /proc/sys/net/ipv6/conf/all/disable_ipv6 /proc/sys/net/ipv6/conf/default/disable_ipv6; do echo 1 > $f; done
+ns() { $IP netns add $1; $IP -n $1 link set lo up; }
+mac() { $IP netns exec $1 cat /sys/class/net/$2/address; }
+rx() { $IP netns exec $1 cat /sys/class/net/$2/statistics/rx_packets; }
+
+# pktgen NS DEV DSTMAC RXNS RXDEV: N 64-byte packets, prints delivered packets per second.
+# PKTGEN_MARK, if set, runs in NS right before and after the packets (a profiler's marker).
+pktgen() {
+	r0=$(rx $4 $5)
+	out=$($IP netns exec $1 sh -c "
+		echo rem_device_all > /proc/net/pktgen/kpktgend_0
+		echo add_device $2 > /proc/net/pktgen/kpktgend_0
+		P=/proc/net/pktgen/$2
+		echo count $N > \$P; echo pkt_size 64 > \$P; echo delay 0 > \$P
+		echo dst_mac $3 > \$P; echo dst 10.0.0.2 > \$P; echo src_min 10.0.0.1 > \$P
+		${PKTGEN_MARK:-}
+		echo start > /proc/net/pktgen/pgctrl
+		${PKTGEN_MARK:-}
+		cat \$P")
+	us=$(echo "$out" | sed -n 's/.*Result: OK: \([0-9]*\)(.*/\1/p')
+	echo $(( ($(rx $4 $5) - r0) * 1000000 / (us > 0 ? us : 1) ))
+}
+
+# setup_fponic NAME NSSRC NSDST [MODE]: one uplink, 3 VFs, VF0 in NSSRC and VF1 in NSDST; in
+# switchdev mode (the default) the representors are up and VF0's has an ingress qdisc.
+setup_fponic() {
+	mkdir $CFG/$1; echo 1 > $CFG/$1/num_uplinks; echo 1 > $CFG/$1/enable; echo 3 > $CFG/$1/num_vfs
+	[ "${4:-switchdev}" = switchdev ] && $DEVLINK dev eswitch set faux/fponic-$1 mode switchdev
+	ns $2; ns $3
+	$IP link set ${1}v0 netns $2; $IP -n $2 link set ${1}v0 up
+	$IP link set ${1}v1 netns $3; $IP -n $3 link set ${1}v1 up
+	if [ "${4:-switchdev}" = switchdev ]; then
+		for d in ${1}pf0vf0 ${1}pf0vf1 ${1}pf0vf2; do $IP link set $d up; done
+		$TC qdisc add dev ${1}pf0vf0 ingress
+	fi
+}
+
+# The baselines: veth + software flower + mirred (x: vx0 -> vy0, ingress rule -> vy1 -> y: vx1)
+# and a plain veth pair (p: va -> q: vb).
+setup_baselines() {
+	ns x; ns y
+	$IP link add vx0 netns x type veth peer name vy0
+	$IP link add vx1 netns y type veth peer name vy1
+	$IP -n x link set vx0 up; $IP -n y link set vx1 up; $IP link set vy0 up; $IP link set vy1 up
+	$TC qdisc add dev vy0 ingress
+	$TC filter add dev vy0 ingress protocol all prio 1 flower skip_hw action mirred egress redirect dev vy1
+	ns p; ns q
+	$IP link add va netns p type veth peer name vb netns q
+	$IP -n p link set va up; $IP -n q link set vb up
+}
