@@ -510,14 +510,17 @@ pub(crate) mod vpid {
     /// Parses a port name as configfs takes it: `p<N>`, `vf<N>`, `sf<N>` or a VPID number.
     pub(crate) fn parse_port(s: &str) -> Option<Ppid> {
         let num = |t: &str| t.parse::<u32>().ok();
+        // User input: every sum is checked (an overflow must be a refusal, not a panic).
         if let Some(t) = s.strip_prefix("vf") {
             return num(t)
-                .and_then(|n| identity(0x1000 + n))
+                .and_then(|n| n.checked_add(0x1000))
+                .and_then(identity)
                 .filter(|p| matches!(p, Ppid::Vf(_)));
         }
         if let Some(t) = s.strip_prefix("sf") {
             return num(t)
-                .and_then(|n| identity(0x2000 + n))
+                .and_then(|n| n.checked_add(0x2000))
+                .and_then(identity)
                 .filter(|p| matches!(p, Ppid::Sf(_)));
         }
         if let Some(t) = s.strip_prefix('p') {

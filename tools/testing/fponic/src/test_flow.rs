@@ -260,7 +260,22 @@ fn vpid_encoding_round_trips() {
     assert_eq!(vpid::parse_port("sf12"), Some(Ppid::Sf(12)));
     assert_eq!(vpid::parse_port("p1"), Some(Ppid::Uplink(1)));
     assert_eq!(vpid::parse_port("4097"), Some(Ppid::Vf(1)));
-    for bad in ["", "vf", "vf256", "sf1000", "p8", "x1", "65536", "-1"] {
+    for bad in [
+        "",
+        "vf",
+        "vf256",
+        "sf1000",
+        "p8",
+        "x1",
+        "65536",
+        "-1",
+        // 0x1000 + n and 0x2000 + n overflow u32: refused, never a panic.
+        "vf4294967295",
+        "vf4294963200",
+        "sf4294967295",
+        "sf4294963200",
+        "p4294967295",
+    ] {
         assert_eq!(vpid::parse_port(bad), None, "{bad}");
     }
 }

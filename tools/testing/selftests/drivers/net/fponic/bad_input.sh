@@ -44,5 +44,17 @@ check "remove the blocker" $IP link del sw1p1
 check "enable succeeds once the name is free" sh -c "echo 1 > $CFG/sw1/enable"
 check "sw1p1 is now fponic's" test -e /sys/class/net/sw1p1/phys_port_name
 
+# Port names whose VPID arithmetic (0x1000 + n, 0x2000 + n) would overflow: refused, and the
+# maps stay as they were (an overflow in the kernel's Rust is a BUG, i.e. an oops).
+check "sw1: 2 VFs" sh -c "echo 2 > $CFG/sw1/num_vfs"
+before=$(cat "$CFG/sw1/vpid_map")
+for p in vf4294967295 vf4294963200 sf4294967295 sf4294963200 p4294967295 4294967295 vf256 sf1000; do
+	check_fail_msg "vpid_map 'vf0 $p' refused with EINVAL" 'Invalid argument' sh -c "echo 'vf0 $p' > $CFG/sw1/vpid_map"
+	check_fail_msg "vpid_map '$p vf0' refused with EINVAL" 'Invalid argument' sh -c "echo '$p vf0' > $CFG/sw1/vpid_map"
+	check_fail_msg "failover 'home $p p0' refused with EINVAL" 'Invalid argument' sh -c "echo 'home $p p0' > $CFG/sw1/failover"
+done
+check_eq "vpid_map unchanged by refused writes" "$before" "$(cat "$CFG/sw1/vpid_map")"
+check_nomatch "no BUG or oops" 'BUG|Oops|overflow' "$(dmesg)"
+
 check "cleanup" fponic_destroy_all
 done_testing
