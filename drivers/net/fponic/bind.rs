@@ -14,6 +14,7 @@
 pub(crate) mod devlink;
 pub(crate) mod faux;
 pub(crate) mod health;
+pub(crate) mod ida;
 pub(crate) mod napi;
 pub(crate) mod netdev;
 pub(crate) mod notifier;

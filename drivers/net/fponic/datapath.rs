@@ -11,11 +11,11 @@ use kernel::{
     prelude::*,
     sync::{
         atomic::{
-            Acquire,
             Atomic,
-            Relaxed,
-            Release, //
+            Full,
+            Relaxed, //
         },
+        barrier::smp_mb,
         Arc,
     },
 };
@@ -39,6 +39,7 @@ use crate::{
     },
     engine::switch::From,
     eswitch::{
+        DropCause,
         Eswitch,
         FuncShared, //
     },
@@ -93,9 +94,12 @@ impl PortNetdev {
         }
     }
 
-    /// Asks this netdev's NAPI to wake stopped senders once its ring drained.
+    /// Asks this netdev's NAPI to wake stopped senders once its ring drained (or `ndo_stop` to
+    /// wake them if the netdev goes down first). The caller checks for room afterwards: the
+    /// fully ordered exchange pairs with the one in [`napi::Poll::after_poll`] and in `stop`, so
+    /// either the caller sees the room or the drainer sees the request.
     pub(crate) fn request_wake(&self) {
-        self.wake_senders.store(true, Release);
+        self.wake_senders.xchg(true, Full);
     }
 
     /// The switch.
@@ -126,6 +130,15 @@ impl PortNetdev {
         }
     }
 
+    /// Whether this netdev may receive: an inactive function's netdev receives nothing, not even
+    /// what offloaded rules redirect or mirror to it.
+    pub(crate) fn accepts(&self) -> bool {
+        match &self.role {
+            Role::Func(f) => f.active.load(Relaxed),
+            Role::Uplink(_) | Role::Rep(_) => true,
+        }
+    }
+
     /// Whether the receive ring has room.
     pub(crate) fn rx_ring_has_room(&self) -> bool {
         self.ring.len() < self.ring.capacity()
@@ -153,11 +166,27 @@ impl netdev::Operations for PortNetdev {
         }
         dev.stop_queue();
         dev.data().ring.disable();
+        // A sender stopped because this ring was full would otherwise wait for a poll that no
+        // longer comes (the netdev is down, or going away): wake it now. Its next packets to
+        // this netdev are dropped as `dest_down`.
+        if dev.data().wake_senders.xchg(false, Full) {
+            dev.data().esw.wake_stopped();
+        }
         Ok(())
     }
 
     fn start_xmit(dev: &Device<Self>, skb: SkBuff) -> TxResult {
         let this = dev.data();
+        // An inactive function sends nothing, from the moment it is deactivated (its carrier
+        // goes off at once, but the core keeps transmitting until linkwatch runs).
+        if let Role::Func(f) = &this.role {
+            if !f.active.load(Relaxed) {
+                this.esw.count_drop(DropCause::FuncInactive);
+                dev.count_tx_dropped();
+                drop(skb);
+                return TxResult::Ok;
+            }
+        }
         this.esw.xmit(this.ingress(), dev, skb)
     }
 
@@ -187,11 +216,11 @@ impl netdev::Operations for PortNetdev {
         dev.data().esw.set_vf_active(vf_id(vf)?, up)
     }
 
-    fn tc_block_ok(dev: &Device<Self>, ext: &mut ExtAck) -> Result {
+    fn tc_block_ok(dev: &Device<Self>, ext: &mut ExtAck<'_>) -> Result {
         crate::tc::block_ok(dev, ext)
     }
 
-    fn flower(dev: &Device<Self>, cmd: FlowerCmd<'_>, ext: &mut ExtAck) -> Result {
+    fn flower(dev: &Device<Self>, cmd: FlowerCmd<'_>, ext: &mut ExtAck<'_>) -> Result {
         crate::tc::flower(dev, cmd, ext)
     }
 }
@@ -211,9 +240,12 @@ impl napi::Poll for PortNetdev {
 
     fn after_poll(dev: &Device<Self>, _delivered: u32) {
         let this = dev.data();
+        // Orders the poll's dequeues before the load of the request: with the sender's fully
+        // ordered request (`request_wake`, then its room check), either side sees the other.
+        smp_mb(Full);
         if this.wake_senders.load(Relaxed)
             && this.ring.len() <= this.ring.capacity() / 2
-            && this.wake_senders.xchg(false, Acquire)
+            && this.wake_senders.xchg(false, Full)
         {
             this.esw.wake_stopped();
         }

@@ -11,10 +11,7 @@ use kernel::{
     prelude::*,
     str::CString,
     sync::{
-        atomic::{
-            Atomic,
-            Relaxed, //
-        },
+        atomic::Relaxed,
         Arc,
     },
 };
@@ -35,6 +32,7 @@ use crate::{
             PortCtx, //
         },
         faux,
+        ida::ModuleId,
         netdev::NetDev,
         rtnl::Rtnl,
     },
@@ -76,8 +74,10 @@ const FLOW_TABLE_RESOURCE: u64 = 1;
 /// Maximum number of SFs of one device.
 pub(crate) const MAX_SFS: usize = 64;
 
-/// Ids of devices, unique for the module's lifetime; they make MACs and switch ids unique.
-static NEXT_ID: Atomic<u32> = Atomic::new(1);
+/// Largest device id: MACs carry 16 bits of it ([`crate::engine::naming::port_mac`]). Ids are
+/// unique among live devices and reused after a device goes, so MACs and switch ids never
+/// collide however many devices were created before.
+const MAX_DEVICE_ID: u32 = 0xffff;
 
 /// Converts a built netdev name to a C string.
 pub(crate) fn ifname(name: Result<NameBuf, NameError>) -> Result<CString> {
@@ -133,25 +133,39 @@ impl DevState {
     /// wires stay. SFs are not recreated.
     pub(crate) fn reload_down(&mut self, ctx: &PortCtx, esw: &Eswitch) {
         self.reload_saved = Some((self.mode, self.num_vfs));
-        self.remove_ports(ctx, esw);
+        self.remove_ports(ctx, esw, true);
         self.mode = EswitchMode::Legacy;
     }
 
-    /// Takes the data path offline, then destroys the functions and the uplinks.
-    fn remove_ports(&mut self, ctx: &PortCtx, esw: &Eswitch) {
+    /// Takes the data path offline, then destroys the functions and the uplinks. A reload
+    /// (`reload`) keeps the uplinks' VPID mappings, which the rebuilt uplinks take over.
+    fn remove_ports(&mut self, ctx: &PortCtx, esw: &Eswitch, reload: bool) {
         let _ = esw.publish(None);
         for f in self.funcs.drain_all() {
             f.destroy(ctx, esw);
         }
         for u in self.uplinks.drain_all() {
-            u.destroy(ctx, esw);
+            u.destroy(ctx, esw, reload);
         }
         self.num_vfs = 0;
     }
 
+    /// Unmaps every VPID whose target port no longer exists, so that it resolves to nothing
+    /// (`vpid_unresolved`) instead of to whatever port takes the same number later.
+    fn unmap_dangling(&self, esw: &Eswitch) {
+        for p in self.vports() {
+            let v = vpid::of(p);
+            if let Some(t) = esw.vpid_target(v) {
+                if !self.vports().any(|q| q == t) {
+                    esw.unmap_vpid(v);
+                }
+            }
+        }
+    }
+
     /// Second half of `devlink dev reload`: applies the driverinit `flow_table_size`, then
     /// builds the uplinks, VFs and eswitch mode the device had.
-    pub(crate) fn reload_up(&mut self, ctx: &PortCtx, dev: &DevData, ext: &mut ExtAck) -> Result {
+    pub(crate) fn reload_up(&mut self, ctx: &PortCtx, dev: &DevData, ext: &mut ExtAck<'_>) -> Result {
         let (mode, num_vfs) = self.reload_saved.take().unwrap_or((EswitchMode::Legacy, 0));
         if let ParamValue::U32(n) = ctx.param_driverinit(PARAM_FLOW_TABLE_SIZE, ParamType::U32)? {
             if let Err(e) = dev.esw.flows().set_capacity(n) {
@@ -163,6 +177,8 @@ impl DevState {
         register_flow_table(ctx, &dev.esw)?;
         self.build(ctx, &dev.esw, &dev.name)?;
         self.set_num_vfs(ctx, dev, num_vfs)?;
+        // Uplink remaps to an SF (SFs are not rebuilt) now point nowhere.
+        self.unmap_dangling(&dev.esw);
         self.set_mode(dev, mode, ext)
     }
 
@@ -227,6 +243,7 @@ impl DevState {
         for f in gone.drain_all() {
             f.destroy(ctx, esw);
         }
+        self.unmap_dangling(esw);
         r
     }
 
@@ -239,7 +256,7 @@ impl DevState {
         &mut self,
         dev: &DevData,
         mode: EswitchMode,
-        ext: &mut ExtAck,
+        ext: &mut ExtAck<'_>,
     ) -> Result {
         if mode == self.mode {
             return Ok(());
@@ -263,7 +280,19 @@ impl DevState {
                 self.mode = mode;
                 // Reopening cannot fail: nothing is below VPID 0.
                 let _ = dev.esw.flows().close_below(0);
-                self.publish(&dev.esw)?;
+                if let Err(e) = self.publish(&dev.esw) {
+                    // The data path still runs the legacy snapshot: stay legacy, as if nothing
+                    // happened. No rule can have reached an uplink meanwhile (tc offload
+                    // needs a switchdev snapshot).
+                    self.mode = EswitchMode::Legacy;
+                    let uplinks = u32::try_from(self.uplinks.len()).unwrap_or(u32::MAX);
+                    let _ = dev.esw.flows().close_below(uplinks);
+                    for f in self.funcs.iter_mut() {
+                        f.remove_rep();
+                    }
+                    ext.set(c"fponic: out of memory switching to switchdev mode");
+                    return Err(e);
+                }
             }
             EswitchMode::Legacy => {
                 // Uplink VPIDs are the uplink numbers. Closing them and checking they have no
@@ -296,7 +325,7 @@ impl DevState {
         ctx: &PortCtx,
         dev: &DevData,
         attrs: &NewPortAttrs,
-        ext: &mut ExtAck,
+        ext: &mut ExtAck<'_>,
     ) -> Result<&Port<PortData>> {
         if attrs.flavour != Some(NewFlavour::PciSf) {
             ext.set(c"fponic: only pcisf ports can be added");
@@ -359,7 +388,7 @@ impl DevState {
         ctx: &PortCtx,
         dev: &DevData,
         id: u32,
-        ext: &mut ExtAck,
+        ext: &mut ExtAck<'_>,
     ) -> Result {
         match self.func(id)?.kind() {
             FuncKind::Sf(_) => self.remove_funcs(ctx, &dev.esw, |f| f.kind().id() == id),
@@ -411,7 +440,7 @@ impl DevState {
         if let Some(p) = self.params.take() {
             p.unregister(ctx);
         }
-        self.remove_ports(ctx, esw);
+        self.remove_ports(ctx, esw, false);
     }
 }
 
@@ -438,20 +467,25 @@ fn port_name(p: Ppid) -> (&'static str, u32) {
 /// Fields drop in declaration order: the devlink instance (after [`Drop::drop`] took the ports
 /// and netdevs down), then the faux device it hangs off.
 pub(crate) struct Device {
-    /// `/sys/kernel/debug/fponic-<name>/`.
-    _debugfs: DeviceDebugfs,
+    /// `/sys/kernel/debug/fponic-<name>/`, once created (the last step of [`Device::new`]).
+    _debugfs: Option<DeviceDebugfs>,
     devlink: devlink::Registration<DevData>,
     _faux: faux::Registration,
+    /// Released last, when nothing of the device is left.
+    _id: ModuleId,
 }
 
 impl Device {
     /// Creates device `name` (already validated) with `num_uplinks` physical ports.
     pub(crate) fn new(name: &CStr, num_uplinks: u32) -> Result<Self> {
-        let id = NEXT_ID.fetch_add(1, Relaxed);
+        let dev_id = ModuleId::alloc(MAX_DEVICE_ID).inspect_err(|_| {
+            pr_err!("no free device id: {} devices exist\n", MAX_DEVICE_ID);
+        })?;
+        let id = dev_id.get();
         let faux_name = CString::try_from_fmt(fmt!("fponic-{}", name.to_str()?))?;
         let faux = faux::Registration::new(&faux_name)?;
         let esw = Eswitch::new(id, u8::try_from(num_uplinks).map_err(|_| EINVAL)?)?;
-        let mut devlink = devlink::Registration::new(
+        let devlink = devlink::Registration::new(
             &faux,
             try_pin_init!(DevData {
                 esw,
@@ -476,22 +510,29 @@ impl Device {
                 return Err(e);
             }
         }
-        let esw = devlink.data().esw.clone();
-        let health = devlink.add_health_reporter(esw.clone())?;
+        // From here on the device exists: an error drops it, and `Drop` takes down what the
+        // steps above built (the published snapshot holds the uplink netdevs; parameters,
+        // resources and ports are registered).
+        let mut this = Self {
+            _debugfs: None,
+            devlink,
+            _faux: faux,
+            _id: dev_id,
+        };
+        let esw = this.data().esw.clone();
+        let health = this.devlink.add_health_reporter(esw.clone())?;
         esw.set_health(health);
         // CAST: at most MAX_UPLINKS.
-        let debugfs = DeviceDebugfs::new(&faux_name, &devlink.data().esw, num_uplinks as u8)?;
+        this._debugfs = Some(DeviceDebugfs::new(&faux_name, &esw, num_uplinks as u8)?);
+        // Last: user space sees the instance complete, with its ports, parameters and reporter.
+        this.devlink.register();
         pr_info!(
             "{}: device {} created with {} uplinks\n",
             faux_name.to_str()?,
             id,
             num_uplinks
         );
-        Ok(Self {
-            _debugfs: debugfs,
-            devlink,
-            _faux: faux,
-        })
+        Ok(this)
     }
 
     fn data(&self) -> &DevData {
@@ -647,6 +688,8 @@ impl Device {
 
 impl Drop for Device {
     fn drop(&mut self) {
+        // First, as the instance was registered last: no devlink request runs from here on.
+        self.devlink.unregister();
         let data = self.devlink.data();
         let rtnl = Rtnl::lock();
         data.esw.unbind_all(&rtnl);

@@ -96,7 +96,7 @@ pub(crate) enum PortData {
 }
 
 impl PortData {
-    fn func_id(&self, ext: &mut ExtAck) -> Result<u32> {
+    fn func_id(&self, ext: &mut ExtAck<'_>) -> Result<u32> {
         match self {
             PortData::Func(f) => Ok(f.id),
             PortData::Uplink => {
@@ -121,7 +121,7 @@ impl devlink::Operations for DevData {
         }
     }
 
-    fn param_set(this: &Self, id: u32, value: ParamValue, ext: &mut ExtAck) -> Result {
+    fn param_set(this: &Self, id: u32, value: ParamValue, ext: &mut ExtAck<'_>) -> Result {
         let fo = this.esw.failover();
         match (id, value) {
             (PARAM_FAILOVER, ParamValue::Bool(b)) => fo.enabled.store(b, Relaxed),
@@ -145,7 +145,7 @@ impl devlink::Operations for DevData {
         Ok(())
     }
 
-    fn param_validate(_this: &Self, id: u32, value: ParamValue, ext: &mut ExtAck) -> Result {
+    fn param_validate(_this: &Self, id: u32, value: ParamValue, ext: &mut ExtAck<'_>) -> Result {
         match (id, value) {
             (PARAM_FLOW_TABLE_SIZE, ParamValue::U32(n))
                 if (FLOW_TABLE_SIZE_MIN..=FLOW_TABLE_SIZE_MAX).contains(&n) =>
@@ -160,13 +160,13 @@ impl devlink::Operations for DevData {
         }
     }
 
-    fn reload_down(this: &Self, g: &mut Guard<'_>, _ext: &mut ExtAck) -> Result {
+    fn reload_down(this: &Self, g: &mut Guard<'_>, _ext: &mut ExtAck<'_>) -> Result {
         let (key, ctx) = g.parts();
         this.state.get_mut(key).reload_down(ctx, &this.esw);
         Ok(())
     }
 
-    fn reload_up(this: &Self, g: &mut Guard<'_>, ext: &mut ExtAck) -> Result {
+    fn reload_up(this: &Self, g: &mut Guard<'_>, ext: &mut ExtAck<'_>) -> Result {
         let (key, ctx) = g.parts();
         this.state.get_mut(key).reload_up(ctx, this, ext)
     }
@@ -183,7 +183,7 @@ impl devlink::Operations for DevData {
         this: &Self,
         g: &mut Guard<'_>,
         mode: EswitchMode,
-        ext: &mut ExtAck,
+        ext: &mut ExtAck<'_>,
     ) -> Result {
         this.state.get_mut(g.parts().0).set_mode(this, mode, ext)
     }
@@ -192,7 +192,7 @@ impl devlink::Operations for DevData {
         this: &'a Self,
         g: &'a mut Guard<'_>,
         attrs: &NewPortAttrs,
-        ext: &mut ExtAck,
+        ext: &mut ExtAck<'_>,
     ) -> Result<&'a Port<PortData>> {
         let (key, ctx) = g.parts();
         this.state.get_mut(key).add_sf(ctx, this, attrs, ext)
@@ -203,7 +203,7 @@ impl devlink::Operations for DevData {
 impl devlink::PortOperations for PortData {
     type Dev = DevData;
 
-    fn port_del(dev: &DevData, g: &mut Guard<'_>, port: &Self, ext: &mut ExtAck) -> Result {
+    fn port_del(dev: &DevData, g: &mut Guard<'_>, port: &Self, ext: &mut ExtAck<'_>) -> Result {
         let id = port.func_id(ext)?;
         let (key, ctx) = g.parts();
         dev.state.get_mut(key).del_sf(ctx, dev, id, ext)
@@ -213,7 +213,7 @@ impl devlink::PortOperations for PortData {
         dev: &DevData,
         g: &mut Guard<'_>,
         port: &Self,
-        ext: &mut ExtAck,
+        ext: &mut ExtAck<'_>,
     ) -> Result<[u8; 6]> {
         let id = port.func_id(ext)?;
         Ok(dev.state.get_mut(g.parts().0).func(id)?.mac())
@@ -224,7 +224,7 @@ impl devlink::PortOperations for PortData {
         g: &mut Guard<'_>,
         port: &Self,
         mac: [u8; 6],
-        ext: &mut ExtAck,
+        ext: &mut ExtAck<'_>,
     ) -> Result {
         let id = port.func_id(ext)?;
         if mac[0] & 1 != 0 || mac == [0; 6] {
@@ -238,7 +238,7 @@ impl devlink::PortOperations for PortData {
         dev: &DevData,
         g: &mut Guard<'_>,
         port: &Self,
-        ext: &mut ExtAck,
+        ext: &mut ExtAck<'_>,
     ) -> Result<(FnState, bool)> {
         let id = port.func_id(ext)?;
         let active = dev.state.get_mut(g.parts().0).func(id)?.is_active();
@@ -258,7 +258,7 @@ impl devlink::PortOperations for PortData {
         g: &mut Guard<'_>,
         port: &Self,
         state: FnState,
-        ext: &mut ExtAck,
+        ext: &mut ExtAck<'_>,
     ) -> Result {
         let id = port.func_id(ext)?;
         dev.state

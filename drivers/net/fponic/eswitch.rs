@@ -532,6 +532,13 @@ impl Eswitch {
             return None;
         };
         let pf_mac = |i| snap.uplink_mac(i);
+        // Legacy, from a wire: a function whose serving uplink's wire is dead is reached through
+        // the uplink the data path steers its transmissions to (`crate::failover`), for unicast
+        // and floods alike.
+        let eff = match (snap.mode, from) {
+            (Mode::Legacy, From::Wire(_)) => self.effective_uplinks(guard),
+            _ => IDENTITY_UPLINKS,
+        };
         let decision = match (snap.mode, from) {
             // The switchdev slow path only needs the ingress function: find it by id instead of
             // walking (and reading the MAC of) every function.
@@ -539,12 +546,9 @@ impl Eswitch {
                 let one = snap.func(id).map(FuncSnap::view);
                 switch::decide(snap.mode, from, &dst, one.into_iter(), pf_mac)
             }
-            // Legacy, from a wire: a function whose serving uplink's wire is dead is reached
-            // through the uplink the data path steers its transmissions to
-            // (`crate::failover`). Switchdev hands wire traffic to the uplink representor and
-            // needs no function views.
+            // Switchdev hands wire traffic to the uplink representor and needs no function
+            // views.
             (Mode::Legacy, From::Wire(_)) => {
-                let eff = self.effective_uplinks(guard);
                 switch::decide(snap.mode, from, &dst, snap.views_through(&eff), pf_mac)
             }
             _ => switch::decide(snap.mode, from, &dst, snap.views(), pf_mac),
@@ -559,7 +563,8 @@ impl Eswitch {
                 }
             },
             Decision::Flood { .. } => {
-                let mut targets = switch::flood_targets(&decision, snap.views()).peekable();
+                let mut targets =
+                    switch::flood_targets(&decision, snap.views_through(&eff)).peekable();
                 let mut skb = Some(skb);
                 while let Some(to) = targets.next() {
                     let copy = if targets.peek().is_some() {
@@ -755,7 +760,10 @@ impl Eswitch {
         if !dest.is_running() {
             return Err(DropCause::DestDown);
         }
-        match dest.data().rx_ring().enqueue(skb) {
+        if !dest.data().accepts() {
+            return Err(DropCause::FuncInactive);
+        }
+        match dest.data().rx_ring().enqueue(skb, None) {
             Ok(()) => {
                 dest.data().rx_ring().schedule();
                 Ok(Delivery::Done)
@@ -914,9 +922,16 @@ impl Eswitch {
 
     /// Binds `lower` as the wire of uplink `i`.
     pub(crate) fn bind_wire(this: &Arc<Self>, i: u8, lower: ARef<NetDev>, rtnl: &Rtnl) -> Result {
-        if NetDevice::<PortNetdev>::try_from_netdev(&lower).is_some() {
+        let is_port = |d: &NetDev| NetDevice::<PortNetdev>::try_from_netdev(d).is_some();
+        if is_port(&lower) {
             pr_err!("wire refused: an fponic port cannot be another port's wire\n");
             return Err(EINVAL);
+        }
+        // A device stacked on a port (a VLAN or macvlan on a VF, a bond over a representor)
+        // would carry the switch's own frames back into it: a loop.
+        if lower.any_lower(rtnl, is_port) {
+            pr_err!("wire refused: it is stacked on an fponic port, which would make a loop\n");
+            return Err(ELOOP);
         }
         let mut wires = this.wires.lock();
         let slot = wires.get_mut(usize::from(i)).ok_or(EINVAL)?;
@@ -925,8 +940,17 @@ impl Eswitch {
             return Err(EBUSY);
         }
         let binding = Arc::new(WireBinding::new(this.clone(), i), GFP_KERNEL)?;
-        let reg = RxHandlerRegistration::register(lower.clone(), binding, rtnl)?;
-        drop(this.wire_tx[usize::from(i)].replace(Some(lower))?);
+        // Everything that can fail comes before the registration: an error after it would have
+        // to unregister under the RTNL this thread already holds.
+        drop(this.wire_tx[usize::from(i)].replace(Some(lower.clone()))?);
+        let reg = match RxHandlerRegistration::register(lower, binding, rtnl) {
+            Ok(reg) => reg,
+            Err(e) => {
+                // Unpublishing allocates nothing and cannot fail.
+                let _ = this.wire_tx[usize::from(i)].replace(None);
+                return Err(e);
+            }
+        };
         *slot = Some(reg);
         drop(wires);
         this.sync_uplink_carrier(i);

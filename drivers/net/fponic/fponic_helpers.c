@@ -7,6 +7,7 @@
 #include <linux/netdevice.h>
 #include <linux/rtnetlink.h>
 #include <linux/skbuff.h>
+#include <linux/idr.h>
 #include <linux/if_vlan.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
@@ -111,7 +112,9 @@ struct sk_buff *fponic_rx_prepare(struct sk_buff *skb)
 	skb = skb_share_check(skb, GFP_ATOMIC);
 	if (!skb)
 		return NULL;
-	skb_push(skb, skb->data - skb_mac_header(skb));
+	/* Keep a CHECKSUM_COMPLETE sum covering the bytes pushed back (the stack's own re-push
+	 * of the MAC header, e.g. in bridging, does the same). */
+	skb_push_rcsum(skb, skb->data - skb_mac_header(skb));
 	return skb;
 }
 
@@ -271,6 +274,7 @@ int fponic_flower_get(struct flow_cls_offload *f, struct fponic_flower_match *m,
 		a = &acts[(*n)++];
 		memset(a, 0, sizeof(*a));
 		a->id = act->id;
+		a->miss_cookie = act->miss_cookie;
 		switch (act->id) {
 		case FLOW_ACTION_GOTO:
 			a->chain = act->chain_index;
@@ -306,6 +310,48 @@ int fponic_flower_get(struct flow_cls_offload *f, struct fponic_flower_match *m,
 void fponic_flower_stats(struct flow_cls_offload *f, u64 bytes, u64 pkts, u64 lastused)
 {
 	flow_stats_update(&f->stats, bytes, pkts, 0, lastused, FLOW_ACTION_HW_STATS_DELAYED);
+}
+
+/*
+ * The miss cookie that resumes a rule's actions right after the action @miss_cookie stands for.
+ * cls_api.c composes it as the union tcf_exts_miss_cookie of { u32 miss_cookie_base;
+ * u32 act_index; } and a u64, so the action index is the high half on little-endian machines
+ * and the low half on big-endian ones. Resuming after the last action executes nothing more.
+ */
+u64 fponic_miss_cookie_next(u64 miss_cookie)
+{
+	if (!miss_cookie)
+		return 0;
+#ifdef __LITTLE_ENDIAN
+	return miss_cookie + (1ULL << 32);
+#else
+	return miss_cookie + 1;
+#endif
+}
+
+/*
+ * Tell software tc where the eswitch stopped: at @act_miss_cookie (resume within a rule, see
+ * fponic_miss_cookie_next()) or, if it is 0, at the start of chain @chain (after a miss there).
+ * tcf_classify() consumes the extension. Call after the packet was forwarded to the receiving
+ * device (forwarding scrubs extensions).
+ */
+int fponic_skb_tc_resume(struct sk_buff *skb, u32 chain, u64 act_miss_cookie)
+{
+#if IS_ENABLED(CONFIG_NET_TC_SKB_EXT)
+	struct tc_skb_ext *ext = tc_skb_ext_alloc(skb);
+
+	if (!ext)
+		return -ENOMEM;
+	if (act_miss_cookie) {
+		ext->act_miss = 1;
+		ext->act_miss_cookie = act_miss_cookie;
+	} else {
+		ext->chain = chain;
+	}
+	return 0;
+#else
+	return -EOPNOTSUPP;
+#endif
 }
 
 static LIST_HEAD(fponic_block_cb_list);
@@ -370,6 +416,18 @@ int fponic_skb_vlan_modify(struct sk_buff *skb, u16 tci)
 		return err;
 	__vlan_hwaccel_put_tag(skb, proto, tci);
 	return 0;
+}
+
+static DEFINE_IDA(fponic_ids);
+
+int fponic_id_alloc(unsigned int max)
+{
+	return ida_alloc_range(&fponic_ids, 1, max, GFP_KERNEL);
+}
+
+void fponic_id_free(unsigned int id)
+{
+	ida_free(&fponic_ids, id);
 }
 
 unsigned long fponic_jiffies(void)

@@ -49,6 +49,7 @@ struct fponic_flower_action {
 	u8 prio;
 	u32 htype, offset, mask, val;	/* MANGLE */
 	u32 csum_flags;		/* CSUM */
+	u64 miss_cookie;	/* where software resumes at this action (0: it cannot) */
 };
 
 void fponic_netdev_set_devlink_port(struct net_device *dev, struct devlink_port *port);
@@ -71,6 +72,10 @@ u16 fponic_skb_vlan(const struct sk_buff *skb, u16 *tci);
 int fponic_skb_vlan_push(struct sk_buff *skb, u16 proto, u16 tci);
 int fponic_skb_vlan_pop(struct sk_buff *skb);
 int fponic_skb_vlan_modify(struct sk_buff *skb, u16 tci);
+u64 fponic_miss_cookie_next(u64 miss_cookie);
+int fponic_skb_tc_resume(struct sk_buff *skb, u32 chain, u64 act_miss_cookie);
+int fponic_id_alloc(unsigned int max);
+void fponic_id_free(unsigned int id);
 unsigned long fponic_jiffies(void);
 u64 fponic_now_ms(void);
 struct sk_buff_head;

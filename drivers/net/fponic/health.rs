@@ -38,7 +38,7 @@ impl HealthOperations for Eswitch {
 
     type Event = Event;
 
-    fn dump(&self, event: Option<&Event>, fmsg: &mut Fmsg, _ext: &mut ExtAck) -> Result {
+    fn dump(&self, event: Option<&Event>, fmsg: &mut Fmsg, _ext: &mut ExtAck<'_>) -> Result {
         match event {
             Some(e) => write_event(fmsg, e),
             // Asked for before any report: the newest event, if any, and the current state.
@@ -53,12 +53,12 @@ impl HealthOperations for Eswitch {
         Ok(())
     }
 
-    fn diagnose(&self, fmsg: &mut Fmsg, _ext: &mut ExtAck) -> Result {
+    fn diagnose(&self, fmsg: &mut Fmsg, _ext: &mut ExtAck<'_>) -> Result {
         write_state(self, fmsg);
         Ok(())
     }
 
-    fn recover(&self, event: Option<&Event>, ext: &mut ExtAck) -> Result {
+    fn recover(&self, event: Option<&Event>, ext: &mut ExtAck<'_>) -> Result {
         let r = match event {
             // Automatic recovery right after a report: only succeeds if nothing is left to do
             // (the hold-down is the administrator's choice and stays in force).

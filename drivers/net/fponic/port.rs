@@ -79,9 +79,14 @@ impl Uplink {
                 PortNetdev::new(dev, esw.clone(), Role::Uplink(number))
             })
         });
+        // A remap of the uplink's VPID made before a `devlink dev reload` survives it: the
+        // identity mapping is only the initial one.
+        let v = u32::from(number);
         match netdev.and_then(|n| {
-            esw.map_vpid(u32::from(number), Ppid::Uplink(number))
-                .map(|()| n)
+            if esw.vpid_target(v).is_some() {
+                return Ok(n);
+            }
+            esw.map_vpid(v, Ppid::Uplink(number)).map(|()| n)
         }) {
             Ok(netdev) => Ok(Self {
                 netdev,
@@ -106,9 +111,12 @@ impl Uplink {
     }
 
     /// Unregisters the netdev, then the devlink port (under the instance lock). The port must
-    /// have left the published snapshot.
-    pub(crate) fn destroy(mut self, ctx: &PortCtx, esw: &Eswitch) {
-        esw.unmap_vpid(u32::from(self.number));
+    /// have left the published snapshot. The uplink's VPID mapping goes too, unless `keep_vpid`
+    /// (a reload, which builds the uplink again).
+    pub(crate) fn destroy(mut self, ctx: &PortCtx, esw: &Eswitch, keep_vpid: bool) {
+        if !keep_vpid {
+            esw.unmap_vpid(u32::from(self.number));
+        }
         let port = self.port.take();
         drop(self.netdev);
         if let Some(p) = port {

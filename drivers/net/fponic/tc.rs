@@ -236,7 +236,7 @@ fn target_vpid(esw: &Eswitch, dev: Option<&crate::bind::netdev::NetDev>) -> Resu
 }
 
 /// Whether `dev` may bind an ingress block.
-pub(crate) fn block_ok(dev: &NetDevice<PortNetdev>, ext: &mut ExtAck) -> Result {
+pub(crate) fn block_ok(dev: &NetDevice<PortNetdev>, ext: &mut ExtAck<'_>) -> Result {
     if dev.data().offload_vpid().is_none() {
         ext.set(c"fponic: tc offload is available on representors only");
         return Err(EOPNOTSUPP);
@@ -245,7 +245,7 @@ pub(crate) fn block_ok(dev: &NetDevice<PortNetdev>, ext: &mut ExtAck) -> Result 
 }
 
 /// A flower command on `dev`'s block.
-pub(crate) fn flower(dev: &NetDevice<PortNetdev>, cmd: FlowerCmd<'_>, ext: &mut ExtAck) -> Result {
+pub(crate) fn flower(dev: &NetDevice<PortNetdev>, cmd: FlowerCmd<'_>, ext: &mut ExtAck<'_>) -> Result {
     let this = dev.data();
     let esw = this.eswitch();
     match cmd {
@@ -259,7 +259,7 @@ pub(crate) fn flower(dev: &NetDevice<PortNetdev>, cmd: FlowerCmd<'_>, ext: &mut 
                 chain: rule.chain,
                 prio: rule.prio,
             };
-            let refuse = |ext: &mut ExtAck, msg: Refusal, e: Error| {
+            let refuse = |ext: &mut ExtAck<'_>, msg: Refusal, e: Error| {
                 ext.set(msg);
                 esw.note_refusal(name, msg);
                 Err(e)

@@ -62,12 +62,26 @@ pub(crate) enum FnState {
 }
 
 /// A netlink extended ack, for error messages reported to user space.
-pub(crate) struct ExtAck(*mut bindings::netlink_ext_ack);
+///
+/// # Invariants
+///
+/// `self.0` is null or points to a `struct netlink_ext_ack` valid for writes for `'a` (the
+/// request being processed).
+pub(crate) struct ExtAck<'a>(
+    *mut bindings::netlink_ext_ack,
+    PhantomData<&'a mut bindings::netlink_ext_ack>,
+);
 
-impl ExtAck {
-    /// Wraps a raw extack (may be null).
-    pub(super) fn from_raw(p: *mut bindings::netlink_ext_ack) -> Self {
-        Self(p)
+impl<'a> ExtAck<'a> {
+    /// Wraps a raw extack.
+    ///
+    /// # Safety
+    ///
+    /// `p` is null or points to a `struct netlink_ext_ack` that stays valid for writes, and is
+    /// written by nobody else, for `'a`.
+    pub(super) unsafe fn from_raw(p: *mut bindings::netlink_ext_ack) -> Self {
+        // INVARIANT: by the function's safety requirements.
+        Self(p, PhantomData)
     }
 
     /// Sets the message user space prints with the error.
@@ -116,10 +130,23 @@ pub(crate) struct Guard<'a> {
     _p: PhantomData<&'a ()>,
 }
 
-/// Unique key to the driver's devlink-locked state.
-pub(crate) struct StateKey(NotThreadSafe);
+/// Key to the [`DevlLocked`] state of one devlink instance, the one whose lock is held.
+///
+/// # Invariants
+///
+/// `priv_start..priv_end` is the private area of a devlink instance whose lock is held while
+/// the key exists; one key exists per locked section (it lives in the section's [`Guard`]).
+pub(crate) struct StateKey {
+    priv_start: usize,
+    priv_end: usize,
+    _p: NotThreadSafe,
+}
 
 /// Context to register and unregister ports under the instance lock.
+///
+/// # Invariants
+///
+/// `dl` is a valid devlink instance whose lock is held while the context exists.
 pub(crate) struct PortCtx {
     dl: NonNull<bindings::devlink>,
     _p: NotThreadSafe,
@@ -333,12 +360,20 @@ impl PortCtx {
 impl Guard<'_> {
     /// # Safety
     ///
-    /// The instance lock of `dl` is held for the lifetime of the guard.
-    unsafe fn assume_locked(dl: *mut bindings::devlink) -> Self {
+    /// `dl` was allocated by [`Registration::<T>::new`] (its private area holds a `T`) and its
+    /// instance lock is held for the lifetime of the guard.
+    unsafe fn assume_locked<T>(dl: *mut bindings::devlink) -> Self {
         // SAFETY: a locked instance is a valid, non-null one.
         let dl = unsafe { NonNull::new_unchecked(dl) };
+        // SAFETY: valid instance; its private area holds a `T`.
+        let priv_start = unsafe { bindings::devlink_priv(dl.as_ptr()) } as usize;
+        // INVARIANT: the private area of `dl`, whose lock the caller holds; one key per guard.
         Self {
-            key: StateKey(NotThreadSafe),
+            key: StateKey {
+                priv_start,
+                priv_end: priv_start + mem::size_of::<T>(),
+                _p: NotThreadSafe,
+            },
             ctx: PortCtx {
                 dl,
                 _p: NotThreadSafe,
@@ -363,7 +398,9 @@ impl Drop for Guard<'_> {
     }
 }
 
-/// Driver state protected by the devlink instance lock.
+/// Driver state protected by the lock of the devlink instance whose private area holds it (as
+/// [`kernel::sync::LockedBy`] ties data to one lock): it is reached only with the [`StateKey`] of
+/// that instance, checked at run time.
 pub(crate) struct DevlLocked<U>(UnsafeCell<U>);
 
 // SAFETY: access is serialized by the instance lock.
@@ -377,13 +414,20 @@ impl<U> DevlLocked<U> {
         Self(UnsafeCell::new(value))
     }
 
-    /// Accesses the state. The key is unique per locked section, so this cannot alias.
+    /// Accesses the state with the key of the instance whose private area holds it.
     ///
-    /// Every `DevlLocked` of one driver belongs to its single devlink instance, whose lock the
-    /// key proves.
-    pub(crate) fn get_mut<'b>(&'b self, _key: &'b mut StateKey) -> &'b mut U {
-        // SAFETY: the instance lock is held (the key exists only inside a `Guard`), and the
-        // mutable borrow of the key rules out a second access in this locked section.
+    /// # Panics
+    ///
+    /// Panics if `key` is another instance's (the state is not inside the private area of the
+    /// instance whose lock `key` proves), as `LockedBy::access` does for a mismatched owner.
+    pub(crate) fn get_mut<'b>(&'b self, key: &'b mut StateKey) -> &'b mut U {
+        let at = core::ptr::from_ref(self) as usize;
+        if at < key.priv_start || at + mem::size_of::<Self>() > key.priv_end {
+            panic!("devlink-locked state accessed under another instance's lock");
+        }
+        // SAFETY: `self` lies in the private area of the instance whose lock `key` proves held
+        // (checked above, and by the key's invariant), so that lock protects it; the mutable
+        // borrow of the key rules out a second access in this locked section.
         unsafe { &mut *self.0.get() }
     }
 }
@@ -404,7 +448,7 @@ pub(crate) trait Operations: Sized + Send + Sync {
         _this: &Self,
         _g: &mut Guard<'_>,
         _mode: EswitchMode,
-        _ext: &mut ExtAck,
+        _ext: &mut ExtAck<'_>,
     ) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
@@ -415,24 +459,24 @@ pub(crate) trait Operations: Sized + Send + Sync {
     }
 
     /// Sets driver parameter `id` (runtime configuration mode).
-    fn param_set(_this: &Self, _id: u32, _value: ParamValue, _ext: &mut ExtAck) -> Result {
+    fn param_set(_this: &Self, _id: u32, _value: ParamValue, _ext: &mut ExtAck<'_>) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Checks a new value of `u32` driverinit parameter `id` (`devlink dev param set ... cmode
     /// driverinit`).
-    fn param_validate(_this: &Self, _id: u32, _value: ParamValue, _ext: &mut ExtAck) -> Result {
+    fn param_validate(_this: &Self, _id: u32, _value: ParamValue, _ext: &mut ExtAck<'_>) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// `devlink dev reload` (action `driver_reinit`), first half: take every port down (the core
     /// checks that none is left). Driverinit parameter values are applied in between.
-    fn reload_down(_this: &Self, _g: &mut Guard<'_>, _ext: &mut ExtAck) -> Result {
+    fn reload_down(_this: &Self, _g: &mut Guard<'_>, _ext: &mut ExtAck<'_>) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Second half of `devlink dev reload`: build the device again with the driverinit values.
-    fn reload_up(_this: &Self, _g: &mut Guard<'_>, _ext: &mut ExtAck) -> Result {
+    fn reload_up(_this: &Self, _g: &mut Guard<'_>, _ext: &mut ExtAck<'_>) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
@@ -446,7 +490,7 @@ pub(crate) trait Operations: Sized + Send + Sync {
         _this: &'a Self,
         _g: &'a mut Guard<'_>,
         _attrs: &NewPortAttrs,
-        _ext: &mut ExtAck,
+        _ext: &mut ExtAck<'_>,
     ) -> Result<&'a Port<Self::Port>> {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
@@ -459,7 +503,7 @@ pub(crate) trait PortOperations: Sized + Send + Sync {
     type Dev: Operations<Port = Self>;
 
     /// `devlink port del`: the driver unregisters and frees the port.
-    fn port_del(_dev: &Self::Dev, _g: &mut Guard<'_>, _port: &Self, _ext: &mut ExtAck) -> Result {
+    fn port_del(_dev: &Self::Dev, _g: &mut Guard<'_>, _port: &Self, _ext: &mut ExtAck<'_>) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
@@ -468,7 +512,7 @@ pub(crate) trait PortOperations: Sized + Send + Sync {
         _dev: &Self::Dev,
         _g: &mut Guard<'_>,
         _port: &Self,
-        _ext: &mut ExtAck,
+        _ext: &mut ExtAck<'_>,
     ) -> Result<[u8; 6]> {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
@@ -479,7 +523,7 @@ pub(crate) trait PortOperations: Sized + Send + Sync {
         _g: &mut Guard<'_>,
         _port: &Self,
         _mac: [u8; 6],
-        _ext: &mut ExtAck,
+        _ext: &mut ExtAck<'_>,
     ) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
@@ -489,7 +533,7 @@ pub(crate) trait PortOperations: Sized + Send + Sync {
         _dev: &Self::Dev,
         _g: &mut Guard<'_>,
         _port: &Self,
-        _ext: &mut ExtAck,
+        _ext: &mut ExtAck<'_>,
     ) -> Result<(FnState, bool)> {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
@@ -500,7 +544,7 @@ pub(crate) trait PortOperations: Sized + Send + Sync {
         _g: &mut Guard<'_>,
         _port: &Self,
         _state: FnState,
-        _ext: &mut ExtAck,
+        _ext: &mut ExtAck<'_>,
     ) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
@@ -528,7 +572,7 @@ impl<T: Operations> Adapter<T> {
         unsafe {
             (
                 &*bindings::devlink_priv(dl).cast::<T>(),
-                Guard::assume_locked(dl),
+                Guard::assume_locked::<T>(dl),
             )
         }
     }
@@ -568,7 +612,8 @@ impl<T: Operations> Adapter<T> {
         from_result(|| {
             // SAFETY: called by the core for our instance, with its lock held.
             let (this, mut g) = unsafe { Self::this(dl) };
-            let mut ext = ExtAck(extack);
+            // SAFETY: the core passes a null or valid extack for the request being processed.
+            let mut ext = unsafe { ExtAck::from_raw(extack) };
             let mode = match u32::from(mode) {
                 bindings::devlink_eswitch_mode_DEVLINK_ESWITCH_MODE_LEGACY => EswitchMode::Legacy,
                 bindings::devlink_eswitch_mode_DEVLINK_ESWITCH_MODE_SWITCHDEV => {
@@ -610,7 +655,9 @@ impl<T: Operations> Adapter<T> {
                 port_index: (a.port_index_valid() != 0).then_some(a.port_index),
                 controller: (a.controller_valid() != 0).then_some(a.controller),
             };
-            let port = T::port_new(this, &mut g, &attrs, &mut ExtAck(extack))?;
+            // SAFETY: the core passes a null or valid extack for the request being processed.
+            let mut ext = unsafe { ExtAck::from_raw(extack) };
+            let port = T::port_new(this, &mut g, &attrs, &mut ext)?;
             // SAFETY: `out` is a valid output; the port is registered and owned by the driver.
             unsafe { *out = port.as_raw() };
             Ok(0)
@@ -662,7 +709,9 @@ impl<T: Operations> Adapter<T> {
                 // SAFETY: as above.
                 ParamValue::U32(_) => ParamValue::U32(unsafe { (*ctx).val.vu32 }),
             };
-            T::param_set(this, id, v, &mut ExtAck(extack))?;
+            // SAFETY: the core passes a null or valid extack for the request being processed.
+            let mut ext = unsafe { ExtAck::from_raw(extack) };
+            T::param_set(this, id, v, &mut ext)?;
             Ok(0)
         })
     }
@@ -685,7 +734,9 @@ impl<T: Operations> Adapter<T> {
             // SAFETY: only `u32` driverinit parameters get this callback (`register_params`),
             // and the core parsed the value as the registered type; `val` is valid.
             let v = ParamValue::U32(unsafe { (*val).vu32 });
-            T::param_validate(this, id, v, &mut ExtAck(extack))?;
+            // SAFETY: the core passes a null or valid extack for the request being processed.
+            let mut ext = unsafe { ExtAck::from_raw(extack) };
+            T::param_validate(this, id, v, &mut ext)?;
             Ok(0)
         })
     }
@@ -704,7 +755,8 @@ impl<T: Operations> Adapter<T> {
         from_result(|| {
             // SAFETY: by the function's safety requirements.
             let (this, mut g) = unsafe { Self::this(dl) };
-            let mut ext = ExtAck(extack);
+            // SAFETY: the core passes a null or valid extack for the request being processed.
+            let mut ext = unsafe { ExtAck::from_raw(extack) };
             if netns_change {
                 ext.set(c"fponic: reload into another network namespace is not supported");
                 return Err(EOPNOTSUPP);
@@ -731,7 +783,9 @@ impl<T: Operations> Adapter<T> {
         from_result(|| {
             // SAFETY: by the function's safety requirements.
             let (this, mut g) = unsafe { Self::this(dl) };
-            T::reload_up(this, &mut g, &mut ExtAck(extack))?;
+            // SAFETY: the core passes a null or valid extack for the request being processed.
+            let mut ext = unsafe { ExtAck::from_raw(extack) };
+            T::reload_up(this, &mut g, &mut ext)?;
             // SAFETY: valid output (function's safety requirements).
             unsafe {
                 *actions_performed =
@@ -787,15 +841,19 @@ impl<T: Operations> Adapter<T> {
     };
 }
 
-/// A registered devlink instance whose private area holds a `T`.
+/// A devlink instance whose private area holds a `T`, registered once the driver has set it up
+/// ([`Registration::register`]: ports, parameters, resources and health reporters are created
+/// first, as the devlink core advises, so user space never sees a half-built instance).
 ///
 /// # Invariants
 ///
 /// `self.dl` points to a devlink instance allocated with room for a `T` in its private area, where
-/// a `T` has been initialized; the instance is registered and stays valid until `self` is dropped.
-/// The device it was allocated for outlives it (the owner drops the devlink instance first).
+/// a `T` has been initialized; the instance is registered iff `self.registered`, and stays valid
+/// until `self` is dropped. The device it was allocated for outlives it (the owner drops the
+/// devlink instance first).
 pub(crate) struct Registration<T: Operations> {
     dl: NonNull<bindings::devlink>,
+    registered: bool,
     /// Health reporters created on the instance, destroyed before it goes.
     reporters: KVec<Arc<ReporterCell>>,
     _p: PhantomData<T>,
@@ -807,8 +865,8 @@ unsafe impl<T: Operations> Send for Registration<T> {}
 unsafe impl<T: Operations> Sync for Registration<T> {}
 
 impl<T: Operations> Registration<T> {
-    /// Allocates a devlink instance for `dev`, initializes `data` in its private area and
-    /// registers it (`devlink dev show` lists it from here on).
+    /// Allocates a devlink instance for `dev` and initializes `data` in its private area. The
+    /// instance is registered by [`Registration::register`].
     pub(crate) fn new(dev: &faux::Registration, data: impl PinInit<T, Error>) -> Result<Self> {
         // The private area is aligned to NETDEV_ALIGN (32).
         const { assert!(mem::align_of::<T>() <= 32) };
@@ -825,14 +883,38 @@ impl<T: Operations> Registration<T> {
             unsafe { bindings::devlink_free(dl.as_ptr()) };
             return Err(e);
         }
-        // SAFETY: the instance is fully set up.
-        unsafe { bindings::devlink_register(dl.as_ptr()) };
-        // INVARIANT: allocated, initialized and registered above.
+        // INVARIANT: allocated and initialized above, not registered.
         Ok(Self {
             dl,
+            registered: false,
             reporters: KVec::new(),
             _p: PhantomData,
         })
+    }
+
+    /// Registers the instance: `devlink dev show` lists it, with what the driver set up so far,
+    /// from here on. Call once the instance is complete; a second call does nothing.
+    pub(crate) fn register(&mut self) {
+        if self.registered {
+            return;
+        }
+        // SAFETY: allocated and initialized (type invariant), not registered yet.
+        unsafe { bindings::devlink_register(self.dl.as_ptr()) };
+        // INVARIANT: registered just above.
+        self.registered = true;
+    }
+
+    /// Unregisters the instance, if registered: user space no longer reaches it, and in-flight
+    /// callbacks have finished on return. The owner calls this before taking down what the
+    /// instance shows (ports, parameters), the reverse of [`Registration::register`].
+    pub(crate) fn unregister(&mut self) {
+        if !self.registered {
+            return;
+        }
+        // SAFETY: registered (type invariant); unregistering waits for in-flight callbacks.
+        unsafe { bindings::devlink_unregister(self.dl.as_ptr()) };
+        // INVARIANT: unregistered just above.
+        self.registered = false;
     }
 
     /// The instance.
@@ -860,10 +942,10 @@ impl<T: Operations> Registration<T> {
     /// Takes the instance lock. Sleeps. Not to be called from devlink callbacks (which get a
     /// [`Guard`] already).
     pub(crate) fn lock(&self) -> Guard<'_> {
-        // SAFETY: valid registered instance.
+        // SAFETY: valid instance (registered or not: its lock exists from allocation on).
         unsafe { bindings::devl_lock(self.dl.as_ptr()) };
         // SAFETY: locked just above; the guard is marked as owning the lock.
-        let mut g = unsafe { Guard::assume_locked(self.dl.as_ptr()) };
+        let mut g = unsafe { Guard::assume_locked::<T>(self.dl.as_ptr()) };
         g.owned = true;
         g
     }
@@ -876,10 +958,10 @@ impl<T: Operations> Drop for Registration<T> {
         for r in self.reporters.iter() {
             r.destroy();
         }
-        // SAFETY: registered by `new`; unregistering waits for in-flight callbacks, after which
-        // nothing uses the private area and it can be dropped and freed.
+        self.unregister();
+        // SAFETY: not registered (any more): no callback runs, nothing uses the private area,
+        // which can be dropped, and the instance freed.
         unsafe {
-            bindings::devlink_unregister(dl);
             ptr::drop_in_place(bindings::devlink_priv(dl).cast::<T>());
             bindings::devlink_free(dl);
         }
@@ -1007,6 +1089,10 @@ impl<P: PortOperations> Drop for Port<P> {
 }
 
 /// A registered devlink port a netdev can be linked to; the port outlives the reference.
+///
+/// # Invariants
+///
+/// `self.0` points to a registered `struct devlink_port` that stays registered for `'a`.
 #[derive(Clone, Copy)]
 pub(crate) struct PortRef<'a>(*mut bindings::devlink_port, PhantomData<&'a ()>);
 
@@ -1031,7 +1117,7 @@ impl<P: PortOperations> PortAdapter<P> {
             let dl = (*port).devlink;
             (
                 &*bindings::devlink_priv(dl).cast::<P::Dev>(),
-                Guard::assume_locked(dl),
+                Guard::assume_locked::<P::Dev>(dl),
                 &inner.data,
             )
         }
@@ -1049,7 +1135,9 @@ impl<P: PortOperations> PortAdapter<P> {
         from_result(|| {
             // SAFETY: called by the core for one of our ports, with the instance lock held.
             let (dev, mut g, data) = unsafe { Self::this(port) };
-            P::port_del(dev, &mut g, data, &mut ExtAck(extack))?;
+            // SAFETY: the core passes a null or valid extack for the request being processed.
+            let mut ext = unsafe { ExtAck::from_raw(extack) };
+            P::port_del(dev, &mut g, data, &mut ext)?;
             Ok(0)
         })
     }
@@ -1067,7 +1155,9 @@ impl<P: PortOperations> PortAdapter<P> {
         from_result(|| {
             // SAFETY: called by the core for one of our ports, with the instance lock held.
             let (dev, mut g, data) = unsafe { Self::this(port) };
-            let mac = P::fn_hw_addr_get(dev, &mut g, data, &mut ExtAck(extack))?;
+            // SAFETY: the core passes a null or valid extack for the request being processed.
+            let mut ext = unsafe { ExtAck::from_raw(extack) };
+            let mac = P::fn_hw_addr_get(dev, &mut g, data, &mut ext)?;
             // SAFETY: the core passes a buffer of MAX_ADDR_LEN (32) bytes.
             unsafe {
                 ptr::copy_nonoverlapping(mac.as_ptr(), hw_addr, 6);
@@ -1090,7 +1180,8 @@ impl<P: PortOperations> PortAdapter<P> {
         from_result(|| {
             // SAFETY: called by the core for one of our ports, with the instance lock held.
             let (dev, mut g, data) = unsafe { Self::this(port) };
-            let mut ext = ExtAck(extack);
+            // SAFETY: the core passes a null or valid extack for the request being processed.
+            let mut ext = unsafe { ExtAck::from_raw(extack) };
             if len != 6 {
                 ext.set(c"fponic: hw_addr must be a 6-byte Ethernet address");
                 return Err(EINVAL);
@@ -1116,7 +1207,9 @@ impl<P: PortOperations> PortAdapter<P> {
         from_result(|| {
             // SAFETY: called by the core for one of our ports, with the instance lock held.
             let (dev, mut g, data) = unsafe { Self::this(port) };
-            let (s, attached) = P::fn_state_get(dev, &mut g, data, &mut ExtAck(extack))?;
+            // SAFETY: the core passes a null or valid extack for the request being processed.
+            let mut ext = unsafe { ExtAck::from_raw(extack) };
+            let (s, attached) = P::fn_state_get(dev, &mut g, data, &mut ext)?;
             // SAFETY: valid outputs.
             unsafe {
                 *state = match s {
@@ -1152,7 +1245,9 @@ impl<P: PortOperations> PortAdapter<P> {
             } else {
                 FnState::Inactive
             };
-            P::fn_state_set(dev, &mut g, data, s, &mut ExtAck(extack))?;
+            // SAFETY: the core passes a null or valid extack for the request being processed.
+            let mut ext = unsafe { ExtAck::from_raw(extack) };
+            P::fn_state_set(dev, &mut g, data, s, &mut ext)?;
             Ok(0)
         })
     }

@@ -49,6 +49,11 @@ use super::{
 
 /// A devlink formatted message (`devlink health dump show`, `diagnose`), written as name/value
 /// pairs, nested objects and arrays. Errors are recorded in the message and reported by the core.
+///
+/// # Invariants
+///
+/// A `&mut Fmsg` points to a valid `struct devlink_fmsg` that the holder may write while the
+/// reference lives (the core's dump or diagnose request in progress).
 #[repr(transparent)]
 pub(crate) struct Fmsg(Opaque<bindings::devlink_fmsg>);
 
@@ -151,23 +156,30 @@ pub(crate) trait HealthOperations: Sized + Send + Sync {
 
     /// Writes a dump: of the reported `event`, or of the current state if `None` (a dump asked
     /// for before any report).
-    fn dump(&self, _event: Option<&Self::Event>, _fmsg: &mut Fmsg, _ext: &mut ExtAck) -> Result {
+    fn dump(&self, _event: Option<&Self::Event>, _fmsg: &mut Fmsg, _ext: &mut ExtAck<'_>) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// `devlink health diagnose`: the current state.
-    fn diagnose(&self, _fmsg: &mut Fmsg, _ext: &mut ExtAck) -> Result {
+    fn diagnose(&self, _fmsg: &mut Fmsg, _ext: &mut ExtAck<'_>) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Recovers from the reported `event` (automatic recovery) or from the current error state
     /// (`devlink health recover`, `None`). Success marks the reporter healthy.
-    fn recover(&self, _event: Option<&Self::Event>, _ext: &mut ExtAck) -> Result {
+    fn recover(&self, _event: Option<&Self::Event>, _ext: &mut ExtAck<'_>) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 }
 
 /// A created reporter: its pointer and the owner passed as its private data.
+///
+/// # Invariants
+///
+/// `reporter` was returned by `devlink_health_reporter_create` and is not destroyed yet; `owner`
+/// came from `Arc::into_raw` of the owner type `release` was instantiated for, and holds the
+/// reference the reporter's callbacks use until `release` gives it back (once, after the
+/// reporter is destroyed).
 struct Live {
     reporter: NonNull<bindings::devlink_health_reporter>,
     /// `Arc::into_raw` of the owner.
@@ -361,7 +373,9 @@ impl<H: HealthOperations> Adapter<H> {
             // SAFETY: by the function's safety requirements.
             let (this, ev, fmsg) =
                 unsafe { (Self::owner(r), Self::event(priv_ctx), Fmsg::from_raw(fmsg)) };
-            this.dump(ev, fmsg, &mut ExtAck::from_raw(extack))?;
+            // SAFETY: the core passes a null or valid extack for the request being processed.
+            let mut ext = unsafe { ExtAck::from_raw(extack) };
+            this.dump(ev, fmsg, &mut ext)?;
             Ok(0)
         })
     }
@@ -377,7 +391,9 @@ impl<H: HealthOperations> Adapter<H> {
         from_result(|| {
             // SAFETY: by the function's safety requirements.
             let (this, fmsg) = unsafe { (Self::owner(r), Fmsg::from_raw(fmsg)) };
-            this.diagnose(fmsg, &mut ExtAck::from_raw(extack))?;
+            // SAFETY: the core passes a null or valid extack for the request being processed.
+            let mut ext = unsafe { ExtAck::from_raw(extack) };
+            this.diagnose(fmsg, &mut ext)?;
             Ok(0)
         })
     }
@@ -393,7 +409,9 @@ impl<H: HealthOperations> Adapter<H> {
         from_result(|| {
             // SAFETY: by the function's safety requirements.
             let (this, ev) = unsafe { (Self::owner(r), Self::event(priv_ctx)) };
-            this.recover(ev, &mut ExtAck::from_raw(extack))?;
+            // SAFETY: the core passes a null or valid extack for the request being processed.
+            let mut ext = unsafe { ExtAck::from_raw(extack) };
+            this.recover(ev, &mut ext)?;
             Ok(0)
         })
     }

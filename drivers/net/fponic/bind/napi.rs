@@ -23,7 +23,10 @@ use super::{
         self,
         Device, //
     },
-    skb::SkBuff,
+    skb::{
+        SkBuff,
+        TcResume, //
+    },
 };
 
 /// Driver side of a device with an [`RxRing`].
@@ -80,16 +83,50 @@ impl RxRing {
         }? Error)
     }
 
-    /// Queues `skb` for reception; gives it back if the ring is full.
+    /// Queues `skb` for reception by the ring's device; gives it back untouched if the ring is
+    /// full. Call with BH disabled (a transmit path, a receive handler).
+    ///
+    /// The packet is forwarded to the device before it is queued, as a veth pair does
+    /// (`__dev_forward_skb`: scrubbed when it crosses a namespace boundary, MTU checked,
+    /// `skb->dev` set to the receiver, protocol set) and counted as received: nothing on the
+    /// ring refers to the sender, which may be unregistered before the packet is polled. A
+    /// packet the forwarding refuses is freed and counted in the device's `rx_dropped`.
+    ///
+    /// With `resume`, the packet carries the tc skb extension telling the device's ingress tc
+    /// where to resume (attached after forwarding, which scrubs extensions); without memory for
+    /// it the packet is dropped (`rx_dropped`), as software tc drops it.
     ///
     /// The caller then calls [`RxRing::schedule`] (once for a burst).
-    pub(crate) fn enqueue(&self, skb: SkBuff) -> Result<(), SkBuff> {
+    pub(crate) fn enqueue(&self, skb: SkBuff, resume: Option<TcResume>) -> Result<(), SkBuff> {
         if self.len() >= self.capacity {
             return Err(skb);
         }
+        let len = skb.len();
+        // SAFETY: the NAPI instance was added to the ring's device (type invariant), which is
+        // registered while senders can reach it.
+        let dev = unsafe { (*self.napi.get()).dev };
+        let skb = skb.into_raw();
+        // SAFETY: `dev` is valid (above) and the skb is owned; on success ownership comes back,
+        // on failure the skb was freed.
+        if unsafe { bindings::__dev_forward_skb(dev, skb) } != 0 {
+            return Ok(());
+        }
+        // SAFETY: forwarding succeeded: the skb is ours again.
+        let mut skb = unsafe { SkBuff::from_raw(skb) };
+        if let Some(at) = resume {
+            if skb.set_tc_resume(at).is_err() {
+                // SAFETY: `dev` is valid; the core allocates its per-CPU stats on demand.
+                unsafe { bindings::dev_core_stats_rx_dropped_inc(dev) };
+                return Ok(());
+            }
+        }
+        let skb = skb.into_raw();
+        // SAFETY: `dev` is a registered device set up with per-CPU `tstats`; BH is disabled.
+        unsafe { bindings::dev_sw_netstats_rx_add(dev, len) };
         // SAFETY: the queue is initialized (type invariant); ownership of the skb moves to the
-        // queue, whose lock makes this safe from any context.
-        unsafe { bindings::skb_queue_tail(self.queue.get(), skb.into_raw()) };
+        // queue, whose lock makes this safe from any context. Concurrent senders may overshoot
+        // the capacity by one packet each, which bounds the ring all the same.
+        unsafe { bindings::skb_queue_tail(self.queue.get(), skb) };
         Ok(())
     }
 
@@ -163,19 +200,10 @@ impl<T: Poll> Adapter<T> {
                 next = bindings::fponic_skb_unlink_next(cur);
                 SkBuff::from_raw(cur)
             };
-            let len = skb.len();
-            // `__dev_forward_skb` scrubs the packet when it crosses namespaces, checks the MTU
-            // and sets the protocol and `skb->dev` (`eth_type_trans`); it frees the packet and
-            // counts it in `rx_dropped` on failure.
-            let skb = skb.into_raw();
-            // SAFETY: `dev` is valid and the skb is owned; on success ownership comes back.
-            let ret = unsafe { bindings::__dev_forward_skb(dev.as_raw(), skb) };
-            if ret == 0 {
-                dev.count_rx(len);
-                // SAFETY: `napi` is valid and polled by us; the stack (through GRO if the
-                // device has it on) takes ownership of the skb.
-                unsafe { bindings::fponic_napi_receive(napi, skb) };
-            }
+            // The packet was forwarded to `dev` when it was queued (`RxRing::enqueue`).
+            // SAFETY: `napi` is valid and polled by us; the stack (through GRO if the device
+            // has it on) takes ownership of the skb.
+            unsafe { bindings::fponic_napi_receive(napi, skb.into_raw()) };
             done += 1;
         }
         // CAST: `done` is in `0..=budget`.

@@ -131,6 +131,33 @@ impl NetDev {
         to_result(unsafe { bindings::fponic_announce(self.as_raw(), mac.as_ptr()) })
     }
 
+    /// Whether `pred` holds for a device stacked below this one (its lower devices, recursively:
+    /// the real device under a VLAN or macvlan device, a bond's slaves).
+    pub(crate) fn any_lower<F: FnMut(&NetDev) -> bool>(&self, _rtnl: &Rtnl, mut pred: F) -> bool {
+        /// # Safety
+        ///
+        /// `lower` is a valid device and `p->data` points to the `F` of the enclosing call.
+        unsafe extern "C" fn visit<G: FnMut(&NetDev) -> bool>(
+            lower: *mut bindings::net_device,
+            p: *mut bindings::netdev_nested_priv,
+        ) -> c_int {
+            // SAFETY: by the function's safety requirement; the walk runs under RTNL, which
+            // keeps the lower devices registered while it visits them.
+            let (f, dev) = unsafe { (&mut *(*p).data.cast::<G>(), NetDev::from_raw(lower)) };
+            // A non-zero return value stops the walk.
+            c_int::from(f(dev))
+        }
+        let mut p = bindings::netdev_nested_priv {
+            flags: 0,
+            data: (&raw mut pred).cast(),
+        };
+        // SAFETY: valid device; the caller holds RTNL (`_rtnl`), which the walk requires; `pred`
+        // outlives the call and `visit` is instantiated for its type.
+        unsafe {
+            bindings::netdev_walk_all_lower_dev(self.as_raw(), Some(visit::<F>), &mut p) != 0
+        }
+    }
+
     /// Transmits `skb` (a complete Ethernet frame) on this device through its qdisc, scrubbing
     /// it if it crosses a namespace boundary.
     pub(crate) fn queue_xmit(&self, skb: SkBuff) {
@@ -270,16 +297,10 @@ impl<T> Device<T> {
         unsafe { bindings::netif_wake_queue(self.as_raw()) }
     }
 
-    /// Counts a received packet of `len` bytes in the per-CPU software counters.
-    pub(crate) fn count_rx(&self, len: u32) {
-        // SAFETY: the device was set up with `NETDEV_PCPU_STAT_TSTATS`, so `tstats` is allocated
-        // while it is registered; the helper uses `u64_stats` and is safe in any context.
-        unsafe { bindings::dev_sw_netstats_rx_add(self.as_raw(), len) }
-    }
-
     /// Counts a transmitted packet of `len` bytes in the per-CPU software counters.
     pub(crate) fn count_tx(&self, len: u32) {
-        // SAFETY: as for `count_rx`.
+        // SAFETY: the device was set up with `NETDEV_PCPU_STAT_TSTATS`, so `tstats` is allocated
+        // while it is registered; the helper uses `u64_stats` and is safe in any context.
         unsafe { bindings::dev_sw_netstats_tx_add(self.as_raw(), 1, len) }
     }
 
@@ -330,7 +351,7 @@ impl LinkStats {
 }
 
 impl<T> Device<T> {
-    /// This device's own per-CPU software counters (what [`Device::count_rx`] and
+    /// This device's own per-CPU software counters (what [`super::napi::RxRing::enqueue`] and
     /// [`Device::count_tx`] counted), summed over CPUs.
     pub(crate) fn sw_stats(&self) -> LinkStats {
         let mut s = bindings::rtnl_link_stats64::default();
@@ -378,7 +399,7 @@ pub(crate) trait Operations: Sized + Send + Sync {
 
     /// Whether an ingress flow block may be bound now (`ndo_setup_tc(TC_SETUP_BLOCK)`); devices
     /// implementing [`Operations::flower`] get `hw-tc-offload`.
-    fn tc_block_ok(_dev: &Device<Self>, _ext: &mut ExtAck) -> Result {
+    fn tc_block_ok(_dev: &Device<Self>, _ext: &mut ExtAck<'_>) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
@@ -393,7 +414,7 @@ pub(crate) trait Operations: Sized + Send + Sync {
     }
 
     /// A flower rule command for a bound block. Runs in process context without RTNL.
-    fn flower(_dev: &Device<Self>, _cmd: FlowerCmd<'_>, _ext: &mut ExtAck) -> Result {
+    fn flower(_dev: &Device<Self>, _cmd: FlowerCmd<'_>, _ext: &mut ExtAck<'_>) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 }
@@ -551,7 +572,8 @@ impl<T: Operations> Adapter<T> {
         }
         from_result(|| {
             let bo = type_data.cast::<bindings::flow_block_offload>();
-            // SAFETY: by the function's safety requirements.
+            // SAFETY: by the function's safety requirements; the request's extack is null or
+            // valid while it runs.
             let (d, mut ext) =
                 unsafe { (Device::<T>::from_raw(dev), ExtAck::from_raw((*bo).extack)) };
             if T::HAS_TC_BLOCK_OK {
@@ -588,8 +610,8 @@ impl<T: Operations> Adapter<T> {
                 Ok(c) => c,
                 Err(e) => {
                     let f = type_data.cast::<bindings::flow_cls_offload>();
-                    // SAFETY: as above.
-                    let mut ext = ExtAck::from_raw(unsafe { (*f).common.extack });
+                    // SAFETY: as above; the request's extack is null or valid while it runs.
+                    let mut ext = unsafe { ExtAck::from_raw((*f).common.extack) };
                     if e == E2BIG {
                         ext.set(c"fponic: too many actions in one rule");
                     }

@@ -12,6 +12,11 @@ use super::ffi::bindings;
 ///
 /// APIs that require RTNL take `&Rtnl`. A value is obtained from [`Rtnl::lock`] (through its
 /// guard) or, inside the binding layer, for callbacks the core runs under RTNL.
+///
+/// # Invariants
+///
+/// The thread that holds a value holds RTNL while the value lives; the value cannot leave the
+/// thread (`NotThreadSafe`).
 pub(crate) struct Rtnl(NotThreadSafe);
 
 impl Rtnl {

@@ -11,6 +11,16 @@ use core::{
 
 use super::ffi::bindings;
 
+/// Where software tc resumes a packet the eswitch hands it mid-pipeline (the tc skb extension,
+/// as hardware offload drivers set it on packets that miss in hardware).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TcResume {
+    /// At the start of chain `n` (the packet missed there).
+    Chain(u32),
+    /// At the action this tc miss cookie stands for (see `FlowerRule::resume_after_actions`).
+    Action(u64),
+}
+
 /// An owned socket buffer.
 ///
 /// Dropping it frees the packet as a drop (`kfree_skb`, visible to drop monitors); a packet that
@@ -111,6 +121,20 @@ impl SkBuff {
         // SAFETY: we own the skb; the helper makes the bytes writable first.
         kernel::error::to_result(unsafe {
             bindings::fponic_skb_csum(self.0.as_ptr(), flags, l3, l4)
+        })
+    }
+
+    /// Attaches the tc skb extension telling software tc where to resume (`ENOMEM`: none
+    /// attached; software drops such a packet too). The extension does not survive forwarding
+    /// to another device: attach it to a packet already forwarded to its receiver.
+    pub(crate) fn set_tc_resume(&mut self, at: TcResume) -> Result<(), kernel::error::Error> {
+        let (chain, cookie) = match at {
+            TcResume::Chain(n) => (n, 0),
+            TcResume::Action(c) => (0, c),
+        };
+        // SAFETY: we own the skb; the helper adds an extension (GFP_ATOMIC).
+        kernel::error::to_result(unsafe {
+            bindings::fponic_skb_tc_resume(self.0.as_ptr(), chain, cookie)
         })
     }
 

@@ -177,6 +177,11 @@ pub(crate) enum FlowerAction<'a> {
 pub(crate) const MAX_RULE_ACTIONS: usize = 24;
 
 /// A flower rule to add (or replace).
+///
+/// # Invariants
+///
+/// `n_actions <= MAX_RULE_ACTIONS`; the `dev` of each of the first `n_actions` actions is null or
+/// a net device tc holds a reference to for `'a` (the REPLACE request in progress).
 pub(crate) struct FlowerRule<'a> {
     /// tc's identifier of the rule.
     pub(crate) cookie: u64,
@@ -184,6 +189,8 @@ pub(crate) struct FlowerRule<'a> {
     pub(crate) prio: u32,
     /// Chain.
     pub(crate) chain: u32,
+    /// The rule is in hardware only (`skip_sw`): software never runs it.
+    pub(crate) skip_sw: bool,
     /// Keys and masks.
     pub(crate) m: FlowerMatch,
     actions: [bindings::fponic_flower_action; MAX_RULE_ACTIONS],
@@ -192,6 +199,16 @@ pub(crate) struct FlowerRule<'a> {
 }
 
 impl<'a> FlowerRule<'a> {
+    /// tc's miss cookie that makes software resume right after the rule's last action (nothing
+    /// left to execute: the packet goes on as software's own run of the rule would leave it);
+    /// `None` if software cannot resume this rule (no tc skb extension support).
+    pub(crate) fn resume_after_actions(&self) -> Option<u64> {
+        let last = self.actions[..self.n_actions].last()?;
+        // SAFETY: a pure computation on an integer.
+        let c = unsafe { bindings::fponic_miss_cookie_next(last.miss_cookie) };
+        (c != 0).then_some(c)
+    }
+
     /// The actions, in order.
     pub(crate) fn actions(&self) -> impl Iterator<Item = FlowerAction<'a>> + '_ {
         self.actions[..self.n_actions].iter().map(|a| {
@@ -273,6 +290,11 @@ pub(crate) enum FlowerCmd<'a> {
 }
 
 /// Where a driver reports a rule's counters.
+///
+/// # Invariants
+///
+/// `self.0` points to the `struct flow_cls_offload` of a `FLOW_CLS_STATS` request in progress,
+/// valid for writes to its `stats` for `'a`.
 pub(crate) struct StatsReply<'a>(
     *mut bindings::flow_cls_offload,
     core::marker::PhantomData<&'a ()>,
@@ -308,9 +330,10 @@ pub(crate) fn jiffies() -> u64 {
 /// `type_data` is the `struct flow_cls_offload` of a running `TC_SETUP_CLSFLOWER` callback.
 pub(super) unsafe fn flower_cmd<'a>(
     type_data: *mut c_void,
-) -> Result<(FlowerCmd<'a>, ExtAck), kernel::error::Error> {
+) -> Result<(FlowerCmd<'a>, ExtAck<'a>), kernel::error::Error> {
     let f = type_data.cast::<bindings::flow_cls_offload>();
-    // SAFETY: by the function's safety requirement.
+    // SAFETY: by the function's safety requirement; the request's extack is null or valid while
+    // the callback runs, which `'a` stands for.
     // CAST: the cookie is an `unsigned long`, 64 bits on the supported architectures.
     let (cmd, cookie, ext) = unsafe {
         (
@@ -327,6 +350,8 @@ pub(super) unsafe fn flower_cmd<'a>(
                 prio: unsafe { (*f).common.prio },
                 // SAFETY: by the function's safety requirement.
                 chain: unsafe { (*f).common.chain_index },
+                // SAFETY: by the function's safety requirement.
+                skip_sw: unsafe { (*f).common.skip_sw },
                 m: FlowerMatch::default(),
                 actions: [bindings::fponic_flower_action::default(); MAX_RULE_ACTIONS],
                 n_actions: 0,
