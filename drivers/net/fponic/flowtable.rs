@@ -15,11 +15,20 @@
 //! freed by an RCU callback after a grace period ([`RcuBox::replace_deferred`]), so a reader never
 //! sees freed memory and writers never wait for readers. Rules are reference counted, so a rule
 //! stays alive while any published bucket (or a reader) can reach it.
+//!
+//! Removal cannot fail: tc forgets a rule whatever the driver answers to its removal, so a rule
+//! that stayed executable would be unreachable. A removed rule is marked dead first (lookups skip
+//! dead rules) and the bookkeeping follows; taking it out of its bucket needs memory and is best
+//! effort. Every bucket rebuild drops the dead rules it finds, so what a failed removal left
+//! behind is reclaimed by the next change to that bucket (or table).
 
 use kernel::{
     new_mutex,
     prelude::*,
-    rbtree::RBTree,
+    rbtree::{
+        RBTree,
+        RBTreeNodeReservation, //
+    },
     sync::{
         atomic::{
             Atomic,
@@ -47,6 +56,9 @@ const INITIAL_BUCKETS: usize = 16;
 pub(crate) struct Rule {
     /// What to match and do.
     pub(crate) spec: RuleSpec,
+    /// Removed from the table (set once, by the writer): lookups skip the rule while a bucket
+    /// still holds it.
+    dead: Atomic<bool>,
     packets: Atomic<u64>,
     bytes: Atomic<u64>,
     lastused: Atomic<u64>,
@@ -56,6 +68,25 @@ pub(crate) struct Rule {
 }
 
 impl Rule {
+    fn new(spec: RuleSpec) -> Result<Arc<Self>> {
+        Ok(Arc::new(
+            Self {
+                spec,
+                dead: Atomic::new(false),
+                packets: Atomic::new(0),
+                bytes: Atomic::new(0),
+                lastused: Atomic::new(0),
+                reported: Atomic::new(0),
+                reported_bytes: Atomic::new(0),
+            },
+            GFP_KERNEL,
+        )?)
+    }
+
+    fn is_dead(&self) -> bool {
+        self.dead.load(Relaxed)
+    }
+
     /// Counts a packet of `len` bytes matched at time `now` (jiffies).
     pub(crate) fn hit(&self, len: u32, now: u64) {
         self.packets.add(1, Relaxed);
@@ -109,7 +140,7 @@ struct MaskTable {
     /// kmalloc gives. The table may be freed from an RCU callback, where `kvfree` is fine
     /// (`vfree` defers the unmapping itself outside process context).
     buckets: KVVec<RcuBox<Bucket>>,
-    /// Rules in the table (writers only).
+    /// Live rules in the table (writers only); dead ones may linger in buckets.
     count: Atomic<u32>,
 }
 
@@ -151,13 +182,13 @@ impl MaskTable {
         let slot = self.bucket(&rule.spec.key);
         let n = {
             let guard = rcu::Guard::new();
-            slot.get(&guard).map_or(0, |b| b.iter().count())
+            live(slot.get(&guard)).count()
         };
         let mut new = Bucket::with_capacity(n + 1)?;
         let guard = rcu::Guard::new();
         // After the rules of higher or equal priority (lower or equal value).
         let mut placed = false;
-        for r in slot.get(&guard).into_iter().flat_map(Bucket::iter) {
+        for r in live(slot.get(&guard)) {
             if !placed && rule.spec.prio < r.spec.prio {
                 new.push_within(rule.clone())?;
                 placed = true;
@@ -170,7 +201,7 @@ impl MaskTable {
         Ok(new)
     }
 
-    /// Writer: inserts into the right bucket.
+    /// Writer: inserts into the right bucket. All or nothing: on failure readers see no change.
     fn insert(&self, rule: &Arc<Rule>) -> Result {
         let new = self.bucket_with(rule)?;
         self.bucket(&rule.spec.key).replace_deferred(Some(new))?;
@@ -178,43 +209,39 @@ impl MaskTable {
         Ok(())
     }
 
-    /// Writer: removes `rule` from its bucket (reads and allocates as [`Self::bucket_with`]).
-    fn remove(&self, rule: &Arc<Rule>) -> Result {
-        let slot = self.bucket(&rule.spec.key);
+    /// Writer: rebuilds the bucket of `key` without its dead rules (reads and allocates as
+    /// [`Self::bucket_with`]). The live count is not this function's business: a rule stops
+    /// counting when it dies ([`FlowTable::retire`]).
+    fn purge(&self, key: &Key) -> Result {
+        let slot = self.bucket(key);
         let n = {
             let guard = rcu::Guard::new();
-            without(slot.get(&guard), rule).count()
+            live(slot.get(&guard)).count()
         };
         let new = if n == 0 {
             None
         } else {
             let mut new = Bucket::with_capacity(n)?;
             let guard = rcu::Guard::new();
-            for r in without(slot.get(&guard), rule) {
+            for r in live(slot.get(&guard)) {
                 new.push_within(r.clone())?;
             }
             Some(new)
         };
-        slot.replace_deferred(new)?;
-        self.count.fetch_sub(1, Relaxed);
-        Ok(())
+        slot.replace_deferred(new)
     }
 
+    /// The live rules of the table.
     fn rules<'a>(&'a self, guard: &'a rcu::Guard) -> impl Iterator<Item = &'a Arc<Rule>> + 'a {
-        self.buckets
-            .iter()
-            .flat_map(move |b| b.get(guard).into_iter().flat_map(Bucket::iter))
+        self.buckets.iter().flat_map(move |b| live(b.get(guard)))
     }
 }
 
-/// The rules of `b` but `rule`.
-fn without<'a>(
-    b: Option<&'a Bucket>,
-    rule: &'a Arc<Rule>,
-) -> impl Iterator<Item = &'a Arc<Rule>> + 'a {
+/// The live rules of `b`.
+fn live(b: Option<&Bucket>) -> impl Iterator<Item = &Arc<Rule>> + '_ {
     b.into_iter()
         .flat_map(Bucket::iter)
-        .filter(move |r| !Arc::ptr_eq(r, rule))
+        .filter(|r| !r.is_dead())
 }
 
 struct MaskSet {
@@ -284,43 +311,43 @@ impl FlowTable {
         Ok(())
     }
 
-    /// Adds (or replaces, by cookie) a rule.
+    /// Adds (or replaces, by cookie) a rule. All or nothing: on failure the table is unchanged.
     pub(crate) fn insert(&self, cookie: u64, spec: RuleSpec) -> Result<(), InsertError> {
         let mut w = self.writer.lock();
         if spec.in_port().is_some_and(|v| v < w.closed_below) {
             return Err(InsertError::Closed);
         }
-        if w.by_cookie.get(&cookie).is_some() {
-            self.remove_locked(&mut w, cookie)
-                .map_err(|_| InsertError::NoMem)?;
-        }
-        if w.count >= self.capacity.load(Relaxed) {
+        let old = w.by_cookie.get(&cookie).cloned();
+        // Replacing an existing rule does not need room.
+        if old.is_none() && w.count >= self.capacity.load(Relaxed) {
             return Err(InsertError::Full);
         }
-        let rule = Arc::new(
-            Rule {
-                spec,
-                packets: Atomic::new(0),
-                bytes: Atomic::new(0),
-                lastused: Atomic::new(0),
-                reported: Atomic::new(0),
-                reported_bytes: Atomic::new(0),
-            },
-            GFP_KERNEL,
-        )
-        .map_err(|_| InsertError::NoMem)?;
+        // Everything that may fail comes before the publication, which is all or nothing: no
+        // undo is ever needed.
+        let rule = Rule::new(spec).map_err(|_| InsertError::NoMem)?;
+        let node = match old {
+            Some(_) => None,
+            None => Some(RBTreeNodeReservation::new(GFP_KERNEL).map_err(|_| InsertError::NoMem)?),
+        };
         self.insert_locked(&mut w, &rule)
             .map_err(|_| InsertError::NoMem)?;
-        if w.by_cookie
-            .try_create_and_insert(cookie, rule.clone(), GFP_KERNEL)
-            .is_err()
-        {
-            // Undo the publication (best effort: it needs memory for a new bucket).
-            let _ = self.unpublish(&rule);
-            return Err(InsertError::NoMem);
-        }
+        // The new rule is published (after the old one, if any, in its bucket: equal keys and
+        // priorities keep insertion order) before the old one dies: no packet sees neither.
         w.count += 1;
         self.nonempty.store(true, Relaxed);
+        match (old, node) {
+            (Some(old), _) => {
+                if let Some(slot) = w.by_cookie.get_mut(&cookie) {
+                    *slot = rule;
+                }
+                self.retire(&mut w, &old);
+            }
+            (None, Some(node)) => {
+                w.by_cookie.insert(node.into_node(cookie, rule));
+            }
+            // Reserved above whenever there is no old rule.
+            (None, None) => {}
+        }
         Ok(())
     }
 
@@ -441,31 +468,37 @@ impl FlowTable {
         self.masks.replace_deferred(set)
     }
 
-    fn unpublish(&self, rule: &Arc<Rule>) -> Result {
-        let Some(t) = self.table(rule.spec.chain, &rule.spec.mask) else {
-            return Ok(());
-        };
-        t.remove(rule)?;
-        if t.count.load(Relaxed) == 0 {
-            self.swap_table(Some(&t), None)?;
-        }
-        Ok(())
-    }
-
-    fn remove_locked(&self, w: &mut Writer, cookie: u64) -> Result<RuleSpec> {
-        let rule = w.by_cookie.remove(&cookie).ok_or(ENOENT)?;
+    /// Takes `rule`, already out of `by_cookie`, out of the table. Cannot fail: the rule dies
+    /// first, so lookups ignore it from now on, and the bookkeeping follows; only the physical
+    /// removal needs memory, and a failure there leaves a dead rule for the next rebuild of its
+    /// bucket (or table) to drop.
+    fn retire(&self, w: &mut Writer, rule: &Arc<Rule>) {
+        rule.dead.store(true, Relaxed);
         w.count -= 1;
         if w.count == 0 {
             self.nonempty.store(false, Relaxed);
         }
-        self.unpublish(&rule)?;
-        Ok(rule.spec)
+        // A live rule's table is published: only a table without live rules leaves the set.
+        let Some(t) = self.table(rule.spec.chain, &rule.spec.mask) else {
+            return;
+        };
+        if t.count.fetch_sub(1, Relaxed) == 1 {
+            // The whole table goes (and its dead rules with it); if the mask set cannot be
+            // rebuilt, the empty table stays and is reused by the next rule with its mask.
+            if self.swap_table(Some(&t), None).is_ok() {
+                return;
+            }
+        }
+        let _ = t.purge(&rule.spec.key);
     }
 
-    /// Removes the rule with `cookie`, returning what it was.
+    /// Removes the rule with `cookie`, returning what it was. Only fails if there is no such
+    /// rule: once this returns, the rule is never executed again.
     pub(crate) fn remove(&self, cookie: u64) -> Result<RuleSpec> {
         let mut w = self.writer.lock();
-        self.remove_locked(&mut w, cookie)
+        let rule = w.by_cookie.remove(&cookie).ok_or(ENOENT)?;
+        self.retire(&mut w, &rule);
+        Ok(rule.spec)
     }
 
     /// Counters of the rule with `cookie` since the previous call: bytes, packets, and the last
@@ -512,8 +545,12 @@ impl FlowTable {
                 continue;
             };
             // Sorted by priority: the first match is the bucket's best.
+            // A dead rule (removed, still in a bucket) is skipped; its flag is read only for a
+            // rule that matched.
             if let Some(r) = b.iter().find(|r| {
-                key.masked_eq(&t.mask, &r.spec.key, &t.words) && r.spec.ranges.contains(key)
+                key.masked_eq(&t.mask, &r.spec.key, &t.words)
+                    && r.spec.ranges.contains(key)
+                    && !r.is_dead()
             }) {
                 if best.is_none_or(|x| r.spec.prio < x.spec.prio) {
                     best = Some(r);
