@@ -248,8 +248,22 @@ struct MaskSet {
     tables: KVec<Arc<MaskTable>>,
 }
 
+/// What names an offloaded rule.
+///
+/// tc names a filter by its cookie, but a filter of a shared block is offloaded once per bound
+/// representor (tc calls each bound callback, and replays the block's filters to a callback that
+/// binds later or unbinds), each time for that representor's traffic only: one rule per
+/// `(cookie, ingress port)`.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct RuleId {
+    /// tc's cookie of the filter.
+    pub(crate) cookie: u64,
+    /// The virtual port of the representor whose callback offloaded it.
+    pub(crate) in_vpid: u32,
+}
+
 struct Writer {
-    by_cookie: RBTree<u64, Arc<Rule>>,
+    by_cookie: RBTree<RuleId, Arc<Rule>>,
     count: u32,
     /// Rules entering at a VPID below this are refused: the uplinks, outside switchdev mode.
     closed_below: u32,
@@ -311,13 +325,13 @@ impl FlowTable {
         Ok(())
     }
 
-    /// Adds (or replaces, by cookie) a rule. All or nothing: on failure the table is unchanged.
-    pub(crate) fn insert(&self, cookie: u64, spec: RuleSpec) -> Result<(), InsertError> {
+    /// Adds (or replaces, by id) a rule. All or nothing: on failure the table is unchanged.
+    pub(crate) fn insert(&self, id: RuleId, spec: RuleSpec) -> Result<(), InsertError> {
         let mut w = self.writer.lock();
         if spec.in_port().is_some_and(|v| v < w.closed_below) {
             return Err(InsertError::Closed);
         }
-        let old = w.by_cookie.get(&cookie).cloned();
+        let old = w.by_cookie.get(&id).cloned();
         // Replacing an existing rule does not need room.
         if old.is_none() && w.count >= self.capacity.load(Relaxed) {
             return Err(InsertError::Full);
@@ -337,13 +351,13 @@ impl FlowTable {
         self.nonempty.store(true, Relaxed);
         match (old, node) {
             (Some(old), _) => {
-                if let Some(slot) = w.by_cookie.get_mut(&cookie) {
+                if let Some(slot) = w.by_cookie.get_mut(&id) {
                     *slot = rule;
                 }
                 self.retire(&mut w, &old);
             }
             (None, Some(node)) => {
-                w.by_cookie.insert(node.into_node(cookie, rule));
+                w.by_cookie.insert(node.into_node(id, rule));
             }
             // Reserved above whenever there is no old rule.
             (None, None) => {}
@@ -492,20 +506,20 @@ impl FlowTable {
         let _ = t.purge(&rule.spec.key);
     }
 
-    /// Removes the rule with `cookie`, returning what it was. Only fails if there is no such
-    /// rule: once this returns, the rule is never executed again.
-    pub(crate) fn remove(&self, cookie: u64) -> Result<RuleSpec> {
+    /// Removes the rule `id`, returning what it was. Only fails if there is no such rule: once
+    /// this returns, the rule is never executed again.
+    pub(crate) fn remove(&self, id: RuleId) -> Result<RuleSpec> {
         let mut w = self.writer.lock();
-        let rule = w.by_cookie.remove(&cookie).ok_or(ENOENT)?;
+        let rule = w.by_cookie.remove(&id).ok_or(ENOENT)?;
         self.retire(&mut w, &rule);
         Ok(rule.spec)
     }
 
-    /// Counters of the rule with `cookie` since the previous call: bytes, packets, and the last
-    /// use (jiffies).
-    pub(crate) fn stats_delta(&self, cookie: u64) -> Option<(u64, u64, u64)> {
+    /// Counters of the rule `id` since the previous call: bytes, packets, and the last use
+    /// (jiffies).
+    pub(crate) fn stats_delta(&self, id: RuleId) -> Option<(u64, u64, u64)> {
         let w = self.writer.lock();
-        let r = w.by_cookie.get(&cookie)?;
+        let r = w.by_cookie.get(&id)?;
         let (p, b) = (r.packets.load(Relaxed), r.bytes.load(Relaxed));
         let dp = p - r.reported.xchg(p, Relaxed);
         let db = b - r.reported_bytes.xchg(b, Relaxed);
@@ -571,6 +585,11 @@ mod tests {
         Actions,
         PortRanges, //
     };
+
+    /// The id of a rule with `cookie` offloaded for port 0.
+    fn id(cookie: u64) -> RuleId {
+        RuleId { cookie, in_vpid: 0 }
+    }
 
     struct Rng(u64);
 
@@ -643,12 +662,12 @@ mod tests {
         // Distinct priorities: both sides must pick the same rule.
         for i in 0..300u32 {
             let r = random_rule(&mut rng, 1000 - i);
-            assert!(table.insert(u64::from(i), r).is_ok());
+            assert!(table.insert(id(u64::from(i)), r).is_ok());
             rules.push(r, GFP_KERNEL)?;
         }
         // Remove a third of them again.
         for i in (0..300u32).step_by(3) {
-            table.remove(u64::from(i))?;
+            table.remove(id(u64::from(i)))?;
         }
         let live: KVec<RuleSpec> = {
             let mut v = KVec::new();
@@ -695,11 +714,11 @@ mod tests {
                 ranges: PortRanges::default(),
                 actions,
             };
-            assert!(table.insert(u64::from(i), r).is_ok());
+            assert!(table.insert(id(u64::from(i)), r).is_ok());
             rules.push((i, r), GFP_KERNEL)?;
         }
         for i in (0..3000u32).step_by(4) {
-            table.remove(u64::from(i))?;
+            table.remove(id(u64::from(i)))?;
         }
         let mut live = KVec::new();
         for (i, r) in rules.iter() {
@@ -723,19 +742,19 @@ mod tests {
     fn capacity_and_replace() -> Result {
         let table = KBox::pin_init(FlowTable::new(2), GFP_KERNEL)?;
         let mut rng = Rng(7);
-        assert!(table.insert(1, random_rule(&mut rng, 1)).is_ok());
-        assert!(table.insert(2, random_rule(&mut rng, 2)).is_ok());
+        assert!(table.insert(id(1), random_rule(&mut rng, 1)).is_ok());
+        assert!(table.insert(id(2), random_rule(&mut rng, 2)).is_ok());
         assert!(matches!(
-            table.insert(3, random_rule(&mut rng, 3)),
+            table.insert(id(3), random_rule(&mut rng, 3)),
             Err(InsertError::Full)
         ));
         // Replacing an existing cookie does not need room.
-        assert!(table.insert(2, random_rule(&mut rng, 4)).is_ok());
+        assert!(table.insert(id(2), random_rule(&mut rng, 4)).is_ok());
         assert_eq!(table.len(), 2);
-        table.remove(1)?;
-        table.remove(2)?;
+        table.remove(id(1))?;
+        table.remove(id(2))?;
         assert!(!table.is_active());
-        assert!(table.remove(2).is_err());
+        assert!(table.remove(id(2)).is_err());
         Ok(())
     }
 
@@ -744,7 +763,7 @@ mod tests {
         let table = KBox::pin_init(FlowTable::new(16), GFP_KERNEL)?;
         let mut rng = Rng(11);
         let r = random_rule(&mut rng, 1);
-        assert!(table.insert(9, r).is_ok());
+        assert!(table.insert(id(9), r).is_ok());
         {
             let guard = rcu::Guard::new();
             let pkt = r.key;
@@ -754,9 +773,38 @@ mod tests {
             rule.hit(100, 5);
             rule.hit(50, 6);
         }
-        assert_eq!(table.stats_delta(9), Some((150, 2, 6)));
-        assert_eq!(table.stats_delta(9), Some((0, 0, 6)));
-        assert_eq!(table.stats_delta(10), None);
+        assert_eq!(table.stats_delta(id(9)), Some((150, 2, 6)));
+        assert_eq!(table.stats_delta(id(9)), Some((0, 0, 6)));
+        assert_eq!(table.stats_delta(id(10)), None);
+        Ok(())
+    }
+
+    #[test]
+    fn shared_block_rules_are_per_port() -> Result {
+        // One filter of a block bound to ports 0x1000 and 0x1001: one rule each, same cookie.
+        let table = KBox::pin_init(FlowTable::new(16), GFP_KERNEL)?;
+        let mut rng = Rng(13);
+        let mut rules = [random_rule(&mut rng, 1), random_rule(&mut rng, 1)];
+        for (r, vpid) in rules.iter_mut().zip([0x1000u32, 0x1001]) {
+            r.mask.set(off::IN_PORT, &[0xff; 4]);
+            r.key.set(off::IN_PORT, &vpid.to_be_bytes());
+            let id = RuleId {
+                cookie: 5,
+                in_vpid: vpid,
+            };
+            assert!(table.insert(id, *r).is_ok());
+        }
+        assert_eq!(table.len(), 2);
+        let first = RuleId {
+            cookie: 5,
+            in_vpid: 0x1000,
+        };
+        table.remove(first)?;
+        assert!(table.remove(first).is_err());
+        let guard = rcu::Guard::new();
+        let [gone, kept] = rules;
+        assert!(table.classify(gone.chain, &gone.key, &guard).is_none());
+        assert!(table.classify(kept.chain, &kept.key, &guard).is_some());
         Ok(())
     }
 }

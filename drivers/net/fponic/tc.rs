@@ -38,7 +38,10 @@ use crate::{
         Eswitch,
         RuleName, //
     },
-    flowtable::InsertError,
+    flowtable::{
+        InsertError,
+        RuleId, //
+    },
 };
 
 /// Match keys fponic executes.
@@ -271,7 +274,11 @@ pub(crate) fn flower(dev: &NetDevice<PortNetdev>, cmd: FlowerCmd<'_>, ext: &mut 
                 Ok(s) => s,
                 Err(msg) => return refuse(ext, msg, EOPNOTSUPP),
             };
-            match esw.flows().insert(rule.cookie, spec) {
+            let id = RuleId {
+                cookie: rule.cookie,
+                in_vpid,
+            };
+            match esw.flows().insert(id, spec) {
                 Ok(()) => {
                     esw.log_rule(true, name);
                     Ok(())
@@ -283,11 +290,14 @@ pub(crate) fn flower(dev: &NetDevice<PortNetdev>, cmd: FlowerCmd<'_>, ext: &mut 
                 Err(InsertError::NoMem) => Err(ENOMEM),
             }
         }
+        // A filter of a shared block has a rule per bound representor: each callback removes or
+        // reports its own.
         FlowerCmd::Destroy(cookie) => {
-            // tc only destroys rules it offloaded; a missing cookie is not an error.
-            if let Ok(spec) = esw.flows().remove(cookie) {
-                // Every offloaded rule matches its representor's VPID exactly (`build_spec`).
-                let in_vpid = spec.in_port().unwrap_or(0);
+            let Some(in_vpid) = this.offload_vpid() else {
+                return Ok(());
+            };
+            // tc only destroys rules it offloaded; a missing rule is not an error.
+            if let Ok(spec) = esw.flows().remove(RuleId { cookie, in_vpid }) {
                 esw.log_rule(
                     false,
                     RuleName {
@@ -300,7 +310,13 @@ pub(crate) fn flower(dev: &NetDevice<PortNetdev>, cmd: FlowerCmd<'_>, ext: &mut 
             Ok(())
         }
         FlowerCmd::Stats(cookie, reply) => {
-            if let Some((bytes, packets, lastused)) = esw.flows().stats_delta(cookie) {
+            let Some(in_vpid) = this.offload_vpid() else {
+                return Ok(());
+            };
+            // tc sums the reports of every bound callback.
+            if let Some((bytes, packets, lastused)) =
+                esw.flows().stats_delta(RuleId { cookie, in_vpid })
+            {
                 reply.report(bytes, packets, lastused);
             }
             Ok(())
