@@ -43,6 +43,10 @@ use kernel::{
 use crate::{
     bind::rcu::RcuBox,
     engine::flow::{
+        vpid::{
+            self,
+            Ppid, //
+        },
         Key,
         MaskWords,
         RuleSpec, //
@@ -248,6 +252,42 @@ struct MaskSet {
     tables: KVec<Arc<MaskTable>>,
 }
 
+/// Virtual ports: 8 uplinks, 256 VFs and 1000 SFs ([`vpid::identity`]).
+const PORTS: usize = 8 + 256 + 1000;
+
+/// Words of a [`PortSet`].
+const PORT_WORDS: usize = PORTS.div_ceil(64);
+
+/// A set of virtual ports, as a bitmap: changing it needs no memory.
+struct PortSet([u64; PORT_WORDS]);
+
+impl PortSet {
+    /// The word and bit of `vpid`; `None` for a VPID that names no port.
+    fn bit(vpid: u32) -> Option<(usize, u64)> {
+        let i = match vpid::identity(vpid)? {
+            Ppid::Uplink(i) => usize::from(i),
+            Ppid::Vf(n) => 8 + usize::from(n),
+            // CAST: below 1000.
+            Ppid::Sf(n) => 8 + 256 + n as usize,
+        };
+        Some((i / 64, 1 << (i % 64)))
+    }
+
+    fn contains(&self, vpid: u32) -> bool {
+        Self::bit(vpid).is_some_and(|(w, b)| self.0.get(w).is_some_and(|x| x & b != 0))
+    }
+
+    fn set(&mut self, vpid: u32, member: bool) {
+        if let Some((x, b)) = Self::bit(vpid).and_then(|(w, b)| Some((self.0.get_mut(w)?, b))) {
+            if member {
+                *x |= b;
+            } else {
+                *x &= !b;
+            }
+        }
+    }
+}
+
 /// What names an offloaded rule.
 ///
 /// tc names a filter by its cookie, but a filter of a shared block is offloaded once per bound
@@ -267,6 +307,8 @@ struct Writer {
     count: u32,
     /// Rules entering at a VPID below this are refused: the uplinks, outside switchdev mode.
     closed_below: u32,
+    /// Ports whose representor has `hw-tc-offload` off: rules entering there are refused.
+    tc_off: PortSet,
 }
 
 /// Why a rule could not be added.
@@ -275,6 +317,8 @@ pub(crate) enum InsertError {
     Full,
     /// The rule's ingress port is closed to offload ([`FlowTable::close_below`]).
     Closed,
+    /// The rule's representor has `hw-tc-offload` off ([`FlowTable::set_port_offload`]).
+    Disabled,
     /// Out of memory.
     NoMem,
 }
@@ -299,6 +343,7 @@ impl FlowTable {
                 by_cookie: RBTree::new(),
                 count: 0,
                 closed_below: 0,
+                tc_off: PortSet([0; PORT_WORDS]),
             }),
             capacity: Atomic::new(capacity),
             nonempty: Atomic::new(false),
@@ -330,6 +375,9 @@ impl FlowTable {
         let mut w = self.writer.lock();
         if spec.in_port().is_some_and(|v| v < w.closed_below) {
             return Err(InsertError::Closed);
+        }
+        if w.tc_off.contains(id.in_vpid) {
+            return Err(InsertError::Disabled);
         }
         let old = w.by_cookie.get(&id).cloned();
         // Replacing an existing rule does not need room.
@@ -538,6 +586,28 @@ impl FlowTable {
         }
         w.closed_below = vpid;
         Ok(())
+    }
+
+    /// Allows (`on`) or refuses new rules entering at `vpid`, as its representor's
+    /// `hw-tc-offload` feature says. Turning offload off is refused (`EBUSY`) while the port has
+    /// rules; the check and the change are atomic with insertions, so a rule is either refused
+    /// or makes this fail. On failure nothing changed. Allocates nothing.
+    pub(crate) fn set_port_offload(&self, vpid: u32, on: bool) -> Result {
+        let mut w = self.writer.lock();
+        if on {
+            w.tc_off.set(vpid, false);
+        } else if !w.tc_off.contains(vpid) {
+            if w.by_cookie.keys().any(|id| id.in_vpid == vpid) {
+                return Err(EBUSY);
+            }
+            w.tc_off.set(vpid, true);
+        }
+        Ok(())
+    }
+
+    /// Whether rules entering at `vpid` are allowed ([`Self::set_port_offload`]).
+    pub(crate) fn port_offload(&self, vpid: u32) -> bool {
+        !self.writer.lock().tc_off.contains(vpid)
     }
 
     /// Whether the table has rules.
