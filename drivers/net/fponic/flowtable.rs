@@ -91,9 +91,10 @@ impl Rule {
         self.dead.load(Relaxed)
     }
 
-    /// Counts a packet of `len` bytes matched at time `now` (jiffies).
-    pub(crate) fn hit(&self, len: u32, now: u64) {
-        self.packets.add(1, Relaxed);
+    /// Counts a match at time `now` (jiffies) of a packet of `len` bytes standing for `packets`
+    /// packets (the segments of a GSO packet, as software tc counts them).
+    pub(crate) fn hit(&self, packets: u16, len: u32, now: u64) {
+        self.packets.add(u64::from(packets), Relaxed);
         self.bytes.add(u64::from(len), Relaxed);
         // Write the shared line only when the time changed (once per jiffy at most).
         if self.lastused.load(Relaxed) != now {
@@ -840,10 +841,12 @@ mod tests {
             let rule = table
                 .classify(r.chain, &pkt, &guard)
                 .expect("the rule matches its key");
-            rule.hit(100, 5);
-            rule.hit(50, 6);
+            rule.hit(1, 100, 5);
+            rule.hit(1, 50, 6);
+            // A GSO packet counts its segments.
+            rule.hit(3, 4000, 6);
         }
-        assert_eq!(table.stats_delta(id(9)), Some((150, 2, 6)));
+        assert_eq!(table.stats_delta(id(9)), Some((4150, 5, 6)));
         assert_eq!(table.stats_delta(id(9)), Some((0, 0, 6)));
         assert_eq!(table.stats_delta(id(10)), None);
         Ok(())
