@@ -5,9 +5,15 @@
 //!
 //! Structure (tuple space search): rules are grouped by `(chain, mask)` into mask tables; a mask
 //! table hashes the masked key into buckets, each holding the rules of that masked key sorted by
-//! priority. A lookup in a chain masks the packet key with each of the chain's masks, looks at one
-//! bucket per mask and keeps the matching rule with the lowest priority: cost O(masks), not
-//! O(rules). Tables grow (double their buckets) when they average more than two rules a bucket.
+//! priority and rank. A lookup in a chain masks the packet key with each of the chain's masks,
+//! looks at one bucket per mask and keeps the matching rule with the lowest priority: cost
+//! O(masks), not O(rules). Tables grow (double their buckets) when they average more than two
+//! rules a bucket.
+//!
+//! Ties: among matching rules of equal priority, software flower takes the one whose mask
+//! entered its classifier's mask list first ([`MaskGroup`]). The mask tables are shared by all
+//! ports and priorities, so their order cannot be that; each rule carries the rank of its mask
+//! group instead, and lookups pick the lowest `(priority, rank)`.
 //!
 //! Concurrency: readers (the NAPI/xmit data path) take no lock: the mask set and every bucket are
 //! [`RcuBox`]es read under `rcu::Guard`. Writers (tc callbacks, process context, without RTNL)
@@ -48,6 +54,7 @@ use crate::{
             Ppid, //
         },
         Key,
+        MaskGroup,
         MaskWords,
         RuleSpec, //
     },
@@ -60,6 +67,8 @@ const INITIAL_BUCKETS: usize = 16;
 pub(crate) struct Rule {
     /// What to match and do.
     pub(crate) spec: RuleSpec,
+    /// Its [`MaskGroup`]'s rank: orders rules of equal priority.
+    rank: u64,
     /// Removed from the table (set once, by the writer): lookups skip the rule while a bucket
     /// still holds it.
     dead: Atomic<bool>,
@@ -72,10 +81,11 @@ pub(crate) struct Rule {
 }
 
 impl Rule {
-    fn new(spec: RuleSpec) -> Result<Arc<Self>> {
+    fn new(spec: RuleSpec, rank: u64) -> Result<Arc<Self>> {
         Ok(Arc::new(
             Self {
                 spec,
+                rank,
                 dead: Atomic::new(false),
                 packets: Atomic::new(0),
                 bytes: Atomic::new(0),
@@ -91,6 +101,11 @@ impl Rule {
         self.dead.load(Relaxed)
     }
 
+    /// Lookup order: the lower wins.
+    fn order(&self) -> (u32, u64) {
+        (self.spec.prio, self.rank)
+    }
+
     /// Counts a match at time `now` (jiffies) of a packet of `len` bytes standing for `packets`
     /// packets (the segments of a GSO packet, as software tc counts them).
     pub(crate) fn hit(&self, packets: u16, len: u32, now: u64) {
@@ -103,7 +118,7 @@ impl Rule {
     }
 }
 
-/// The rules of one bucket, sorted by priority; equal priorities keep insertion order.
+/// The rules of one bucket, sorted by [`Rule::order`]; equal orders keep insertion order.
 ///
 /// The first two live in the bucket itself: a table grows when it averages two rules a bucket,
 /// so most buckets take one allocation (the RCU node holding this) instead of two.
@@ -191,10 +206,10 @@ impl MaskTable {
         };
         let mut new = Bucket::with_capacity(n + 1)?;
         let guard = rcu::Guard::new();
-        // After the rules of higher or equal priority (lower or equal value).
+        // After the rules that come before it or tie with it.
         let mut placed = false;
         for r in live(slot.get(&guard)) {
-            if !placed && rule.spec.prio < r.spec.prio {
+            if !placed && rule.order() < r.order() {
                 new.push_within(rule.clone())?;
                 placed = true;
             }
@@ -303,8 +318,18 @@ pub(crate) struct RuleId {
     pub(crate) in_vpid: u32,
 }
 
+/// A [`MaskGroup`] with rules.
+struct Group {
+    rank: u64,
+    rules: u32,
+}
+
 struct Writer {
     by_cookie: RBTree<RuleId, Arc<Rule>>,
+    /// The mask groups with rules.
+    groups: RBTree<MaskGroup, Group>,
+    /// The rank of the next new group.
+    next_rank: u64,
     count: u32,
     /// Rules entering at a VPID below this are refused: the uplinks, outside switchdev mode.
     closed_below: u32,
@@ -342,6 +367,8 @@ impl FlowTable {
             masks: RcuBox::empty(),
             writer <- new_mutex!(Writer {
                 by_cookie: RBTree::new(),
+                groups: RBTree::new(),
+                next_rank: 0,
                 count: 0,
                 closed_below: 0,
                 tc_off: PortSet([0; PORT_WORDS]),
@@ -387,7 +414,18 @@ impl FlowTable {
         }
         // Everything that may fail comes before the publication, which is all or nothing: no
         // undo is ever needed.
-        let rule = Rule::new(spec).map_err(|_| InsertError::NoMem)?;
+        let group = spec.mask_group();
+        let (rank, new_group) = match w.groups.get(&group).map(|g| g.rank) {
+            Some(rank) => (rank, None),
+            None => {
+                let rank = w.next_rank;
+                w.next_rank = rank.checked_add(1).ok_or(InsertError::Full)?;
+                let node =
+                    RBTreeNodeReservation::new(GFP_KERNEL).map_err(|_| InsertError::NoMem)?;
+                (rank, Some(node))
+            }
+        };
+        let rule = Rule::new(spec, rank).map_err(|_| InsertError::NoMem)?;
         let node = match old {
             Some(_) => None,
             None => Some(RBTreeNodeReservation::new(GFP_KERNEL).map_err(|_| InsertError::NoMem)?),
@@ -398,6 +436,17 @@ impl FlowTable {
         // priorities keep insertion order) before the old one dies: no packet sees neither.
         w.count += 1;
         self.nonempty.store(true, Relaxed);
+        match new_group {
+            Some(node) => {
+                w.groups
+                    .insert(node.into_node(group, Group { rank, rules: 1 }));
+            }
+            None => {
+                if let Some(g) = w.groups.get_mut(&group) {
+                    g.rules += 1;
+                }
+            }
+        }
         match (old, node) {
             (Some(old), _) => {
                 if let Some(slot) = w.by_cookie.get_mut(&id) {
@@ -444,8 +493,8 @@ impl FlowTable {
     ///
     /// The new table is built before it is published, so its buckets are filled directly rather
     /// than copied and republished rule by rule. Each new bucket takes its rules from a single
-    /// old bucket (the hash's low bits pick both), in the old bucket's order: priority order
-    /// holds, ties keep insertion order, and `rule` goes after the rules of its priority. As in
+    /// old bucket (the hash's low bits pick both), in the old bucket's order: the order holds,
+    /// ties keep insertion order, and `rule` goes after the rules of its order. As in
     /// `MaskTable::bucket_with`, allocation (sized by a first count) happens outside RCU.
     fn grow(&self, old: &Arc<MaskTable>, rule: &Arc<Rule>) -> Result {
         let n = old.buckets.len() * 2;
@@ -473,7 +522,7 @@ impl FlowTable {
                 let Some(b) = lists[i].as_mut() else {
                     continue;
                 };
-                if i == home && !placed && rule.spec.prio < r.spec.prio {
+                if i == home && !placed && rule.order() < r.order() {
                     b.push_within(rule.clone())?;
                     placed = true;
                 }
@@ -540,6 +589,13 @@ impl FlowTable {
         w.count -= 1;
         if w.count == 0 {
             self.nonempty.store(false, Relaxed);
+        }
+        let group = rule.spec.mask_group();
+        if let Some(g) = w.groups.get_mut(&group) {
+            g.rules -= 1;
+            if g.rules == 0 {
+                w.groups.remove(&group);
+            }
         }
         // A live rule's table is published: only a table without live rules leaves the set.
         let Some(t) = self.table(rule.spec.chain, &rule.spec.mask) else {
@@ -616,7 +672,7 @@ impl FlowTable {
         self.nonempty.load(Relaxed)
     }
 
-    /// The matching rule of `chain` with the lowest priority (data path, under RCU).
+    /// The matching rule of `chain` with the lowest priority, then rank (data path, under RCU).
     pub(crate) fn classify<'a>(
         &'a self,
         chain: u32,
@@ -629,7 +685,7 @@ impl FlowTable {
             let Some(b) = t.bucket(key).get(guard) else {
                 continue;
             };
-            // Sorted by priority: the first match is the bucket's best.
+            // Sorted by order: the first match is the bucket's best.
             // A dead rule (removed, still in a bucket) is skipped; its flag is read only for a
             // rule that matched.
             if let Some(r) = b.iter().find(|r| {
@@ -637,7 +693,7 @@ impl FlowTable {
                     && r.spec.ranges.contains(key)
                     && !r.is_dead()
             }) {
-                if best.is_none_or(|x| r.spec.prio < x.spec.prio) {
+                if best.is_none_or(|x| r.order() < x.order()) {
                     best = Some(r);
                 }
             }
@@ -660,6 +716,16 @@ mod tests {
     /// The id of a rule with `cookie` offloaded for port 0.
     fn id(cookie: u64) -> RuleId {
         RuleId { cookie, in_vpid: 0 }
+    }
+
+    impl FlowTable {
+        fn rank_of(&self, id: RuleId) -> u64 {
+            self.writer
+                .lock()
+                .by_cookie
+                .get(&id)
+                .map_or(u64::MAX, |r| r.rank)
+        }
     }
 
     struct Rng(u64);
@@ -740,11 +806,12 @@ mod tests {
         for i in (0..300u32).step_by(3) {
             table.remove(id(u64::from(i)))?;
         }
-        let live: KVec<RuleSpec> = {
+        let live: KVec<(RuleSpec, u64)> = {
             let mut v = KVec::new();
             for (i, r) in rules.iter().enumerate() {
                 if i % 3 != 0 {
-                    v.push(*r, GFP_KERNEL)?;
+                    // CAST: below 300.
+                    v.push((*r, table.rank_of(id(i as u64))), GFP_KERNEL)?;
                 }
             }
             v
@@ -755,7 +822,8 @@ mod tests {
             for chain in 0..2 {
                 let guard = rcu::Guard::new();
                 let got = table.classify(chain, &pkt, &guard).map(|r| r.spec.prio);
-                let want = classify_linear(live.iter(), chain, &pkt).map(|r| r.prio);
+                let want =
+                    classify_linear(live.iter().map(|(r, k)| (r, *k)), chain, &pkt).map(|r| r.prio);
                 assert_eq!(got, want);
             }
         }
@@ -794,7 +862,7 @@ mod tests {
         let mut live = KVec::new();
         for (i, r) in rules.iter() {
             if i % 4 != 0 {
-                live.push(*r, GFP_KERNEL)?;
+                live.push((*r, table.rank_of(id(u64::from(*i)))), GFP_KERNEL)?;
             }
         }
         for k in 0..50u8 {
@@ -803,7 +871,8 @@ mod tests {
             let guard = rcu::Guard::new();
             // The same rule, not just the same priority: ties go to the earliest inserted.
             let got = table.classify(0, &pkt, &guard).map(|r| r.spec.actions);
-            let want = classify_linear(live.iter(), 0, &pkt).map(|r| r.actions);
+            let want =
+                classify_linear(live.iter().map(|(r, k)| (r, *k)), 0, &pkt).map(|r| r.actions);
             assert_eq!(got, want);
         }
         Ok(())
@@ -878,6 +947,54 @@ mod tests {
         let [gone, kept] = rules;
         assert!(table.classify(gone.chain, &gone.key, &guard).is_none());
         assert!(table.classify(kept.chain, &kept.key, &guard).is_some());
+        Ok(())
+    }
+
+    #[test]
+    fn equal_priorities_follow_mask_creation_order() -> Result {
+        // Flower tries a classifier's masks in the order they appeared in it. A mask table
+        // created earlier for another priority must not change that.
+        let table = KBox::pin_init(FlowTable::new(16), GFP_KERNEL)?;
+        let rule = |prio: u32, field: usize, val: u8, act: u32| {
+            let mut mask = Key::default();
+            let mut key = Key::default();
+            mask.set(off::IN_PORT, &[0xff; 4]);
+            key.set(off::IN_PORT, &7u32.to_be_bytes());
+            mask.0[field] = 0xff;
+            key.0[field] = val;
+            let mut actions = Actions::default();
+            let _ = actions.push(Action::Redirect(act));
+            RuleSpec {
+                chain: 0,
+                prio,
+                key,
+                mask,
+                ranges: PortRanges::default(),
+                actions,
+            }
+        };
+        // The dst-MAC table first (prio 5), then, at prio 1, src MAC before dst MAC.
+        assert!(table.insert(id(1), rule(5, off::ETH_DST, 9, 1)).is_ok());
+        assert!(table.insert(id(2), rule(1, off::ETH_SRC, 8, 2)).is_ok());
+        assert!(table.insert(id(3), rule(1, off::ETH_DST, 9, 3)).is_ok());
+        let mut pkt = Key::default();
+        pkt.set(off::IN_PORT, &7u32.to_be_bytes());
+        pkt.0[off::ETH_DST] = 9;
+        pkt.0[off::ETH_SRC] = 8;
+        let winner = |table: &FlowTable| {
+            let guard = rcu::Guard::new();
+            table
+                .classify(0, &pkt, &guard)
+                .map(|r| r.spec.actions.as_slice()[0])
+        };
+        assert_eq!(winner(&table), Some(Action::Redirect(2)));
+        // The src-MAC mask leaves prio 1 and comes back: now after the dst-MAC mask.
+        table.remove(id(2))?;
+        assert!(table.insert(id(4), rule(1, off::ETH_SRC, 8, 4)).is_ok());
+        assert_eq!(winner(&table), Some(Action::Redirect(3)));
+        // A replaced rule keeps its mask's place.
+        assert!(table.insert(id(3), rule(1, off::ETH_DST, 9, 5)).is_ok());
+        assert_eq!(winner(&table), Some(Action::Redirect(5)));
         Ok(())
     }
 }
