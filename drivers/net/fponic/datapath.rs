@@ -30,6 +30,7 @@ use crate::{
         netdev::{
             self,
             Device,
+            Features,
             LinkStats,
             TxResult, //
         },
@@ -222,6 +223,14 @@ impl netdev::Operations for PortNetdev {
 
     fn flower(dev: &Device<Self>, cmd: FlowerCmd<'_>, ext: &mut ExtAck<'_>) -> Result {
         crate::tc::flower(dev, cmd, ext)
+    }
+
+    fn set_features(dev: &Device<Self>, features: Features, _rtnl: &Rtnl) -> Result {
+        let on = features.hw_tc();
+        if on != dev.features().hw_tc() {
+            crate::tc::set_hw_tc(dev, on)?;
+        }
+        Ok(())
     }
 }
 

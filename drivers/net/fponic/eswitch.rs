@@ -623,7 +623,7 @@ impl Eswitch {
             let Some(rule) = self.flows.classify(chain, &key, guard) else {
                 return Some(skb);
             };
-            rule.hit(skb.len(), crate::tc::now());
+            rule.hit(skb.gso_segs(), skb.len(), crate::tc::now());
             for a in rule.spec.actions.as_slice() {
                 match *a {
                     Action::Drop => {

@@ -5,9 +5,15 @@
 //!
 //! Structure (tuple space search): rules are grouped by `(chain, mask)` into mask tables; a mask
 //! table hashes the masked key into buckets, each holding the rules of that masked key sorted by
-//! priority. A lookup in a chain masks the packet key with each of the chain's masks, looks at one
-//! bucket per mask and keeps the matching rule with the lowest priority: cost O(masks), not
-//! O(rules). Tables grow (double their buckets) when they average more than two rules a bucket.
+//! priority and rank. A lookup in a chain masks the packet key with each of the chain's masks,
+//! looks at one bucket per mask and keeps the matching rule with the lowest priority: cost
+//! O(masks), not O(rules). Tables grow (double their buckets) when they average more than two
+//! rules a bucket.
+//!
+//! Ties: among matching rules of equal priority, software flower takes the one whose mask
+//! entered its classifier's mask list first ([`MaskGroup`]). The mask tables are shared by all
+//! ports and priorities, so their order cannot be that; each rule carries the rank of its mask
+//! group instead, and lookups pick the lowest `(priority, rank)`.
 //!
 //! Concurrency: readers (the NAPI/xmit data path) take no lock: the mask set and every bucket are
 //! [`RcuBox`]es read under `rcu::Guard`. Writers (tc callbacks, process context, without RTNL)
@@ -15,11 +21,20 @@
 //! freed by an RCU callback after a grace period ([`RcuBox::replace_deferred`]), so a reader never
 //! sees freed memory and writers never wait for readers. Rules are reference counted, so a rule
 //! stays alive while any published bucket (or a reader) can reach it.
+//!
+//! Removal cannot fail: tc forgets a rule whatever the driver answers to its removal, so a rule
+//! that stayed executable would be unreachable. A removed rule is marked dead first (lookups skip
+//! dead rules) and the bookkeeping follows; taking it out of its bucket needs memory and is best
+//! effort. Every bucket rebuild drops the dead rules it finds, so what a failed removal left
+//! behind is reclaimed by the next change to that bucket (or table).
 
 use kernel::{
     new_mutex,
     prelude::*,
-    rbtree::RBTree,
+    rbtree::{
+        RBTree,
+        RBTreeNodeReservation, //
+    },
     sync::{
         atomic::{
             Atomic,
@@ -34,7 +49,12 @@ use kernel::{
 use crate::{
     bind::rcu::RcuBox,
     engine::flow::{
+        vpid::{
+            self,
+            Ppid, //
+        },
         Key,
+        MaskGroup,
         MaskWords,
         RuleSpec, //
     },
@@ -47,6 +67,11 @@ const INITIAL_BUCKETS: usize = 16;
 pub(crate) struct Rule {
     /// What to match and do.
     pub(crate) spec: RuleSpec,
+    /// Its [`MaskGroup`]'s rank: orders rules of equal priority.
+    rank: u64,
+    /// Removed from the table (set once, by the writer): lookups skip the rule while a bucket
+    /// still holds it.
+    dead: Atomic<bool>,
     packets: Atomic<u64>,
     bytes: Atomic<u64>,
     lastused: Atomic<u64>,
@@ -56,9 +81,35 @@ pub(crate) struct Rule {
 }
 
 impl Rule {
-    /// Counts a packet of `len` bytes matched at time `now` (jiffies).
-    pub(crate) fn hit(&self, len: u32, now: u64) {
-        self.packets.add(1, Relaxed);
+    fn new(spec: RuleSpec, rank: u64) -> Result<Arc<Self>> {
+        Ok(Arc::new(
+            Self {
+                spec,
+                rank,
+                dead: Atomic::new(false),
+                packets: Atomic::new(0),
+                bytes: Atomic::new(0),
+                lastused: Atomic::new(0),
+                reported: Atomic::new(0),
+                reported_bytes: Atomic::new(0),
+            },
+            GFP_KERNEL,
+        )?)
+    }
+
+    fn is_dead(&self) -> bool {
+        self.dead.load(Relaxed)
+    }
+
+    /// Lookup order: the lower wins.
+    fn order(&self) -> (u32, u64) {
+        (self.spec.prio, self.rank)
+    }
+
+    /// Counts a match at time `now` (jiffies) of a packet of `len` bytes standing for `packets`
+    /// packets (the segments of a GSO packet, as software tc counts them).
+    pub(crate) fn hit(&self, packets: u16, len: u32, now: u64) {
+        self.packets.add(u64::from(packets), Relaxed);
         self.bytes.add(u64::from(len), Relaxed);
         // Write the shared line only when the time changed (once per jiffy at most).
         if self.lastused.load(Relaxed) != now {
@@ -67,7 +118,7 @@ impl Rule {
     }
 }
 
-/// The rules of one bucket, sorted by priority; equal priorities keep insertion order.
+/// The rules of one bucket, sorted by [`Rule::order`]; equal orders keep insertion order.
 ///
 /// The first two live in the bucket itself: a table grows when it averages two rules a bucket,
 /// so most buckets take one allocation (the RCU node holding this) instead of two.
@@ -109,7 +160,7 @@ struct MaskTable {
     /// kmalloc gives. The table may be freed from an RCU callback, where `kvfree` is fine
     /// (`vfree` defers the unmapping itself outside process context).
     buckets: KVVec<RcuBox<Bucket>>,
-    /// Rules in the table (writers only).
+    /// Live rules in the table (writers only); dead ones may linger in buckets.
     count: Atomic<u32>,
 }
 
@@ -151,14 +202,14 @@ impl MaskTable {
         let slot = self.bucket(&rule.spec.key);
         let n = {
             let guard = rcu::Guard::new();
-            slot.get(&guard).map_or(0, |b| b.iter().count())
+            live(slot.get(&guard)).count()
         };
         let mut new = Bucket::with_capacity(n + 1)?;
         let guard = rcu::Guard::new();
-        // After the rules of higher or equal priority (lower or equal value).
+        // After the rules that come before it or tie with it.
         let mut placed = false;
-        for r in slot.get(&guard).into_iter().flat_map(Bucket::iter) {
-            if !placed && rule.spec.prio < r.spec.prio {
+        for r in live(slot.get(&guard)) {
+            if !placed && rule.order() < r.order() {
                 new.push_within(rule.clone())?;
                 placed = true;
             }
@@ -170,7 +221,7 @@ impl MaskTable {
         Ok(new)
     }
 
-    /// Writer: inserts into the right bucket.
+    /// Writer: inserts into the right bucket. All or nothing: on failure readers see no change.
     fn insert(&self, rule: &Arc<Rule>) -> Result {
         let new = self.bucket_with(rule)?;
         self.bucket(&rule.spec.key).replace_deferred(Some(new))?;
@@ -178,54 +229,112 @@ impl MaskTable {
         Ok(())
     }
 
-    /// Writer: removes `rule` from its bucket (reads and allocates as [`Self::bucket_with`]).
-    fn remove(&self, rule: &Arc<Rule>) -> Result {
-        let slot = self.bucket(&rule.spec.key);
+    /// Writer: rebuilds the bucket of `key` without its dead rules (reads and allocates as
+    /// [`Self::bucket_with`]). The live count is not this function's business: a rule stops
+    /// counting when it dies ([`FlowTable::retire`]).
+    fn purge(&self, key: &Key) -> Result {
+        let slot = self.bucket(key);
         let n = {
             let guard = rcu::Guard::new();
-            without(slot.get(&guard), rule).count()
+            live(slot.get(&guard)).count()
         };
         let new = if n == 0 {
             None
         } else {
             let mut new = Bucket::with_capacity(n)?;
             let guard = rcu::Guard::new();
-            for r in without(slot.get(&guard), rule) {
+            for r in live(slot.get(&guard)) {
                 new.push_within(r.clone())?;
             }
             Some(new)
         };
-        slot.replace_deferred(new)?;
-        self.count.fetch_sub(1, Relaxed);
-        Ok(())
+        slot.replace_deferred(new)
     }
 
+    /// The live rules of the table.
     fn rules<'a>(&'a self, guard: &'a rcu::Guard) -> impl Iterator<Item = &'a Arc<Rule>> + 'a {
-        self.buckets
-            .iter()
-            .flat_map(move |b| b.get(guard).into_iter().flat_map(Bucket::iter))
+        self.buckets.iter().flat_map(move |b| live(b.get(guard)))
     }
 }
 
-/// The rules of `b` but `rule`.
-fn without<'a>(
-    b: Option<&'a Bucket>,
-    rule: &'a Arc<Rule>,
-) -> impl Iterator<Item = &'a Arc<Rule>> + 'a {
+/// The live rules of `b`.
+fn live(b: Option<&Bucket>) -> impl Iterator<Item = &Arc<Rule>> + '_ {
     b.into_iter()
         .flat_map(Bucket::iter)
-        .filter(move |r| !Arc::ptr_eq(r, rule))
+        .filter(|r| !r.is_dead())
 }
 
 struct MaskSet {
     tables: KVec<Arc<MaskTable>>,
 }
 
+/// Virtual ports: 8 uplinks, 256 VFs and 1000 SFs ([`vpid::identity`]).
+const PORTS: usize = 8 + 256 + 1000;
+
+/// Words of a [`PortSet`].
+const PORT_WORDS: usize = PORTS.div_ceil(64);
+
+/// A set of virtual ports, as a bitmap: changing it needs no memory.
+struct PortSet([u64; PORT_WORDS]);
+
+impl PortSet {
+    /// The word and bit of `vpid`; `None` for a VPID that names no port.
+    fn bit(vpid: u32) -> Option<(usize, u64)> {
+        let i = match vpid::identity(vpid)? {
+            Ppid::Uplink(i) => usize::from(i),
+            Ppid::Vf(n) => 8 + usize::from(n),
+            // CAST: below 1000.
+            Ppid::Sf(n) => 8 + 256 + n as usize,
+        };
+        Some((i / 64, 1 << (i % 64)))
+    }
+
+    fn contains(&self, vpid: u32) -> bool {
+        Self::bit(vpid).is_some_and(|(w, b)| self.0.get(w).is_some_and(|x| x & b != 0))
+    }
+
+    fn set(&mut self, vpid: u32, member: bool) {
+        if let Some((x, b)) = Self::bit(vpid).and_then(|(w, b)| Some((self.0.get_mut(w)?, b))) {
+            if member {
+                *x |= b;
+            } else {
+                *x &= !b;
+            }
+        }
+    }
+}
+
+/// What names an offloaded rule.
+///
+/// tc names a filter by its cookie, but a filter of a shared block is offloaded once per bound
+/// representor (tc calls each bound callback, and replays the block's filters to a callback that
+/// binds later or unbinds), each time for that representor's traffic only: one rule per
+/// `(cookie, ingress port)`.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct RuleId {
+    /// tc's cookie of the filter.
+    pub(crate) cookie: u64,
+    /// The virtual port of the representor whose callback offloaded it.
+    pub(crate) in_vpid: u32,
+}
+
+/// A [`MaskGroup`] with rules.
+struct Group {
+    rank: u64,
+    rules: u32,
+}
+
 struct Writer {
-    by_cookie: RBTree<u64, Arc<Rule>>,
+    by_cookie: RBTree<RuleId, Arc<Rule>>,
+    /// The mask groups with rules.
+    groups: RBTree<MaskGroup, Group>,
+    /// The rank of the next new group.
+    next_rank: u64,
     count: u32,
     /// Rules entering at a VPID below this are refused: the uplinks, outside switchdev mode.
     closed_below: u32,
+    /// Ports whose representor has `hw-tc-offload` off: rules entering there are refused.
+    tc_off: PortSet,
 }
 
 /// Why a rule could not be added.
@@ -234,6 +343,8 @@ pub(crate) enum InsertError {
     Full,
     /// The rule's ingress port is closed to offload ([`FlowTable::close_below`]).
     Closed,
+    /// The rule's representor has `hw-tc-offload` off ([`FlowTable::set_port_offload`]).
+    Disabled,
     /// Out of memory.
     NoMem,
 }
@@ -256,8 +367,11 @@ impl FlowTable {
             masks: RcuBox::empty(),
             writer <- new_mutex!(Writer {
                 by_cookie: RBTree::new(),
+                groups: RBTree::new(),
+                next_rank: 0,
                 count: 0,
                 closed_below: 0,
+                tc_off: PortSet([0; PORT_WORDS]),
             }),
             capacity: Atomic::new(capacity),
             nonempty: Atomic::new(false),
@@ -284,43 +398,68 @@ impl FlowTable {
         Ok(())
     }
 
-    /// Adds (or replaces, by cookie) a rule.
-    pub(crate) fn insert(&self, cookie: u64, spec: RuleSpec) -> Result<(), InsertError> {
+    /// Adds (or replaces, by id) a rule. All or nothing: on failure the table is unchanged.
+    pub(crate) fn insert(&self, id: RuleId, spec: RuleSpec) -> Result<(), InsertError> {
         let mut w = self.writer.lock();
         if spec.in_port().is_some_and(|v| v < w.closed_below) {
             return Err(InsertError::Closed);
         }
-        if w.by_cookie.get(&cookie).is_some() {
-            self.remove_locked(&mut w, cookie)
-                .map_err(|_| InsertError::NoMem)?;
+        if w.tc_off.contains(id.in_vpid) {
+            return Err(InsertError::Disabled);
         }
-        if w.count >= self.capacity.load(Relaxed) {
+        let old = w.by_cookie.get(&id).cloned();
+        // Replacing an existing rule does not need room.
+        if old.is_none() && w.count >= self.capacity.load(Relaxed) {
             return Err(InsertError::Full);
         }
-        let rule = Arc::new(
-            Rule {
-                spec,
-                packets: Atomic::new(0),
-                bytes: Atomic::new(0),
-                lastused: Atomic::new(0),
-                reported: Atomic::new(0),
-                reported_bytes: Atomic::new(0),
-            },
-            GFP_KERNEL,
-        )
-        .map_err(|_| InsertError::NoMem)?;
+        // Everything that may fail comes before the publication, which is all or nothing: no
+        // undo is ever needed.
+        let group = spec.mask_group();
+        let (rank, new_group) = match w.groups.get(&group).map(|g| g.rank) {
+            Some(rank) => (rank, None),
+            None => {
+                let rank = w.next_rank;
+                w.next_rank = rank.checked_add(1).ok_or(InsertError::Full)?;
+                let node =
+                    RBTreeNodeReservation::new(GFP_KERNEL).map_err(|_| InsertError::NoMem)?;
+                (rank, Some(node))
+            }
+        };
+        let rule = Rule::new(spec, rank).map_err(|_| InsertError::NoMem)?;
+        let node = match old {
+            Some(_) => None,
+            None => Some(RBTreeNodeReservation::new(GFP_KERNEL).map_err(|_| InsertError::NoMem)?),
+        };
         self.insert_locked(&mut w, &rule)
             .map_err(|_| InsertError::NoMem)?;
-        if w.by_cookie
-            .try_create_and_insert(cookie, rule.clone(), GFP_KERNEL)
-            .is_err()
-        {
-            // Undo the publication (best effort: it needs memory for a new bucket).
-            let _ = self.unpublish(&rule);
-            return Err(InsertError::NoMem);
-        }
+        // The new rule is published (after the old one, if any, in its bucket: equal keys and
+        // priorities keep insertion order) before the old one dies: no packet sees neither.
         w.count += 1;
         self.nonempty.store(true, Relaxed);
+        match new_group {
+            Some(node) => {
+                w.groups
+                    .insert(node.into_node(group, Group { rank, rules: 1 }));
+            }
+            None => {
+                if let Some(g) = w.groups.get_mut(&group) {
+                    g.rules += 1;
+                }
+            }
+        }
+        match (old, node) {
+            (Some(old), _) => {
+                if let Some(slot) = w.by_cookie.get_mut(&id) {
+                    *slot = rule;
+                }
+                self.retire(&mut w, &old);
+            }
+            (None, Some(node)) => {
+                w.by_cookie.insert(node.into_node(id, rule));
+            }
+            // Reserved above whenever there is no old rule.
+            (None, None) => {}
+        }
         Ok(())
     }
 
@@ -354,8 +493,8 @@ impl FlowTable {
     ///
     /// The new table is built before it is published, so its buckets are filled directly rather
     /// than copied and republished rule by rule. Each new bucket takes its rules from a single
-    /// old bucket (the hash's low bits pick both), in the old bucket's order: priority order
-    /// holds, ties keep insertion order, and `rule` goes after the rules of its priority. As in
+    /// old bucket (the hash's low bits pick both), in the old bucket's order: the order holds,
+    /// ties keep insertion order, and `rule` goes after the rules of its order. As in
     /// `MaskTable::bucket_with`, allocation (sized by a first count) happens outside RCU.
     fn grow(&self, old: &Arc<MaskTable>, rule: &Arc<Rule>) -> Result {
         let n = old.buckets.len() * 2;
@@ -383,7 +522,7 @@ impl FlowTable {
                 let Some(b) = lists[i].as_mut() else {
                     continue;
                 };
-                if i == home && !placed && rule.spec.prio < r.spec.prio {
+                if i == home && !placed && rule.order() < r.order() {
                     b.push_within(rule.clone())?;
                     placed = true;
                 }
@@ -441,38 +580,51 @@ impl FlowTable {
         self.masks.replace_deferred(set)
     }
 
-    fn unpublish(&self, rule: &Arc<Rule>) -> Result {
-        let Some(t) = self.table(rule.spec.chain, &rule.spec.mask) else {
-            return Ok(());
-        };
-        t.remove(rule)?;
-        if t.count.load(Relaxed) == 0 {
-            self.swap_table(Some(&t), None)?;
-        }
-        Ok(())
-    }
-
-    fn remove_locked(&self, w: &mut Writer, cookie: u64) -> Result<RuleSpec> {
-        let rule = w.by_cookie.remove(&cookie).ok_or(ENOENT)?;
+    /// Takes `rule`, already out of `by_cookie`, out of the table. Cannot fail: the rule dies
+    /// first, so lookups ignore it from now on, and the bookkeeping follows; only the physical
+    /// removal needs memory, and a failure there leaves a dead rule for the next rebuild of its
+    /// bucket (or table) to drop.
+    fn retire(&self, w: &mut Writer, rule: &Arc<Rule>) {
+        rule.dead.store(true, Relaxed);
         w.count -= 1;
         if w.count == 0 {
             self.nonempty.store(false, Relaxed);
         }
-        self.unpublish(&rule)?;
+        let group = rule.spec.mask_group();
+        if let Some(g) = w.groups.get_mut(&group) {
+            g.rules -= 1;
+            if g.rules == 0 {
+                w.groups.remove(&group);
+            }
+        }
+        // A live rule's table is published: only a table without live rules leaves the set.
+        let Some(t) = self.table(rule.spec.chain, &rule.spec.mask) else {
+            return;
+        };
+        if t.count.fetch_sub(1, Relaxed) == 1 {
+            // The whole table goes (and its dead rules with it); if the mask set cannot be
+            // rebuilt, the empty table stays and is reused by the next rule with its mask.
+            if self.swap_table(Some(&t), None).is_ok() {
+                return;
+            }
+        }
+        let _ = t.purge(&rule.spec.key);
+    }
+
+    /// Removes the rule `id`, returning what it was. Only fails if there is no such rule: once
+    /// this returns, the rule is never executed again.
+    pub(crate) fn remove(&self, id: RuleId) -> Result<RuleSpec> {
+        let mut w = self.writer.lock();
+        let rule = w.by_cookie.remove(&id).ok_or(ENOENT)?;
+        self.retire(&mut w, &rule);
         Ok(rule.spec)
     }
 
-    /// Removes the rule with `cookie`, returning what it was.
-    pub(crate) fn remove(&self, cookie: u64) -> Result<RuleSpec> {
-        let mut w = self.writer.lock();
-        self.remove_locked(&mut w, cookie)
-    }
-
-    /// Counters of the rule with `cookie` since the previous call: bytes, packets, and the last
-    /// use (jiffies).
-    pub(crate) fn stats_delta(&self, cookie: u64) -> Option<(u64, u64, u64)> {
+    /// Counters of the rule `id` since the previous call: bytes, packets, and the last use
+    /// (jiffies).
+    pub(crate) fn stats_delta(&self, id: RuleId) -> Option<(u64, u64, u64)> {
         let w = self.writer.lock();
-        let r = w.by_cookie.get(&cookie)?;
+        let r = w.by_cookie.get(&id)?;
         let (p, b) = (r.packets.load(Relaxed), r.bytes.load(Relaxed));
         let dp = p - r.reported.xchg(p, Relaxed);
         let db = b - r.reported_bytes.xchg(b, Relaxed);
@@ -493,12 +645,34 @@ impl FlowTable {
         Ok(())
     }
 
+    /// Allows (`on`) or refuses new rules entering at `vpid`, as its representor's
+    /// `hw-tc-offload` feature says. Turning offload off is refused (`EBUSY`) while the port has
+    /// rules; the check and the change are atomic with insertions, so a rule is either refused
+    /// or makes this fail. On failure nothing changed. Allocates nothing.
+    pub(crate) fn set_port_offload(&self, vpid: u32, on: bool) -> Result {
+        let mut w = self.writer.lock();
+        if on {
+            w.tc_off.set(vpid, false);
+        } else if !w.tc_off.contains(vpid) {
+            if w.by_cookie.keys().any(|id| id.in_vpid == vpid) {
+                return Err(EBUSY);
+            }
+            w.tc_off.set(vpid, true);
+        }
+        Ok(())
+    }
+
+    /// Whether rules entering at `vpid` are allowed ([`Self::set_port_offload`]).
+    pub(crate) fn port_offload(&self, vpid: u32) -> bool {
+        !self.writer.lock().tc_off.contains(vpid)
+    }
+
     /// Whether the table has rules.
     pub(crate) fn is_active(&self) -> bool {
         self.nonempty.load(Relaxed)
     }
 
-    /// The matching rule of `chain` with the lowest priority (data path, under RCU).
+    /// The matching rule of `chain` with the lowest priority, then rank (data path, under RCU).
     pub(crate) fn classify<'a>(
         &'a self,
         chain: u32,
@@ -511,11 +685,15 @@ impl FlowTable {
             let Some(b) = t.bucket(key).get(guard) else {
                 continue;
             };
-            // Sorted by priority: the first match is the bucket's best.
+            // Sorted by order: the first match is the bucket's best.
+            // A dead rule (removed, still in a bucket) is skipped; its flag is read only for a
+            // rule that matched.
             if let Some(r) = b.iter().find(|r| {
-                key.masked_eq(&t.mask, &r.spec.key, &t.words) && r.spec.ranges.contains(key)
+                key.masked_eq(&t.mask, &r.spec.key, &t.words)
+                    && r.spec.ranges.contains(key)
+                    && !r.is_dead()
             }) {
-                if best.is_none_or(|x| r.spec.prio < x.spec.prio) {
+                if best.is_none_or(|x| r.order() < x.order()) {
                     best = Some(r);
                 }
             }
@@ -534,6 +712,21 @@ mod tests {
         Actions,
         PortRanges, //
     };
+
+    /// The id of a rule with `cookie` offloaded for port 0.
+    fn id(cookie: u64) -> RuleId {
+        RuleId { cookie, in_vpid: 0 }
+    }
+
+    impl FlowTable {
+        fn rank_of(&self, id: RuleId) -> u64 {
+            self.writer
+                .lock()
+                .by_cookie
+                .get(&id)
+                .map_or(u64::MAX, |r| r.rank)
+        }
+    }
 
     struct Rng(u64);
 
@@ -606,18 +799,19 @@ mod tests {
         // Distinct priorities: both sides must pick the same rule.
         for i in 0..300u32 {
             let r = random_rule(&mut rng, 1000 - i);
-            assert!(table.insert(u64::from(i), r).is_ok());
+            assert!(table.insert(id(u64::from(i)), r).is_ok());
             rules.push(r, GFP_KERNEL)?;
         }
         // Remove a third of them again.
         for i in (0..300u32).step_by(3) {
-            table.remove(u64::from(i))?;
+            table.remove(id(u64::from(i)))?;
         }
-        let live: KVec<RuleSpec> = {
+        let live: KVec<(RuleSpec, u64)> = {
             let mut v = KVec::new();
             for (i, r) in rules.iter().enumerate() {
                 if i % 3 != 0 {
-                    v.push(*r, GFP_KERNEL)?;
+                    // CAST: below 300.
+                    v.push((*r, table.rank_of(id(i as u64))), GFP_KERNEL)?;
                 }
             }
             v
@@ -628,7 +822,8 @@ mod tests {
             for chain in 0..2 {
                 let guard = rcu::Guard::new();
                 let got = table.classify(chain, &pkt, &guard).map(|r| r.spec.prio);
-                let want = classify_linear(live.iter(), chain, &pkt).map(|r| r.prio);
+                let want =
+                    classify_linear(live.iter().map(|(r, k)| (r, *k)), chain, &pkt).map(|r| r.prio);
                 assert_eq!(got, want);
             }
         }
@@ -658,16 +853,16 @@ mod tests {
                 ranges: PortRanges::default(),
                 actions,
             };
-            assert!(table.insert(u64::from(i), r).is_ok());
+            assert!(table.insert(id(u64::from(i)), r).is_ok());
             rules.push((i, r), GFP_KERNEL)?;
         }
         for i in (0..3000u32).step_by(4) {
-            table.remove(u64::from(i))?;
+            table.remove(id(u64::from(i)))?;
         }
         let mut live = KVec::new();
         for (i, r) in rules.iter() {
             if i % 4 != 0 {
-                live.push(*r, GFP_KERNEL)?;
+                live.push((*r, table.rank_of(id(u64::from(*i)))), GFP_KERNEL)?;
             }
         }
         for k in 0..50u8 {
@@ -676,7 +871,8 @@ mod tests {
             let guard = rcu::Guard::new();
             // The same rule, not just the same priority: ties go to the earliest inserted.
             let got = table.classify(0, &pkt, &guard).map(|r| r.spec.actions);
-            let want = classify_linear(live.iter(), 0, &pkt).map(|r| r.actions);
+            let want =
+                classify_linear(live.iter().map(|(r, k)| (r, *k)), 0, &pkt).map(|r| r.actions);
             assert_eq!(got, want);
         }
         Ok(())
@@ -686,19 +882,19 @@ mod tests {
     fn capacity_and_replace() -> Result {
         let table = KBox::pin_init(FlowTable::new(2), GFP_KERNEL)?;
         let mut rng = Rng(7);
-        assert!(table.insert(1, random_rule(&mut rng, 1)).is_ok());
-        assert!(table.insert(2, random_rule(&mut rng, 2)).is_ok());
+        assert!(table.insert(id(1), random_rule(&mut rng, 1)).is_ok());
+        assert!(table.insert(id(2), random_rule(&mut rng, 2)).is_ok());
         assert!(matches!(
-            table.insert(3, random_rule(&mut rng, 3)),
+            table.insert(id(3), random_rule(&mut rng, 3)),
             Err(InsertError::Full)
         ));
         // Replacing an existing cookie does not need room.
-        assert!(table.insert(2, random_rule(&mut rng, 4)).is_ok());
+        assert!(table.insert(id(2), random_rule(&mut rng, 4)).is_ok());
         assert_eq!(table.len(), 2);
-        table.remove(1)?;
-        table.remove(2)?;
+        table.remove(id(1))?;
+        table.remove(id(2))?;
         assert!(!table.is_active());
-        assert!(table.remove(2).is_err());
+        assert!(table.remove(id(2)).is_err());
         Ok(())
     }
 
@@ -707,19 +903,98 @@ mod tests {
         let table = KBox::pin_init(FlowTable::new(16), GFP_KERNEL)?;
         let mut rng = Rng(11);
         let r = random_rule(&mut rng, 1);
-        assert!(table.insert(9, r).is_ok());
+        assert!(table.insert(id(9), r).is_ok());
         {
             let guard = rcu::Guard::new();
             let pkt = r.key;
             let rule = table
                 .classify(r.chain, &pkt, &guard)
                 .expect("the rule matches its key");
-            rule.hit(100, 5);
-            rule.hit(50, 6);
+            rule.hit(1, 100, 5);
+            rule.hit(1, 50, 6);
+            // A GSO packet counts its segments.
+            rule.hit(3, 4000, 6);
         }
-        assert_eq!(table.stats_delta(9), Some((150, 2, 6)));
-        assert_eq!(table.stats_delta(9), Some((0, 0, 6)));
-        assert_eq!(table.stats_delta(10), None);
+        assert_eq!(table.stats_delta(id(9)), Some((4150, 5, 6)));
+        assert_eq!(table.stats_delta(id(9)), Some((0, 0, 6)));
+        assert_eq!(table.stats_delta(id(10)), None);
+        Ok(())
+    }
+
+    #[test]
+    fn shared_block_rules_are_per_port() -> Result {
+        // One filter of a block bound to ports 0x1000 and 0x1001: one rule each, same cookie.
+        let table = KBox::pin_init(FlowTable::new(16), GFP_KERNEL)?;
+        let mut rng = Rng(13);
+        let mut rules = [random_rule(&mut rng, 1), random_rule(&mut rng, 1)];
+        for (r, vpid) in rules.iter_mut().zip([0x1000u32, 0x1001]) {
+            r.mask.set(off::IN_PORT, &[0xff; 4]);
+            r.key.set(off::IN_PORT, &vpid.to_be_bytes());
+            let id = RuleId {
+                cookie: 5,
+                in_vpid: vpid,
+            };
+            assert!(table.insert(id, *r).is_ok());
+        }
+        assert_eq!(table.len(), 2);
+        let first = RuleId {
+            cookie: 5,
+            in_vpid: 0x1000,
+        };
+        table.remove(first)?;
+        assert!(table.remove(first).is_err());
+        let guard = rcu::Guard::new();
+        let [gone, kept] = rules;
+        assert!(table.classify(gone.chain, &gone.key, &guard).is_none());
+        assert!(table.classify(kept.chain, &kept.key, &guard).is_some());
+        Ok(())
+    }
+
+    #[test]
+    fn equal_priorities_follow_mask_creation_order() -> Result {
+        // Flower tries a classifier's masks in the order they appeared in it. A mask table
+        // created earlier for another priority must not change that.
+        let table = KBox::pin_init(FlowTable::new(16), GFP_KERNEL)?;
+        let rule = |prio: u32, field: usize, val: u8, act: u32| {
+            let mut mask = Key::default();
+            let mut key = Key::default();
+            mask.set(off::IN_PORT, &[0xff; 4]);
+            key.set(off::IN_PORT, &7u32.to_be_bytes());
+            mask.0[field] = 0xff;
+            key.0[field] = val;
+            let mut actions = Actions::default();
+            let _ = actions.push(Action::Redirect(act));
+            RuleSpec {
+                chain: 0,
+                prio,
+                key,
+                mask,
+                ranges: PortRanges::default(),
+                actions,
+            }
+        };
+        // The dst-MAC table first (prio 5), then, at prio 1, src MAC before dst MAC.
+        assert!(table.insert(id(1), rule(5, off::ETH_DST, 9, 1)).is_ok());
+        assert!(table.insert(id(2), rule(1, off::ETH_SRC, 8, 2)).is_ok());
+        assert!(table.insert(id(3), rule(1, off::ETH_DST, 9, 3)).is_ok());
+        let mut pkt = Key::default();
+        pkt.set(off::IN_PORT, &7u32.to_be_bytes());
+        pkt.0[off::ETH_DST] = 9;
+        pkt.0[off::ETH_SRC] = 8;
+        let winner = |table: &FlowTable| {
+            let guard = rcu::Guard::new();
+            table
+                .classify(0, &pkt, &guard)
+                .map(|r| r.spec.actions.as_slice()[0])
+        };
+        assert_eq!(winner(&table), Some(Action::Redirect(2)));
+        // The src-MAC mask leaves prio 1 and comes back: now after the dst-MAC mask.
+        table.remove(id(2))?;
+        assert!(table.insert(id(4), rule(1, off::ETH_SRC, 8, 4)).is_ok());
+        assert_eq!(winner(&table), Some(Action::Redirect(3)));
+        // A replaced rule keeps its mask's place.
+        assert!(table.insert(id(3), rule(1, off::ETH_DST, 9, 5)).is_ok());
+        assert_eq!(winner(&table), Some(Action::Redirect(5)));
         Ok(())
     }
 }

@@ -89,6 +89,12 @@ const u8 *fponic_skb_mac(const struct sk_buff *skb, u32 *len)
 	return skb->data;
 }
 
+/* How many packets @skb stands for: its segments if it is GSO, as bstats_update() counts. */
+u16 fponic_skb_gso_segs(const struct sk_buff *skb)
+{
+	return skb_is_gso(skb) ? skb_shinfo(skb)->gso_segs : 1;
+}
+
 /* rx_handler context (RCU read side): the handler data of the receiving device. */
 void *fponic_rx_handler_data(const struct sk_buff *skb)
 {

@@ -38,7 +38,10 @@ use crate::{
         Eswitch,
         RuleName, //
     },
-    flowtable::InsertError,
+    flowtable::{
+        InsertError,
+        RuleId, //
+    },
 };
 
 /// Match keys fponic executes.
@@ -54,6 +57,9 @@ const SUPPORTED_KEYS: u64 = keys::CONTROL
     | keys::PORTS_RANGE
     | keys::TCP
     | keys::ICMP;
+
+/// A rule on a representor whose `hw-tc-offload` is off (tc's own wording).
+const DISABLED: Refusal = c"TC offload is disabled on net device";
 
 /// `protocol all`.
 const ETH_P_ALL: u16 = 0x0003;
@@ -235,13 +241,44 @@ fn target_vpid(esw: &Eswitch, dev: Option<&crate::bind::netdev::NetDev>) -> Resu
         .ok_or(c"fponic: redirect/mirror target must be a representor, not a function netdev")
 }
 
-/// Whether `dev` may bind an ingress block.
+/// Whether `dev` may bind an ingress block. Under RTNL.
 pub(crate) fn block_ok(dev: &NetDevice<PortNetdev>, ext: &mut ExtAck<'_>) -> Result {
-    if dev.data().offload_vpid().is_none() {
+    let Some(vpid) = dev.data().offload_vpid() else {
         ext.set(c"fponic: tc offload is available on representors only");
         return Err(EOPNOTSUPP);
-    }
+    };
+    // tc binds a block whatever `hw-tc-offload` says; rules are then refused while it is off.
+    // The port's state follows the feature from here (`set_hw_tc`), whatever an earlier netdev
+    // with the same VPID left behind. This runs for unbinding too, which must not fail: it
+    // cannot (a port whose feature is off has no rules, and the state needs no memory).
+    let _ = dev
+        .data()
+        .eswitch()
+        .flows()
+        .set_port_offload(vpid, dev.features().hw_tc());
     Ok(())
+}
+
+/// `ethtool -K <dev> hw-tc-offload on|off`. Under RTNL, before the feature changes.
+///
+/// Turning it off is refused while the representor has offloaded rules, as mlx5 does (there is
+/// no extack here: the reason goes to the kernel log).
+pub(crate) fn set_hw_tc(dev: &NetDevice<PortNetdev>, on: bool) -> Result {
+    let Some(vpid) = dev.data().offload_vpid() else {
+        return Ok(());
+    };
+    match dev.data().eswitch().flows().set_port_offload(vpid, on) {
+        Err(e) if e == EBUSY => {
+            let name = dev.as_netdev().name();
+            let name = core::ffi::CStr::from_bytes_until_nul(&name)
+                .ok()
+                .and_then(|n| n.to_str().ok())
+                .unwrap_or("?");
+            pr_err!("{name}: active offloaded tc filters, can't turn hw_tc_offload off\n");
+            Err(EINVAL)
+        }
+        r => r,
+    }
 }
 
 /// A flower command on `dev`'s block.
@@ -264,6 +301,10 @@ pub(crate) fn flower(dev: &NetDevice<PortNetdev>, cmd: FlowerCmd<'_>, ext: &mut 
                 esw.note_refusal(name, msg);
                 Err(e)
             };
+            // As tc_cls_can_offload_and_chain0(); checked again atomically by the insertion.
+            if !esw.flows().port_offload(in_vpid) {
+                return refuse(ext, DISABLED, EOPNOTSUPP);
+            }
             if !esw.is_switchdev() {
                 return refuse(ext, c"fponic: tc offload needs switchdev mode", EOPNOTSUPP);
             }
@@ -271,7 +312,11 @@ pub(crate) fn flower(dev: &NetDevice<PortNetdev>, cmd: FlowerCmd<'_>, ext: &mut 
                 Ok(s) => s,
                 Err(msg) => return refuse(ext, msg, EOPNOTSUPP),
             };
-            match esw.flows().insert(rule.cookie, spec) {
+            let id = RuleId {
+                cookie: rule.cookie,
+                in_vpid,
+            };
+            match esw.flows().insert(id, spec) {
                 Ok(()) => {
                     esw.log_rule(true, name);
                     Ok(())
@@ -280,14 +325,18 @@ pub(crate) fn flower(dev: &NetDevice<PortNetdev>, cmd: FlowerCmd<'_>, ext: &mut 
                 Err(InsertError::Closed) => {
                     refuse(ext, c"fponic: tc offload needs switchdev mode", EOPNOTSUPP)
                 }
+                Err(InsertError::Disabled) => refuse(ext, DISABLED, EOPNOTSUPP),
                 Err(InsertError::NoMem) => Err(ENOMEM),
             }
         }
+        // A filter of a shared block has a rule per bound representor: each callback removes or
+        // reports its own.
         FlowerCmd::Destroy(cookie) => {
-            // tc only destroys rules it offloaded; a missing cookie is not an error.
-            if let Ok(spec) = esw.flows().remove(cookie) {
-                // Every offloaded rule matches its representor's VPID exactly (`build_spec`).
-                let in_vpid = spec.in_port().unwrap_or(0);
+            let Some(in_vpid) = this.offload_vpid() else {
+                return Ok(());
+            };
+            // tc only destroys rules it offloaded; a missing rule is not an error.
+            if let Ok(spec) = esw.flows().remove(RuleId { cookie, in_vpid }) {
                 esw.log_rule(
                     false,
                     RuleName {
@@ -300,7 +349,13 @@ pub(crate) fn flower(dev: &NetDevice<PortNetdev>, cmd: FlowerCmd<'_>, ext: &mut 
             Ok(())
         }
         FlowerCmd::Stats(cookie, reply) => {
-            if let Some((bytes, packets, lastused)) = esw.flows().stats_delta(cookie) {
+            let Some(in_vpid) = this.offload_vpid() else {
+                return Ok(());
+            };
+            // tc sums the reports of every bound callback.
+            if let Some((bytes, packets, lastused)) =
+                esw.flows().stats_delta(RuleId { cookie, in_vpid })
+            {
                 reply.report(bytes, packets, lastused);
             }
             Ok(())

@@ -309,6 +309,23 @@ impl<T> Device<T> {
         // SAFETY: valid device; the core allocates its per-CPU core stats on demand.
         unsafe { bindings::dev_core_stats_tx_dropped_inc(self.as_raw()) }
     }
+
+    /// The active features (`dev->features`); stable under RTNL, which changes them.
+    pub(crate) fn features(&self) -> Features {
+        // SAFETY: plain read of an integer field of a valid device.
+        Features(unsafe { (*self.as_raw()).features })
+    }
+}
+
+/// A set of net device features (`netdev_features_t`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Features(bindings::netdev_features_t);
+
+impl Features {
+    /// `hw-tc-offload` (`NETIF_F_HW_TC`): tc filters may be offloaded.
+    pub(crate) fn hw_tc(self) -> bool {
+        self.0 & (1 << bindings::NETIF_F_HW_TC_BIT) != 0
+    }
 }
 
 /// Interface counters, as `struct rtnl_link_stats64` reports them.
@@ -415,6 +432,13 @@ pub(crate) trait Operations: Sized + Send + Sync {
 
     /// A flower rule command for a bound block. Runs in process context without RTNL.
     fn flower(_dev: &Device<Self>, _cmd: FlowerCmd<'_>, _ext: &mut ExtAck<'_>) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// `ndo_set_features`: the device is about to get `features` (`ethtool -K`), replacing
+    /// [`Device::features`]. An error refuses the change, which leaves the features as they
+    /// were. Under RTNL.
+    fn set_features(_dev: &Device<Self>, _features: Features, _rtnl: &Rtnl) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 }
@@ -561,6 +585,21 @@ impl<T: Operations> Adapter<T> {
 
     /// # Safety
     ///
+    /// `dev` is a device registered by [`Registration::<T>::new`]; called under RTNL.
+    unsafe extern "C" fn set_features_callback(
+        dev: *mut bindings::net_device,
+        features: bindings::netdev_features_t,
+    ) -> c_int {
+        from_result(|| {
+            // SAFETY: by the function's safety requirements.
+            let (d, rtnl) = unsafe { (Device::<T>::from_raw(dev), Rtnl::assume_held()) };
+            T::set_features(d, Features(features), &rtnl)?;
+            Ok(0)
+        })
+    }
+
+    /// # Safety
+    ///
     /// `dev` is a device registered by [`Registration::<T>::new`]; `type_data` matches `ty`.
     unsafe extern "C" fn setup_tc_callback(
         dev: *mut bindings::net_device,
@@ -663,6 +702,11 @@ impl<T: Operations> Adapter<T> {
         },
         ndo_setup_tc: if T::HAS_FLOWER {
             Some(Self::setup_tc_callback)
+        } else {
+            None
+        },
+        ndo_set_features: if T::HAS_SET_FEATURES {
+            Some(Self::set_features_callback)
         } else {
             None
         },

@@ -58,6 +58,13 @@ impl SkBuff {
         unsafe { (*self.0.as_ptr()).len }
     }
 
+    /// How many packets this one stands for on the wire: its segment count if it is a GSO
+    /// packet, else 1 (what tc's `bstats_update` counts).
+    pub(crate) fn gso_segs(&self) -> u16 {
+        // SAFETY: valid skb by the type invariant; reads metadata.
+        unsafe { bindings::fponic_skb_gso_segs(self.0.as_ptr()) }
+    }
+
     /// The linear part of the packet, from `skb->data` (the MAC header on transmit and in
     /// receive handlers).
     pub(crate) fn data(&self) -> &[u8] {

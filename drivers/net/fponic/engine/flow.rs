@@ -5,7 +5,8 @@
 //! A [`Key`] is the fixed-layout byte string the switch matches on: the ingress virtual port and
 //! the header fields tc flower can match (see [`off`] for the layout). A rule is a masked key plus
 //! optional L4 port ranges, a chain, a priority and actions. Classification in a chain picks the
-//! matching rule with the lowest priority, as tc does; `goto chain` continues in a higher chain.
+//! matching rule with the lowest priority, as tc does, and among equal priorities the one flower's
+//! mask order puts first ([`MaskGroup`]); `goto chain` continues in a higher chain.
 //!
 //! The kernel's flow table (`flowtable.rs`) indexes rules by mask (tuple space search) for
 //! lookups whose cost does not depend on the number of rules; [`classify_linear`] here is the
@@ -435,20 +436,55 @@ impl RuleSpec {
     pub(crate) fn matches(&self, pkt: &Key) -> bool {
         pkt.masked(&self.mask) == self.key && self.ranges.contains(pkt)
     }
-}
 
-/// The matching rule of `chain` with the lowest priority, earliest in `rules` on ties.
-pub(crate) fn classify_linear<'a, I>(rules: I, chain: u32, pkt: &Key) -> Option<&'a RuleSpec>
-where
-    I: IntoIterator<Item = &'a RuleSpec>,
-{
-    let mut best: Option<&RuleSpec> = None;
-    for r in rules {
-        if r.chain == chain && r.matches(pkt) && best.is_none_or(|b| r.prio < b.prio) {
-            best = Some(r);
+    /// The mask list software flower tries this rule through ([`MaskGroup`]).
+    pub(crate) fn mask_group(&self) -> MaskGroup {
+        MaskGroup {
+            in_port: self.in_port(),
+            chain: self.chain,
+            prio: self.prio,
+            mask: self.mask.0,
+            ranges: (self.ranges.src.is_some(), self.ranges.dst.is_some()),
         }
     }
-    best
+}
+
+/// The rules of one mask of one software flower classifier.
+///
+/// Flower keeps, per classifier instance (block, chain, priority), a list of its filters'
+/// distinct masks: a mask is appended when its first filter arrives and leaves when its last
+/// filter goes. A packet is looked up mask after mask in that order and the first match wins, so
+/// among rules of equal priority the one whose mask entered the list first wins. A
+/// representor's rules all come from its one ingress block: the group of a rule is its ingress
+/// port, chain, priority and mask (port ranges being part of a flower mask).
+///
+/// A table gives each group a rank when the group gets its first rule and keeps it while the
+/// group has rules: ranks order ties as flower's mask list does ([`classify_linear`]).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct MaskGroup {
+    in_port: Option<u32>,
+    chain: u32,
+    prio: u32,
+    mask: [u8; KEY_LEN],
+    ranges: (bool, bool),
+}
+
+/// The matching rule of `chain` that software flower picks among `(rule, rank)`s: the lowest
+/// priority, then the lowest rank (the rule's [`MaskGroup`] rank), then the earliest in `rules`.
+pub(crate) fn classify_linear<'a, I>(rules: I, chain: u32, pkt: &Key) -> Option<&'a RuleSpec>
+where
+    I: IntoIterator<Item = (&'a RuleSpec, u64)>,
+{
+    let mut best: Option<(&RuleSpec, u64)> = None;
+    for (r, rank) in rules {
+        if r.chain == chain
+            && r.matches(pkt)
+            && best.is_none_or(|(b, b_rank)| (r.prio, rank) < (b.prio, b_rank))
+        {
+            best = Some((r, rank));
+        }
+    }
+    best.map(|(r, _)| r)
 }
 
 /// Virtual port ids (VPIDs) and physical port ids (PPIDs).

@@ -150,14 +150,14 @@ fn linear_classifier_picks_lowest_priority_in_the_chain() {
         rule(0, 2, &[(off::IP_PROTO, &[6])], &[Action::Drop]),
     ];
     assert_eq!(
-        classify_linear(rules.iter(), 0, &k).map(|r| r.prio),
+        classify_linear(rules.iter().map(|r| (r, 0)), 0, &k).map(|r| r.prio),
         Some(3)
     );
     assert_eq!(
-        classify_linear(rules.iter(), 1, &k).map(|r| r.prio),
+        classify_linear(rules.iter().map(|r| (r, 0)), 1, &k).map(|r| r.prio),
         Some(1)
     );
-    assert_eq!(classify_linear(rules.iter(), 2, &k), None);
+    assert_eq!(classify_linear(rules.iter().map(|r| (r, 0)), 2, &k), None);
 }
 
 #[test]
@@ -326,4 +326,196 @@ fn in_port_is_known_only_when_matched_exactly() {
     let mut partial = r;
     partial.mask.0[off::IN_PORT + 3] = 0xf0;
     assert_eq!(partial.in_port(), None);
+}
+
+/// Software flower's lookup, as a model: per classifier (ingress port, chain, priority), a list
+/// of masks in creation order, each with its filters in insertion order; a mask is appended
+/// when its first filter arrives and removed with its last filter.
+#[derive(Default)]
+struct FlowerModel {
+    /// (classifier, its masks).
+    tps: Vec<((u32, u32, u32), Masks)>,
+}
+
+/// A classifier's masks in list order, each with its filters as (id, rule).
+type Masks = Vec<(MaskGroup, Vec<(u32, RuleSpec)>)>;
+
+impl FlowerModel {
+    fn tp_of(r: &RuleSpec) -> (u32, u32, u32) {
+        (r.in_port().unwrap(), r.chain, r.prio)
+    }
+
+    /// Adds filter `id`; false if flower refuses it (same mask and key, or same ranges too).
+    fn insert(&mut self, id: u32, r: RuleSpec) -> bool {
+        let tp = Self::tp_of(&r);
+        let i = match self.tps.iter().position(|(t, _)| *t == tp) {
+            Some(i) => i,
+            None => {
+                self.tps.push((tp, Vec::new()));
+                self.tps.len() - 1
+            }
+        };
+        let masks = &mut self.tps[i].1;
+        let g = r.mask_group();
+        let m = match masks.iter().position(|(mg, _)| *mg == g) {
+            Some(m) => m,
+            None => {
+                masks.push((g, Vec::new()));
+                masks.len() - 1
+            }
+        };
+        let filters = &mut masks[m].1;
+        // (A new mask has no filters: nothing to undo.)
+        if filters
+            .iter()
+            .any(|(_, f)| f.key == r.key && f.ranges == r.ranges)
+        {
+            return false;
+        }
+        filters.push((id, r));
+        true
+    }
+
+    fn remove(&mut self, id: u32) {
+        for (_, masks) in self.tps.iter_mut() {
+            for (_, filters) in masks.iter_mut() {
+                filters.retain(|(i, _)| *i != id);
+            }
+            masks.retain(|(_, filters)| !filters.is_empty());
+        }
+    }
+
+    /// The filter flower runs for `pkt` in `chain`: classifiers by priority, masks in list
+    /// order, the first filter of the mask that matches.
+    fn classify(&self, chain: u32, pkt: &Key) -> Option<u32> {
+        let mut tps: Vec<_> = self.tps.iter().filter(|(t, _)| t.1 == chain).collect();
+        tps.sort_by_key(|(t, _)| t.2);
+        for (_, masks) in tps {
+            for (_, filters) in masks {
+                if let Some((id, _)) = filters.iter().find(|(_, f)| f.matches(pkt)) {
+                    return Some(*id);
+                }
+            }
+        }
+        None
+    }
+}
+
+/// The flow table's ranks, as a model: a group gets the next rank when its first rule arrives
+/// and keeps it while it has rules.
+#[derive(Default)]
+struct RankModel {
+    groups: std::collections::BTreeMap<MaskGroup, (u64, u32)>,
+    next: u64,
+}
+
+impl RankModel {
+    fn add(&mut self, r: &RuleSpec) -> u64 {
+        let next = &mut self.next;
+        let e = self.groups.entry(r.mask_group()).or_insert_with(|| {
+            *next += 1;
+            (*next, 0)
+        });
+        e.1 += 1;
+        e.0
+    }
+
+    fn remove(&mut self, r: &RuleSpec) {
+        let g = r.mask_group();
+        let e = self.groups.get_mut(&g).unwrap();
+        e.1 -= 1;
+        if e.1 == 0 {
+            self.groups.remove(&g);
+        }
+    }
+}
+
+#[test]
+fn equal_priorities_follow_flowers_mask_order() {
+    // Few fields, ports, priorities and values: rules of equal priority and different masks
+    // often match the same packets, and masks come and go.
+    let fields: [(usize, usize); 4] = [
+        (off::ETH_DST, 6),
+        (off::ETH_SRC, 6),
+        (off::IP_PROTO, 1),
+        (off::L4_DST, 2),
+    ];
+    let mut rng = Rng::new(21);
+    let mut flower = FlowerModel::default();
+    let mut ranks = RankModel::default();
+    // Live rules in insertion order, with their ids and ranks.
+    let mut live: Vec<(u32, RuleSpec, u64)> = Vec::new();
+    let mut disagreements_before = 0;
+    for id in 0..3000u32 {
+        if !live.is_empty() && rng.below(3) == 0 {
+            let (gone, r, _) = live.remove(rng.below(live.len() as u64) as usize);
+            flower.remove(gone);
+            ranks.remove(&r);
+            continue;
+        }
+        let mut key = Key::default();
+        let mut mask = Key::default();
+        key.set(off::IN_PORT, &(1 + rng.below(2) as u32).to_be_bytes());
+        mask.set(off::IN_PORT, &[0xff; 4]);
+        let pick = rng.below(16);
+        for (i, &(o, len)) in fields.iter().enumerate() {
+            if pick & (1 << i) != 0 {
+                for b in 0..len {
+                    mask.0[o + b] = 0xff;
+                    key.0[o + b] = rng.below(2) as u8;
+                }
+            }
+        }
+        let mut ranges = PortRanges::default();
+        if rng.below(4) == 0 {
+            let lo = rng.below(3) as u16;
+            ranges.dst = Some((lo, lo + rng.below(3) as u16));
+        }
+        let mut actions = Actions::default();
+        actions.push(Action::Redirect(id)).unwrap();
+        let r = RuleSpec {
+            chain: rng.below(2) as u32,
+            prio: 1 + rng.below(2) as u32,
+            key: key.masked(&mask),
+            mask,
+            ranges,
+            actions,
+        };
+        if !flower.insert(id, r) {
+            continue;
+        }
+        let rank = ranks.add(&r);
+        live.push((id, r, rank));
+        for _ in 0..20 {
+            let mut pkt = Key::default();
+            pkt.set(off::IN_PORT, &(1 + rng.below(2) as u32).to_be_bytes());
+            for &(o, len) in fields.iter() {
+                for b in 0..len {
+                    pkt.0[o + b] = rng.below(2) as u8;
+                }
+            }
+            for chain in 0..2 {
+                let want = flower.classify(chain, &pkt);
+                let got = classify_linear(live.iter().map(|(_, r, rank)| (r, *rank)), chain, &pkt)
+                    .map(|r| match r.actions.as_slice() {
+                        [Action::Redirect(id)] => *id,
+                        _ => unreachable!(),
+                    });
+                assert_eq!(got, want, "rule {id}, chain {chain}, packet {pkt:?}");
+                // Ties by insertion order alone (no ranks) would get some of these wrong.
+                let unranked = classify_linear(live.iter().map(|(_, r, _)| (r, 0)), chain, &pkt)
+                    .map(|r| r.actions);
+                if unranked
+                    != classify_linear(live.iter().map(|(_, r, rank)| (r, *rank)), chain, &pkt)
+                        .map(|r| r.actions)
+                {
+                    disagreements_before += 1;
+                }
+            }
+        }
+    }
+    assert!(
+        disagreements_before > 0,
+        "the test never exercised mask order"
+    );
 }
