@@ -118,6 +118,19 @@ mod tests {
     }
 
     #[test]
+    fn parse_vlan_keys_carry_the_next_ethertype() {
+        // The outer tag in metadata, an inner 802.1Q tag in band, then the TCP/IPv4 frame.
+        let mut f = [0u8; 58];
+        f[..12].copy_from_slice(&FRAME_TCP4[..12]);
+        f[12..16].copy_from_slice(&[0x81, 0x00, 0x00, 20]);
+        f[16..].copy_from_slice(&FRAME_TCP4[12..]);
+        let k = packet::parse_with_hw_vlan(&f, Some((0x88a8, 10))).expect("classified");
+        assert_eq!(k.vlan.map(|v| (v.id, v.eth_type)), Some((10, 0x8100)));
+        assert_eq!(k.cvlan.map(|v| (v.id, v.eth_type)), Some((20, 0x0800)));
+        assert_eq!((k.ethertype, k.tc_proto, k.ip_proto), (0x0800, 0x88a8, 6));
+    }
+
+    #[test]
     fn parse_first_fragment_has_no_ports() {
         let mut f = FRAME_TCP4;
         // More fragments, offset 0.

@@ -88,6 +88,12 @@ const u8 *fponic_skb_mac(const struct sk_buff *skb, u32 *len)
 	return skb->data;
 }
 
+/* Make the first @len bytes of @skb linear (pskb_may_pull() is static inline). */
+bool fponic_pskb_may_pull(struct sk_buff *skb, u32 len)
+{
+	return pskb_may_pull(skb, len);
+}
+
 /* rx_handler context (RCU read side): the handler data of the receiving device. */
 void *fponic_rx_handler_data(const struct sk_buff *skb)
 {
