@@ -138,6 +138,11 @@ fn build_spec(esw: &Eswitch, in_vpid: u32, r: &FlowerRule<'_>) -> Result<RuleSpe
             &m.cvlan_eth_m.to_be_bytes(),
         );
     }
+    // Flower sets `control.addr_type`, with a full mask, for any IPv4 or IPv6 address match.
+    if m.addr_type != 0 {
+        // CAST: FLOW_DISSECTOR_KEY_IPV4_ADDRS or _IPV6_ADDRS, both below 256.
+        set(off::ADDR_TYPE, &[m.addr_type as u8], &[0xff]);
+    }
     if m.used_keys & keys::IPV4_ADDRS != 0 {
         set(off::IP_SRC, &m.v4_src, &m.v4_src_m);
         set(off::IP_DST, &m.v4_dst, &m.v4_dst_m);

@@ -71,6 +71,9 @@ pub(crate) mod off {
     /// The ethertype right after the inner VLAN tag, 0 when absent (2): the CVLAN key's
     /// `vlan_eth_type`.
     pub(crate) const CVLAN_ETH: usize = 76;
+    /// Which IP addresses the packet has (1): flower's `control.addr_type`, which a rule on
+    /// IP addresses requires in full even when the address masks are zero.
+    pub(crate) const ADDR_TYPE: usize = 78;
 }
 
 /// A match key, or a mask of one. `KEY_LEN` is a multiple of 8: keys are hashed and compared a
@@ -209,6 +212,7 @@ impl Key {
             k.0[off::CVLAN_PRIO] = v.prio;
             k.set(off::CVLAN_ETH, &v.eth_type.to_be_bytes());
         }
+        k.0[off::ADDR_TYPE] = p.addr_type;
         k.0[off::IP_PROTO] = p.ip_proto;
         k.0[off::IP_TOS] = p.ip_tos;
         k.0[off::IP_TTL] = p.ip_ttl;

@@ -65,6 +65,13 @@ const ETH_HLEN: usize = 14;
 /// step to a further header (a VLAN tag, an IPv6 extension header, ...) counts.
 pub(crate) const MAX_FLOW_DISSECT_HDRS: u32 = 15;
 
+/// `control.addr_type` of a packet whose IPv4 addresses were dissected
+/// (`FLOW_DISSECTOR_KEY_IPV4_ADDRS`).
+pub(crate) const ADDR_TYPE_IPV4: u8 = 2;
+/// `control.addr_type` of a packet whose IPv6 addresses were dissected
+/// (`FLOW_DISSECTOR_KEY_IPV6_ADDRS`).
+pub(crate) const ADDR_TYPE_IPV6: u8 = 3;
+
 /// IP protocol numbers the parser knows.
 pub(crate) mod proto {
     /// IPv6 hop-by-hop options.
@@ -168,6 +175,9 @@ pub(crate) struct FlowKey {
     pub(crate) ip_src: [u8; 16],
     /// IP destination address; IPv4 uses the first four bytes.
     pub(crate) ip_dst: [u8; 16],
+    /// Which addresses the dissector found (`control.addr_type`): [`ADDR_TYPE_IPV4`],
+    /// [`ADDR_TYPE_IPV6`] or 0.
+    pub(crate) addr_type: u8,
     /// IP protocol where the dissector stopped (IPv6: the next header it reached). Zero for
     /// non-IP.
     pub(crate) ip_proto: u8,
@@ -425,6 +435,7 @@ impl Dissector<'_> {
         if let (Some(s), Some(d)) = (h.get(12..16), h.get(16..20)) {
             self.k.ip_src[..4].copy_from_slice(s);
             self.k.ip_dst[..4].copy_from_slice(d);
+            self.k.addr_type = ADDR_TYPE_IPV4;
         }
         self.k.ip_tos = byte(h, 1);
         self.k.ip_ttl = byte(h, 8);
@@ -453,6 +464,7 @@ impl Dissector<'_> {
         if let (Some(s), Some(d)) = (h.get(8..24), h.get(24..40)) {
             self.k.ip_src.copy_from_slice(s);
             self.k.ip_dst.copy_from_slice(d);
+            self.k.addr_type = ADDR_TYPE_IPV6;
         }
         self.k.ip_tos = (byte(h, 0) << 4) | (byte(h, 1) >> 4);
         self.k.ip_ttl = byte(h, 7);

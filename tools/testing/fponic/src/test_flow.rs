@@ -143,6 +143,24 @@ fn vlan_ethtype_is_the_ethertype_after_the_outer_tag() {
 }
 
 #[test]
+fn address_rules_need_dissected_addresses() {
+    // `protocol ip flower dst_ip 0.0.0.0/0`: flower keys the address type in full.
+    let r = rule(
+        0,
+        1,
+        &[(off::N_PROTO, &[0x08, 0x00]), (off::ADDR_TYPE, &[2])],
+        &[Action::Drop],
+    );
+    let mut f = frame_udp(53, 9);
+    assert!(r.matches(&Key::from_packet(0, &packet::parse(&f).unwrap())));
+    // IHL 4: the dissector stops before the addresses.
+    f[14] = 0x44;
+    let k = Key::from_packet(0, &packet::parse(&f).unwrap());
+    assert_eq!(k.be16(off::N_PROTO), 0x0800);
+    assert!(!r.matches(&k));
+}
+
+#[test]
 fn tc_protocol_is_what_the_core_gives_tc() {
     // PPPoE carrying IPv4: the dissector's n_proto is IPv4, the tc protocol stays PPPoE.
     let plain = frame_udp(53, 64);

@@ -105,6 +105,7 @@ fn build(rng: &mut Rng) -> Built {
         for b in k.ip_src[..4].iter_mut().chain(k.ip_dst[..4].iter_mut()) {
             *b = rng.byte();
         }
+        k.addr_type = ADDR_TYPE_IPV4;
         let opts = rng.below(3) as usize * 4;
         f.push(0x45 + (opts / 4) as u8);
         f.push(k.ip_tos);
@@ -123,6 +124,7 @@ fn build(rng: &mut Rng) -> Built {
         for b in k.ip_src.iter_mut().chain(k.ip_dst.iter_mut()) {
             *b = rng.byte();
         }
+        k.addr_type = ADDR_TYPE_IPV6;
         // Options headers before the upper layer (or the fragment header): sometimes enough
         // of them to reach the dissector's header-count limit.
         let mut exts = Vec::new();
@@ -442,6 +444,7 @@ fn truncated_headers_keep_what_was_found() {
     let f = frame_v4(proto::TCP, 0, &[]);
     let k = parse(&f[..30]).unwrap();
     assert_eq!((k.ethertype, k.ip_proto, k.ip_ttl), (ETH_P_IP, 0, 0));
+    assert_eq!(k.addr_type, 0);
     // A TCP header of 10 bytes: the ports, no flags.
     let f = frame_v4(proto::TCP, 0, &tcp(1, 2, 5, 0x12)[..10]);
     let k = parse(&f).unwrap();
