@@ -89,9 +89,59 @@ mod tests {
     }
 
     #[test]
-    fn parse_truncated_is_error() {
-        assert!(packet::parse(&FRAME_TCP4[..20]).is_err());
-        assert!(packet::parse(&FRAME_TCP4[..10]).is_err());
+    fn parse_truncated_keeps_what_was_found() {
+        // The IPv4 header is cut short: the dissector stops with n_proto only.
+        let k = packet::parse(&FRAME_TCP4[..20]).expect("classified");
+        assert_eq!((k.ethertype, k.ip_proto), (0x0800, 0));
+        // A TCP header of 8 bytes: ports, no flags.
+        let k = packet::parse(&FRAME_TCP4[..42]).expect("classified");
+        assert_eq!((k.ip_proto, k.tcp_flags), (6, 0));
+        assert!(matches!(
+            k.l4,
+            L4::Ports {
+                src: 12345,
+                dst: 80
+            }
+        ));
+        assert_eq!(
+            packet::parse(&FRAME_TCP4[..10]),
+            Err(packet::ParseError::Runt)
+        );
+    }
+
+    #[test]
+    fn parse_asks_for_headers_beyond_the_linear_part() {
+        assert_eq!(
+            packet::parse_skb(&FRAME_TCP4[..14], FRAME_TCP4.len(), None),
+            Err(packet::ParseError::NeedLinear(34))
+        );
+    }
+
+    #[test]
+    fn parse_vlan_keys_carry_the_next_ethertype() {
+        // The outer tag in metadata, an inner 802.1Q tag in band, then the TCP/IPv4 frame.
+        let mut f = [0u8; 58];
+        f[..12].copy_from_slice(&FRAME_TCP4[..12]);
+        f[12..16].copy_from_slice(&[0x81, 0x00, 0x00, 20]);
+        f[16..].copy_from_slice(&FRAME_TCP4[12..]);
+        let k = packet::parse_with_hw_vlan(&f, Some((0x88a8, 10))).expect("classified");
+        assert_eq!(k.vlan.map(|v| (v.id, v.eth_type)), Some((10, 0x8100)));
+        assert_eq!(k.cvlan.map(|v| (v.id, v.eth_type)), Some((20, 0x0800)));
+        assert_eq!((k.ethertype, k.tc_proto, k.ip_proto), (0x0800, 0x88a8, 6));
+    }
+
+    #[test]
+    fn parse_first_fragment_has_no_ports() {
+        let mut f = FRAME_TCP4;
+        // More fragments, offset 0.
+        f[20] = 0x20;
+        let k = packet::parse(&f).expect("classified");
+        assert_eq!(k.ip_proto, 6);
+        assert_eq!(
+            k.ip_flags,
+            packet::frag::IS_FRAGMENT | packet::frag::FIRST_FRAG
+        );
+        assert_eq!((k.l4, k.tcp_flags), (L4::None, 0));
     }
 
     #[test]

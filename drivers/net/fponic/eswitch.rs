@@ -614,9 +614,9 @@ impl Eswitch {
         let mut chain = 0;
         // Bounded: `goto` only jumps forward, so this ends; the bound guards the invariant.
         for _ in 0..16 {
-            let mut parsed = match packet::parse_with_hw_vlan(skb.data(), skb.hw_vlan()) {
+            let mut parsed = match parse_skb(&mut skb) {
                 Ok(p) => p,
-                // Malformed headers cannot be classified: software decides.
+                // Runts (the core drops them) or a failed pull: software decides.
                 Err(_) => return Some(skb),
             };
             let key = Key::from_packet(in_vpid, &parsed);
@@ -665,7 +665,7 @@ impl Eswitch {
                         val,
                     } => {
                         // Header offsets may have moved (VLAN actions): parse again.
-                        if let Ok(p) = packet::parse_with_hw_vlan(skb.data(), skb.hw_vlan()) {
+                        if let Ok(p) = parse_skb(&mut skb) {
                             parsed = p;
                         }
                         let base = match hdr {
@@ -684,7 +684,7 @@ impl Eswitch {
                         }
                     }
                     Action::Csum(flags) => {
-                        if let Ok(p) = packet::parse_with_hw_vlan(skb.data(), skb.hw_vlan()) {
+                        if let Ok(p) = parse_skb(&mut skb) {
                             parsed = p;
                         }
                         let (l3, l4) = (u32::from(parsed.l3_offset), u32::from(parsed.l4_offset));
@@ -1039,4 +1039,14 @@ impl Eswitch {
             )
         })
     }
+}
+
+/// Parses `skb` as flower's flow dissector does, first making linear whatever headers lie in
+/// its fragments.
+fn parse_skb(skb: &mut SkBuff) -> Result<packet::FlowKey, packet::ParseError> {
+    let total = usize::try_from(skb.len()).unwrap_or(usize::MAX);
+    let hw_vlan = skb.hw_vlan();
+    packet::parse_pulling(skb, total, hw_vlan, SkBuff::data, |s, len| {
+        u32::try_from(len).is_ok_and(|len| s.may_pull(len))
+    })
 }

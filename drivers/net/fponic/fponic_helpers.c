@@ -95,6 +95,12 @@ u16 fponic_skb_gso_segs(const struct sk_buff *skb)
 	return skb_is_gso(skb) ? skb_shinfo(skb)->gso_segs : 1;
 }
 
+/* Make the first @len bytes of @skb linear (pskb_may_pull() is static inline). */
+bool fponic_pskb_may_pull(struct sk_buff *skb, u32 len)
+{
+	return pskb_may_pull(skb, len);
+}
+
 /* rx_handler context (RCU read side): the handler data of the receiving device. */
 void *fponic_rx_handler_data(const struct sk_buff *skb)
 {

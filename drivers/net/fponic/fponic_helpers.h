@@ -60,6 +60,7 @@ int fponic_netdev_set_mac(struct net_device *dev, const u8 *mac);
 void fponic_skb_xmit_to(struct sk_buff *skb, struct net_device *dev);
 const u8 *fponic_skb_mac(const struct sk_buff *skb, u32 *len);
 u16 fponic_skb_gso_segs(const struct sk_buff *skb);
+bool fponic_pskb_may_pull(struct sk_buff *skb, u32 len);
 void *fponic_rx_handler_data(const struct sk_buff *skb);
 void *fponic_rx_handler_data_rtnl(const struct net_device *dev, const void *handler);
 struct sk_buff *fponic_rx_prepare(struct sk_buff *skb);

@@ -114,14 +114,13 @@ fn build_spec(esw: &Eswitch, in_vpid: u32, r: &FlowerRule<'_>) -> Result<RuleSpe
             &m.vlan_tpid.to_be_bytes(),
             &m.vlan_tpid_m.to_be_bytes(),
         );
-        if m.vlan_eth_m != 0 {
-            let o = if is_vlan_tpid(m.vlan_eth) {
-                off::CVLAN_TPID
-            } else {
-                off::N_PROTO
-            };
-            set(o, &m.vlan_eth.to_be_bytes(), &m.vlan_eth_m.to_be_bytes());
-        }
+        // `vlan_ethtype`: the ethertype after the outer tag. For a non-VLAN value flower
+        // also puts it in the BASIC key's `n_proto`, which carries it already.
+        set(
+            off::VLAN_ETH,
+            &m.vlan_eth.to_be_bytes(),
+            &m.vlan_eth_m.to_be_bytes(),
+        );
     }
     if m.used_keys & keys::CVLAN != 0 {
         set(
@@ -137,13 +136,18 @@ fn build_spec(esw: &Eswitch, in_vpid: u32, r: &FlowerRule<'_>) -> Result<RuleSpe
                 &m.cvlan_tpid_m.to_be_bytes(),
             );
         }
-        if m.cvlan_eth_m != 0 {
-            set(
-                off::N_PROTO,
-                &m.cvlan_eth.to_be_bytes(),
-                &m.cvlan_eth_m.to_be_bytes(),
-            );
-        }
+        // `cvlan_ethtype`: the ethertype after the inner tag; flower puts it in `n_proto`
+        // too, which the BASIC key carries.
+        set(
+            off::CVLAN_ETH,
+            &m.cvlan_eth.to_be_bytes(),
+            &m.cvlan_eth_m.to_be_bytes(),
+        );
+    }
+    // Flower sets `control.addr_type`, with a full mask, for any IPv4 or IPv6 address match.
+    if m.addr_type != 0 {
+        // CAST: FLOW_DISSECTOR_KEY_IPV4_ADDRS or _IPV6_ADDRS, both below 256.
+        set(off::ADDR_TYPE, &[m.addr_type as u8], &[0xff]);
     }
     if m.used_keys & keys::IPV4_ADDRS != 0 {
         set(off::IP_SRC, &m.v4_src, &m.v4_src_m);

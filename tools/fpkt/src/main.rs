@@ -13,6 +13,9 @@
 //!     dst= src= (MACs)  vlan=ID[:PRIO]  svlan=ID[:PRIO] (802.1ad outer)  eth=HEX (non-IP)
 //!     sip= dip= (IPv4) or sip6= dip6= (IPv6, full 8-group form)  proto=tcp|udp|icmp|sctp|N
 //!     tos= ttl= sport= dport= flags=HEX (TCP)  type= code= (ICMP)  frag=first|later  pad=N
+//!     tags=TPID:ID[,TPID:ID...] (hex TPIDs, before svlan/vlan)  ihl=N (IPv4 header length
+//!     field; options are NOPs, below 5 the header stays 20 bytes)  v6ext=N (IPv6 destination
+//!     options headers before the upper layer)
 //! fpkt stream <ifname> <frame-hex> <pps> <seconds>  send at a fixed rate, a sequence number in
 //!                                              bytes 14..18, print the count sent
 //! fpkt seqsink <ifname> <seconds>              receive sequenced 88b5 frames, print
@@ -534,6 +537,13 @@ fn build(args: &[String]) -> Result<String, String> {
         f.extend_from_slice(&((prio << 13) | (id & 0xfff)).to_be_bytes());
         Ok(())
     };
+    if let Some(list) = get("tags") {
+        for t in list.split(',') {
+            let (tpid, id) = t.split_once(':').ok_or("tags: TPID:ID")?;
+            let tpid = u16::from_str_radix(tpid, 16).map_err(|_| "bad tag TPID")?;
+            tag(&mut f, tpid, id)?;
+        }
+    }
     if let Some(v) = get("svlan") {
         tag(&mut f, 0x88a8, v)?;
     }
@@ -592,8 +602,12 @@ fn build(args: &[String]) -> Result<String, String> {
         let (s4, d4) = (s4.ok_or("bad sip")?, d4.ok_or("bad dip")?);
         f.extend_from_slice(&0x0800u16.to_be_bytes());
         let payload = [l4(sport, dport)?, vec![0x5a; pad]].concat();
+        let ihl = num("ihl", 5)?;
+        if ihl > 15 {
+            return Err("ihl is 4 bits".into());
+        }
         let mut h = vec![
-            0x45,
+            0x40 | ihl as u8,
             num("tos", 0)? as u8,
             0,
             0,
@@ -606,8 +620,6 @@ fn build(args: &[String]) -> Result<String, String> {
             0,
             0,
         ];
-        let total = (20 + payload.len()) as u16;
-        h[2..4].copy_from_slice(&total.to_be_bytes());
         let fo: u16 = match frag {
             Some("first") => 0x2000,
             Some("later") => 0x0010,
@@ -616,6 +628,10 @@ fn build(args: &[String]) -> Result<String, String> {
         h[6..8].copy_from_slice(&fo.to_be_bytes());
         h.extend_from_slice(&s4);
         h.extend_from_slice(&d4);
+        // Options: NOPs up to the header length.
+        h.resize(h.len().max(ihl as usize * 4), 1);
+        let total = (h.len() + payload.len()) as u16;
+        h[2..4].copy_from_slice(&total.to_be_bytes());
         let c = csum(&h);
         h[10..12].copy_from_slice(&c.to_be_bytes());
         let mut payload = payload;
@@ -652,6 +668,11 @@ fn build(args: &[String]) -> Result<String, String> {
             fh.extend_from_slice(&[0, 0, 0, 9]);
             payload = [fh, payload].concat();
             next = 44;
+        }
+        // Destination options headers (8 bytes, a PadN option each) before the rest.
+        for _ in 0..num("v6ext", 0)? {
+            payload = [vec![next, 0, 1, 4, 0, 0, 0, 0], payload].concat();
+            next = 60;
         }
         payload.extend(std::iter::repeat_n(0x5a, pad));
         let tc = num("tos", 0)? as u8;
@@ -690,7 +711,9 @@ impl Rng {
 }
 
 /// Frames drawn from a small value space (so random rules match often), each with a unique id
-/// in its payload.
+/// in its payload. Besides plain frames: non-linear ones (over a page: AF_PACKET puts all but
+/// the Ethernet header in page fragments), IPv4 fragments, IPv6 with long destination options
+/// chains (up to past the flow dissector's header limit), and QinQ or triple-tagged frames.
 fn gen_frames(seed: u64, n: u64) -> Result<(), String> {
     let mut r = Rng(seed.max(1));
     for id in 0..n {
@@ -698,10 +721,32 @@ fn gen_frames(seed: u64, n: u64) -> Result<(), String> {
             format!("dst=02:00:00:00:00:{:02x}", r.below(4)),
             format!("src=02:00:00:00:01:{:02x}", r.below(4)),
         ];
-        if r.below(4) == 0 {
-            args.push(format!("vlan={}", 1 + r.below(3)));
+        let kind = r.below(10);
+        match kind {
+            7 => {
+                let (a, b, c) = (1 + r.below(3), 1 + r.below(3), 1 + r.below(3));
+                args.push(match r.below(3) {
+                    0 => format!("tags=88a8:{a},8100:{b}"),
+                    1 => format!("svlan={a}"),
+                    _ => format!("tags=88a8:{a},8100:{b},8100:{c}"),
+                });
+            }
+            _ if r.below(4) == 0 => args.push(format!("vlan={}", 1 + r.below(3))),
+            _ => {}
         }
-        if r.below(8) != 0 {
+        if kind == 8 {
+            args.push(format!("sip6=2001:db8:0:0:0:0:0:{}", r.below(4)));
+            args.push(format!("dip6=2001:db8:0:0:0:0:1:{}", r.below(4)));
+            args.push(format!("proto={}", ["udp", "tcp"][r.below(2) as usize]));
+            args.push(format!("dport={}", 1 + r.below(4)));
+            args.push(format!(
+                "v6ext={}",
+                [0, 1, 9, 14, 15, 16, 17][r.below(7) as usize]
+            ));
+            if r.below(4) == 0 {
+                args.push(format!("frag={}", ["first", "later"][r.below(2) as usize]));
+            }
+        } else if r.below(8) != 0 {
             args.push(format!("sip=10.0.0.{}", r.below(8)));
             args.push(format!("dip=10.0.1.{}", r.below(8)));
             args.push(format!(
@@ -711,10 +756,14 @@ fn gen_frames(seed: u64, n: u64) -> Result<(), String> {
             args.push(format!("dport={}", 1 + r.below(4)));
             args.push(format!("ttl={}", 1 + r.below(4)));
             args.push(format!("tos={}", 4 * r.below(3)));
+            if kind == 9 {
+                args.push(format!("frag={}", ["first", "later"][r.below(2) as usize]));
+            }
         } else {
             args.push(format!("eth=88b{}", 5 + r.below(2)));
         }
-        args.push("pad=8".to_string());
+        // Non-linear: 5042 bytes for a plain IPv4/UDP frame.
+        args.push(if kind == 6 { "pad=5000" } else { "pad=8" }.to_string());
         let f = build(&args)?;
         // Stamp the id into the last payload bytes (before the minimum-size padding, if any).
         let mut b = hex_decode(&f).ok_or("bad frame")?;
@@ -734,11 +783,14 @@ fn gen_rules(seed: u64, n: u64) {
         let chain = if r.below(4) == 0 { 1 } else { 0 };
         let prio = 1 + i;
         let mut sel: Vec<String> = Vec::new();
-        let kind = r.below(3);
+        let kind = r.below(6);
         let proto = match kind {
             0 => "all",
             1 => "802.1Q",
-            _ => "ip",
+            2 => "ip",
+            3 => "ipv6",
+            4 => ["802.1Q", "802.1ad"][r.below(2) as usize],
+            _ => "802.1ad",
         };
         if r.below(2) == 0 {
             sel.push(format!("dst_mac 02:00:00:00:00:{:02x}", r.below(4)));
@@ -779,15 +831,50 @@ fn gen_rules(seed: u64, n: u64) {
                 sel.push(format!("ip_tos {}", 4 * r.below(3)));
             }
         }
+        if kind == 3 {
+            if r.below(2) == 0 {
+                sel.push(format!("dst_ip 2001:db8::1:{}", r.below(4)));
+            }
+            sel.push(format!(
+                "ip_proto {} dst_port {}",
+                ["udp", "tcp"][r.below(2) as usize],
+                1 + r.below(4)
+            ));
+        }
+        if kind == 4 {
+            // The ethertype after the outer tag.
+            sel.push("vlan_ethtype ip".to_string());
+            if r.below(2) == 0 {
+                sel.push(format!("ip_proto udp dst_port {}", 1 + r.below(4)));
+            }
+        }
+        if kind == 5 {
+            if r.below(2) == 0 {
+                sel.push(format!("vlan_id {}", 1 + r.below(3)));
+            }
+            sel.push("vlan_ethtype 802.1q".to_string());
+            if r.below(2) == 0 {
+                sel.push(format!("cvlan_id {}", 1 + r.below(3)));
+            }
+            if r.below(2) == 0 {
+                sel.push(format!(
+                    "cvlan_ethtype {}",
+                    ["ip", "802.1q"][r.below(2) as usize]
+                ));
+            }
+        }
         if sel.is_empty() {
             // Every rule selects something: a match-all rule would hide the rest.
             sel.push(format!("dst_mac 02:00:00:00:00:{:02x}", r.below(4)));
         }
-        let action = match r.below(6) {
+        // Rewrites (IPv4 TTL, a pushed tag) only on the plain kinds.
+        let actions = if kind < 3 { 6 } else { 5 };
+        let action = match r.below(actions) {
             0 | 1 => "drop".to_string(),
             2 => "r1".to_string(),
             3 => "r2".to_string(),
             4 if chain == 0 => "goto1".to_string(),
+            4 if kind >= 3 => "drop".to_string(),
             4 => format!("ttl:{}:r1", 10 + r.below(50)),
             _ => format!("vlan:{}:r2", 100 + r.below(50)),
         };

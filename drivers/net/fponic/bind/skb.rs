@@ -76,6 +76,15 @@ impl SkBuff {
         unsafe { core::slice::from_raw_parts(p, len as usize) }
     }
 
+    /// Makes the first `len` bytes linear (`pskb_may_pull`), so that [`SkBuff::data`] covers
+    /// them. Returns `false` if the packet is shorter or memory is short; the packet is unchanged
+    /// in content either way.
+    pub(crate) fn may_pull(&mut self, len: u32) -> bool {
+        // SAFETY: valid skb by the type invariant, owned exclusively (`&mut self`): pulling may
+        // reallocate its head, which no outstanding borrow of `data()` can observe.
+        unsafe { bindings::fponic_pskb_may_pull(self.0.as_ptr(), len) }
+    }
+
     /// The hardware-accelerated (metadata) VLAN tag: `(tpid, tci)`.
     pub(crate) fn hw_vlan(&self) -> Option<(u16, u16)> {
         let mut tci = 0u16;

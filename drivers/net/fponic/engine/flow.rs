@@ -66,6 +66,15 @@ pub(crate) mod off {
     /// The protocol tc filters by (2): the outer VLAN TPID of a tagged packet, else the
     /// ethertype, as `tc_skb_protocol()` computes it.
     pub(crate) const TC_PROTO: usize = 72;
+    /// The ethertype right after the outer VLAN tag, 0 when untagged (2): the VLAN key's
+    /// `vlan_eth_type`.
+    pub(crate) const VLAN_ETH: usize = 74;
+    /// The ethertype right after the inner VLAN tag, 0 when absent (2): the CVLAN key's
+    /// `vlan_eth_type`.
+    pub(crate) const CVLAN_ETH: usize = 76;
+    /// Which IP addresses the packet has (1): flower's `control.addr_type`, which a rule on
+    /// IP addresses requires in full even when the address masks are zero.
+    pub(crate) const ADDR_TYPE: usize = 78;
 }
 
 /// A match key, or a mask of one. `KEY_LEN` is a multiple of 8: keys are hashed and compared a
@@ -191,18 +200,20 @@ impl Key {
         k.set(off::ETH_DST, &p.dst_mac);
         k.set(off::ETH_SRC, &p.src_mac);
         k.set(off::N_PROTO, &p.ethertype.to_be_bytes());
-        let tc_proto = p.vlan.map_or(p.ethertype, |v| v.tpid);
-        k.set(off::TC_PROTO, &tc_proto.to_be_bytes());
+        k.set(off::TC_PROTO, &p.tc_proto.to_be_bytes());
         if let Some(v) = p.vlan {
             k.set(off::VLAN_TPID, &v.tpid.to_be_bytes());
             k.set(off::VLAN_ID, &v.id.to_be_bytes());
             k.0[off::VLAN_PRIO] = v.prio;
+            k.set(off::VLAN_ETH, &v.eth_type.to_be_bytes());
         }
         if let Some(v) = p.cvlan {
             k.set(off::CVLAN_TPID, &v.tpid.to_be_bytes());
             k.set(off::CVLAN_ID, &v.id.to_be_bytes());
             k.0[off::CVLAN_PRIO] = v.prio;
+            k.set(off::CVLAN_ETH, &v.eth_type.to_be_bytes());
         }
+        k.0[off::ADDR_TYPE] = p.addr_type;
         k.0[off::IP_PROTO] = p.ip_proto;
         k.0[off::IP_TOS] = p.ip_tos;
         k.0[off::IP_TTL] = p.ip_ttl;

@@ -80,6 +80,99 @@ fn hw_vlan_tag_is_the_outer_one() {
     assert_eq!(p.ethertype, 0x88b5);
 }
 
+/// An untagged IPv4/UDP frame to port 53 wrapped in in-band tags with the given TPIDs.
+fn frame_tagged(tpids: &[u16]) -> Vec<u8> {
+    let plain = frame_udp(53, 64);
+    let mut f = plain[..12].to_vec();
+    for (i, t) in tpids.iter().enumerate() {
+        f.extend_from_slice(&t.to_be_bytes());
+        f.extend_from_slice(&(10 * (i as u16 + 1)).to_be_bytes());
+    }
+    f.extend_from_slice(&plain[12..]);
+    f
+}
+
+#[test]
+fn vlan_ethtype_is_the_ethertype_after_the_outer_tag() {
+    // `protocol 802.1Q flower vlan_ethtype ip action drop`, as flower keys it: the VLAN key's
+    // TPID and next ethertype, and n_proto.
+    let r = rule(
+        0,
+        1,
+        &[
+            (off::TC_PROTO, &[0x81, 0x00]),
+            (off::VLAN_TPID, &[0x81, 0x00]),
+            (off::VLAN_ETH, &[0x08, 0x00]),
+            (off::N_PROTO, &[0x08, 0x00]),
+        ],
+        &[Action::Drop],
+    );
+    let key = |tpids: &[u16]| Key::from_packet(0, &packet::parse(&frame_tagged(tpids)).unwrap());
+    assert!(r.matches(&key(&[0x8100])));
+    // QinQ with IPv4 inside: the ethertype after the outer tag is 802.1Q.
+    assert!(!r.matches(&key(&[0x8100, 0x8100])));
+    assert!(!r.matches(&key(&[0x8100, 0x8100, 0x8100])));
+    // `protocol 802.1ad flower vlan_ethtype 802.1q cvlan_ethtype ip`: the CVLAN key's TPID
+    // and next ethertype, and n_proto.
+    let r = rule(
+        0,
+        1,
+        &[
+            (off::TC_PROTO, &[0x88, 0xa8]),
+            (off::VLAN_TPID, &[0x88, 0xa8]),
+            (off::VLAN_ETH, &[0x81, 0x00]),
+            (off::CVLAN_TPID, &[0x81, 0x00]),
+            (off::CVLAN_ETH, &[0x08, 0x00]),
+            (off::N_PROTO, &[0x08, 0x00]),
+        ],
+        &[Action::Drop],
+    );
+    assert!(r.matches(&key(&[0x88a8, 0x8100])));
+    // A third tag: the CVLAN key's next ethertype is 802.1Q, n_proto still IPv4.
+    let k3 = key(&[0x88a8, 0x8100, 0x8100]);
+    assert_eq!(k3.be16(off::N_PROTO), 0x0800);
+    assert_eq!(k3.be16(off::L4_DST), 53);
+    assert!(!r.matches(&k3));
+    // The outer tag in metadata gives the same key.
+    let f = frame_tagged(&[0x8100]);
+    let p = packet::parse_with_hw_vlan(&frame_tagged(&[]), Some((0x8100, 10))).unwrap();
+    assert_eq!(
+        Key::from_packet(0, &p),
+        Key::from_packet(0, &packet::parse(&f).unwrap())
+    );
+}
+
+#[test]
+fn address_rules_need_dissected_addresses() {
+    // `protocol ip flower dst_ip 0.0.0.0/0`: flower keys the address type in full.
+    let r = rule(
+        0,
+        1,
+        &[(off::N_PROTO, &[0x08, 0x00]), (off::ADDR_TYPE, &[2])],
+        &[Action::Drop],
+    );
+    let mut f = frame_udp(53, 9);
+    assert!(r.matches(&Key::from_packet(0, &packet::parse(&f).unwrap())));
+    // IHL 4: the dissector stops before the addresses.
+    f[14] = 0x44;
+    let k = Key::from_packet(0, &packet::parse(&f).unwrap());
+    assert_eq!(k.be16(off::N_PROTO), 0x0800);
+    assert!(!r.matches(&k));
+}
+
+#[test]
+fn tc_protocol_is_what_the_core_gives_tc() {
+    // PPPoE carrying IPv4: the dissector's n_proto is IPv4, the tc protocol stays PPPoE.
+    let plain = frame_udp(53, 64);
+    let mut f = plain[..12].to_vec();
+    f.extend_from_slice(&[0x88, 0x64, 0x11, 0, 0, 1, 0, 28, 0x00, 0x21]);
+    f.extend_from_slice(&plain[14..]);
+    let k = Key::from_packet(0, &packet::parse(&f).unwrap());
+    assert_eq!(k.be16(off::N_PROTO), 0x0800);
+    assert_eq!(k.be16(off::TC_PROTO), 0x8864);
+    assert_eq!(k.be16(off::L4_DST), 53);
+}
+
 #[test]
 fn port_ranges_are_inclusive() {
     let mut k = Key::default();

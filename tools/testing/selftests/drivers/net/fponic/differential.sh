@@ -4,7 +4,9 @@
 # Differential test: the same random flower rules offloaded to fponic (skip_sw on a VF
 # representor) and run by software tc (skip_hw on a veth), the same random frames through both;
 # every frame must end at the same place (dropped, or received by the same one of three
-# receivers) with the same bytes (VLAN push and pedit rewrites included).
+# receivers) with the same bytes (VLAN push and pedit rewrites included). The frames include
+# non-linear ones (headers outside the skb's linear part), IPv4 and IPv6 fragments, IPv6 with
+# destination options chains past the flow dissector's header limit, QinQ and triple tags.
 #
 #   fponic:   ns a sw0v0 -> [rules on sw0pf0vf0] -> sw0v1 (ns b) | sw0v2 (ns c) | sw0v3 (ns d)
 #   software: ns sa s0 -> t0 [rules on t0 ingress] -> t1 -> s1 (ns sb) | t2/s2 (sc) | t3/s3 (sd)
@@ -19,10 +21,13 @@ check "create sw0" fponic_create sw0 1
 echo 4 > "$CFG/sw0/num_vfs"
 $DEVLINK dev eswitch set faux/fponic-sw0 mode switchdev
 for n in a b c d sa sb sc sd; do ns_new $n; done
+# Room for the non-linear 5042-byte frames (AF_PACKET refuses frames over the MTU, veth drops
+# them) and a pushed tag on top.
+for d in sw0v0 sw0v1 sw0v2 sw0v3 sw0pf0vf0 sw0pf0vf1 sw0pf0vf2 sw0pf0vf3; do $IP link set $d mtu 9000; done
 ns_move sw0v0 a; ns_move sw0v1 b; ns_move sw0v2 c; ns_move sw0v3 d
 for d in sw0pf0vf0 sw0pf0vf1 sw0pf0vf2 sw0pf0vf3; do $IP link set $d up; done
 for i in 0 1 2 3; do
-	$IP link add t$i type veth peer name s$i
+	$IP link add t$i mtu 9000 type veth peer name s$i mtu 9000
 	$IP link set t$i up
 done
 ns_move s0 sa; ns_move s1 sb; ns_move s2 sc; ns_move s3 sd

@@ -99,6 +99,32 @@ key_case "icmpv6 type" "protocol ipv6 flower skip_sw ip_proto icmpv6 type 128" "
 key_case "ip_flags frag" "protocol ip flower skip_sw ip_flags frag" "$D sip=1.1.1.1 dip=2.2.2.2 frag=first" "$D sip=1.1.1.1 dip=2.2.2.2"
 key_case "ip_flags nofirstfrag" "protocol ip flower skip_sw ip_flags frag/nofirstfrag" "$D sip=1.1.1.1 dip=2.2.2.2 frag=later" "$D sip=1.1.1.1 dip=2.2.2.2 frag=first"
 
+# Classification exactly as flower's flow dissector: headers outside the linear part, IPv6
+# extension header chains up to the dissector's header limit, fragments, VLAN ethertypes.
+$IP -n a link set sw0v0 mtu 9000
+$IP -n b link set sw0v1 mtu 9000
+key_case "5042-byte frame, headers in page fragments" "protocol ip flower skip_sw dst_ip 10.7.7.7" "$D sip=1.1.1.1 dip=10.7.7.7 pad=5000" "$D sip=1.1.1.1 dip=10.7.7.8 pad=5000"
+$IP -n a link set sw0v0 mtu 1500
+$IP -n b link set sw0v1 mtu 1500
+S6="sip6=2001:db8:0:0:0:0:0:2 dip6=2001:db8:0:0:0:0:0:1"
+key_case "9 IPv6 destination options headers" "protocol ipv6 flower skip_sw ip_proto udp dst_port 53" "$D $S6 dport=53 v6ext=9" "$D $S6 dport=54 v6ext=9"
+key_case "16 options headers: ports, 17: the header limit" "protocol ipv6 flower skip_sw ip_proto udp dst_port 53" "$D $S6 dport=53 v6ext=16" "$D $S6 dport=53 v6ext=17"
+key_case "a first fragment has no ports" "protocol ip flower skip_sw ip_proto udp dst_port 53" "$D sip=1.1.1.1 dip=2.2.2.2 dport=53" "$D sip=1.1.1.1 dip=2.2.2.2 dport=53 frag=first"
+key_case "IPv6 first fragment has no ports" "protocol ipv6 flower skip_sw ip_proto udp dst_port 53" "$D $S6 dport=53" "$D $S6 dport=53 frag=first"
+key_case "vlan_ethtype ip: the ethertype after the outer tag" "protocol 802.1ad flower skip_sw vlan_ethtype ip" "$D svlan=5 sip=1.1.1.1 dip=2.2.2.2" "$D svlan=5 vlan=6 sip=1.1.1.1 dip=2.2.2.2"
+key_case "cvlan_ethtype ip: the ethertype after the inner tag" "protocol 802.1ad flower skip_sw vlan_ethtype 802.1q cvlan_id 2 cvlan_ethtype ip" "$D tags=88a8:1,8100:2 sip=1.1.1.1 dip=2.2.2.2" "$D tags=88a8:1,8100:2,8100:3 sip=1.1.1.1 dip=2.2.2.2"
+# Three tags: n_proto is the ethertype after the last one, so a rule asking for 802.1Q after
+# the second tag (cvlan_ethtype, which flower also puts in n_proto) matches none of them.
+check "3 tags: cvlan_ethtype 802.1q rule accepted" \
+	$TC filter add dev $REP ingress protocol 802.1ad prio 2 flower skip_sw vlan_ethtype 802.1q cvlan_id 2 cvlan_ethtype 802.1q action drop
+f3=$($FPKT build src=$m0 $D tags=88a8:1,8100:2,8100:3 sip=1.1.1.1 dip=2.2.2.2)
+rx=$(nstat b sw0v1 rx_packets)
+nsx a $FPKT send sw0v0 "$f3" $K
+# A rule that never matched shows no hardware packet count at all.
+check_eq "3 tags: cvlan_ethtype 802.1q matches no triple-tagged IPv4 frame" 0 "$(($(hwp 2) + 0))"
+check_eq "3 tags: the frames are forwarded" $K $(( $(nstat b sw0v1 rx_packets) - rx ))
+$TC filter del dev $REP ingress prio 2
+
 # Actions.
 X=02:00:00:00:00:42
 fx=$($FPKT build dst=$X src=$m0 eth=88b5)
