@@ -59,7 +59,6 @@ use crate::{
             },
             Action,
             Key,
-            PeditHdr,
             Refusal, //
         },
         packet,
@@ -609,7 +608,7 @@ impl Eswitch {
         let mut chain = 0;
         // Bounded: `goto` only jumps forward, so this ends; the bound guards the invariant.
         for _ in 0..16 {
-            let mut parsed = match packet::parse_with_hw_vlan(skb.data(), skb.hw_vlan()) {
+            let parsed = match packet::parse_with_hw_vlan(skb.data(), skb.hw_vlan()) {
                 Ok(p) => p,
                 // Malformed headers cannot be classified: software decides.
                 Err(_) => return Some(skb),
@@ -619,6 +618,7 @@ impl Eswitch {
                 return Some(skb);
             };
             rule.hit(skb.len(), crate::tc::now());
+            let mut pedit_stopped = false;
             for a in rule.spec.actions.as_slice() {
                 match *a {
                     Action::Drop => {
@@ -646,44 +646,31 @@ impl Eswitch {
                             return None;
                         }
                     }
-                    Action::VlanModify { id, prio } => {
-                        if skb.vlan_modify((u16::from(prio) << 13) | id).is_err() {
+                    Action::VlanModify { tpid, id, prio } => {
+                        if skb.vlan_modify(tpid, id, prio).is_err() {
                             self.count_drop(DropCause::ActionFailed);
                             return None;
                         }
                     }
                     Action::Goto(c) => chain = c,
                     Action::Pedit {
+                        first,
                         hdr,
                         offset,
                         mask,
                         val,
                     } => {
-                        // Header offsets may have moved (VLAN actions): parse again.
-                        if let Ok(p) = packet::parse_with_hw_vlan(skb.data(), skb.hw_vlan()) {
-                            parsed = p;
+                        // act_pedit stops at a key it cannot apply and lets the packet go on
+                        // without the rest of that action's keys.
+                        if first {
+                            pedit_stopped = false;
                         }
-                        let base = match hdr {
-                            PeditHdr::Eth => Some(0),
-                            PeditHdr::Ip4 | PeditHdr::Ip6 => Some(parsed.l3_offset),
-                            PeditHdr::Tcp | PeditHdr::Udp => {
-                                (parsed.l4_offset != 0).then_some(parsed.l4_offset)
-                            }
-                        };
-                        if let Some(base) = base {
-                            let at = u32::from(base) + u32::from(offset);
-                            if skb.mangle(at, mask, val).is_err() {
-                                self.count_drop(DropCause::ActionFailed);
-                                return None;
-                            }
+                        if !pedit_stopped {
+                            pedit_stopped = !skb.pedit(hdr.htype(), offset.into(), mask, val);
                         }
                     }
                     Action::Csum(flags) => {
-                        if let Ok(p) = packet::parse_with_hw_vlan(skb.data(), skb.hw_vlan()) {
-                            parsed = p;
-                        }
-                        let (l3, l4) = (u32::from(parsed.l3_offset), u32::from(parsed.l4_offset));
-                        if skb.csum_update(flags, l3, l4).is_err() {
+                        if skb.csum(flags).is_err() {
                             self.count_drop(DropCause::ActionFailed);
                             return None;
                         }
