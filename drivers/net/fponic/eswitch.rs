@@ -44,7 +44,10 @@ use crate::{
         },
         rtnl::Rtnl,
         rx_handler::RxHandlerRegistration,
-        skb::SkBuff,
+        skb::{
+            SkBuff,
+            TcResume, //
+        },
         work::{
             DelayedWork,
             WorkHandler, //
@@ -59,7 +62,6 @@ use crate::{
             },
             Action,
             Key,
-            PeditHdr,
             Refusal, //
         },
         packet,
@@ -106,11 +108,13 @@ pub(crate) enum DropCause {
     ActionFailed,
     /// Dropped by fault injection (debugfs `drop_every`).
     FaultInjected,
+    /// More `goto`s than software tc follows for one packet.
+    GotoLoop,
 }
 
 impl DropCause {
     /// Number of reasons.
-    pub(crate) const COUNT: usize = 11;
+    pub(crate) const COUNT: usize = 12;
     /// All reasons, in counter order.
     pub(crate) const ALL: [DropCause; Self::COUNT] = [
         DropCause::RingFull,
@@ -124,6 +128,7 @@ impl DropCause {
         DropCause::VpidUnresolved,
         DropCause::ActionFailed,
         DropCause::FaultInjected,
+        DropCause::GotoLoop,
     ];
 
     /// Name as shown to users.
@@ -140,6 +145,7 @@ impl DropCause {
             DropCause::VpidUnresolved => "vpid_unresolved",
             DropCause::ActionFailed => "action_failed",
             DropCause::FaultInjected => "fault_injected",
+            DropCause::GotoLoop => "goto_loop",
         }
     }
 }
@@ -287,6 +293,32 @@ impl Snapshot {
 
 /// Every uplink carries its own traffic.
 const IDENTITY_UPLINKS: [u8; 8] = [0, 1, 2, 3, 4, 5, 6, 7];
+
+/// What the offload path did with a packet.
+enum Offload {
+    /// No rule touched it: the slow path takes it as it came (and may push back).
+    Miss(SkBuff),
+    /// It leaves the pipeline without being forwarded or dropped, counted or changed by rules:
+    /// the slow path takes it, and software tc resumes where given.
+    Leave(SkBuff, Option<TcResume>),
+    /// Forwarded or dropped by a rule.
+    Done,
+    /// Lost (not yet counted in the switch's drop counters).
+    Lost(DropCause),
+}
+
+/// What the switch did with a packet.
+enum Outcome<'a> {
+    /// Forwarded, flooded or dropped by a rule.
+    Sent,
+    /// Dropped by the switch (counted in its drop counters).
+    Lost,
+    /// The single destination's ring was full and no rule has touched the packet: handed back.
+    Busy(SkBuff, &'a NetDevice<PortNetdev>),
+}
+
+/// Most `goto`s one packet follows, as software tc's `max_reclassify_loop`.
+const MAX_GOTOS: u32 = 16;
 
 /// Result of delivering to one port.
 enum Delivery {
@@ -475,11 +507,15 @@ impl Eswitch {
         };
         let len = skb.len();
         match self.switch(snap, &guard, from, skb) {
-            None => {
+            Outcome::Sent => {
                 dev.count_tx(len);
                 TxResult::Ok
             }
-            Some((skb, dest)) => {
+            Outcome::Lost => {
+                dev.count_tx_dropped();
+                TxResult::Ok
+            }
+            Outcome::Busy(skb, dest) => {
                 // Backpressure: the one destination is full. Stop this queue until the
                 // destination's NAPI drains its ring; re-check so a drain that happened in
                 // between cannot leave the queue stopped for good.
@@ -500,28 +536,37 @@ impl Eswitch {
             self.count_drop(DropCause::NoSuchPort);
             return;
         };
-        if let Some((skb, _)) = self.switch(snap, &guard, From::Wire(uplink), skb) {
+        if let Outcome::Busy(skb, _) = self.switch(snap, &guard, From::Wire(uplink), skb) {
             // No backpressure towards a wire: drop.
             self.count_drop(DropCause::RingFull);
             drop(skb);
         }
     }
 
-    /// Forwards `skb` entering at `from`. Returns the packet and its destination if a single
-    /// destination's ring was full (the caller may push back); every other outcome, including
-    /// drops, consumes the packet.
+    /// Forwards `skb` entering at `from`. A packet no offloaded rule touched may be handed back
+    /// when its single destination's ring is full (the caller may push back); every other
+    /// outcome consumes it.
     fn switch<'a>(
         &self,
         snap: &'a Snapshot,
         guard: &rcu::Guard,
         from: From,
         skb: SkBuff,
-    ) -> Option<(SkBuff, &'a NetDevice<PortNetdev>)> {
-        // switchdev: offloaded rules first; what they leave takes the slow path below.
-        let skb = if snap.mode == Mode::Switchdev && self.flows.is_active() {
-            self.offload_path(snap, guard, from, skb)?
+    ) -> Outcome<'a> {
+        // switchdev: offloaded rules first; what they leave takes the slow path below, with
+        // where software tc resumes.
+        let (skb, resume, touched) = if snap.mode == Mode::Switchdev && self.flows.is_active() {
+            match self.offload_path(snap, guard, from, skb) {
+                Offload::Miss(skb) => (skb, None, false),
+                Offload::Leave(skb, resume) => (skb, resume, true),
+                Offload::Done => return Outcome::Sent,
+                Offload::Lost(why) => {
+                    self.count_drop(why);
+                    return Outcome::Lost;
+                }
+            }
         } else {
-            skb
+            (skb, None, false)
         };
         let Some(dst) = skb
             .data()
@@ -529,7 +574,7 @@ impl Eswitch {
             .and_then(|d| <[u8; 6]>::try_from(d).ok())
         else {
             self.count_drop(DropCause::Runt);
-            return None;
+            return Outcome::Lost;
         };
         let pf_mac = |i| snap.uplink_mac(i);
         // Legacy, from a wire: a function whose serving uplink's wire is dead is reached through
@@ -554,12 +599,20 @@ impl Eswitch {
             _ => switch::decide(snap.mode, from, &dst, snap.views(), pf_mac),
         };
         match decision {
-            Decision::One(to) => match self.deliver(snap, guard, to, skb) {
-                Ok(Delivery::Done) => None,
-                Ok(Delivery::Full(skb)) => self.netdev_of(snap, to).map(|d| (skb, d)),
+            Decision::One(to) => match self.deliver(snap, guard, to, skb, resume) {
+                Ok(Delivery::Done) => Outcome::Sent,
+                // Pushing back makes the core transmit the packet again, from the start of the
+                // pipeline: only for a packet no rule has counted or changed.
+                Ok(Delivery::Full(skb)) => match self.netdev_of(snap, to) {
+                    Some(dest) if !touched => Outcome::Busy(skb, dest),
+                    _ => {
+                        self.count_drop(DropCause::RingFull);
+                        Outcome::Lost
+                    }
+                },
                 Err(why) => {
                     self.count_drop(why);
-                    None
+                    Outcome::Lost
                 }
             },
             Decision::Flood { .. } => {
@@ -576,7 +629,7 @@ impl Eswitch {
                         self.count_drop(DropCause::NoMem);
                         continue;
                     };
-                    match self.deliver(snap, guard, to, copy) {
+                    match self.deliver(snap, guard, to, copy, None) {
                         Ok(Delivery::Done) => {}
                         Ok(Delivery::Full(c)) => {
                             self.count_drop(DropCause::RingFull);
@@ -587,142 +640,155 @@ impl Eswitch {
                 }
                 // An empty flood (nobody else in the domain) consumes the original here.
                 drop(skb);
-                None
+                Outcome::Sent
             }
             Decision::Drop(why) => {
                 self.count_drop(why.into());
-                None
+                Outcome::Lost
             }
         }
     }
 
-    /// Runs the flow table on a packet entering at `from`. Returns the packet if it takes the
-    /// slow path (no rule, `accept`, or only non-terminal actions); otherwise it was forwarded or
-    /// dropped here.
+    /// Runs the flow table on a packet entering at `from`, as software tc runs the ingress
+    /// block of its representor: chain 0 first, the matching rule's actions in order, `goto`
+    /// to a higher chain. A packet that leaves the pipeline without being forwarded or dropped
+    /// (a miss in a chain reached by `goto`, `accept`, or a rule whose actions do not end it)
+    /// goes to the slow path with where software resumes, so that no action runs twice.
     fn offload_path(
         &self,
         snap: &Snapshot,
         guard: &rcu::Guard,
         from: From,
         mut skb: SkBuff,
-    ) -> Option<SkBuff> {
+    ) -> Offload {
         let in_vpid = match from {
             From::Wire(i) => vpid::of(Ppid::Uplink(i)),
             From::Func(id) => func_vpid(id),
-            From::Uplink(_) | From::Rep(_) => return Some(skb),
+            From::Uplink(_) | From::Rep(_) => return Offload::Miss(skb),
         };
         let mut chain = 0;
-        // Bounded: `goto` only jumps forward, so this ends; the bound guards the invariant.
-        for _ in 0..16 {
-            let mut parsed = match parse_skb(&mut skb) {
+        // `goto` only jumps forward, so this ends; the bound is software's: tcf_classify()
+        // follows at most `MAX_GOTOS` gotos and drops the packet at the next one.
+        for hops in 0..=MAX_GOTOS {
+            // Where software resumes if the packet leaves here: nothing happened yet in chain
+            // 0, so software starts over; later, it resumes in the chain the eswitch missed in.
+            let here = (hops > 0).then_some(TcResume::Chain(chain));
+            let left = |skb| match here {
+                None => Offload::Miss(skb),
+                Some(r) => Offload::Leave(skb, Some(r)),
+            };
+            let parsed = match parse_skb(&mut skb) {
                 Ok(p) => p,
                 // Runts (the core drops them) or a failed pull: software decides.
-                Err(_) => return Some(skb),
+                Err(_) => return left(skb),
             };
             let key = Key::from_packet(in_vpid, &parsed);
             let Some(rule) = self.flows.classify(chain, &key, guard) else {
-                return Some(skb);
+                return left(skb);
             };
             rule.hit(skb.gso_segs(), skb.len(), crate::tc::now());
+            let mut pedit_stopped = false;
             for a in rule.spec.actions.as_slice() {
                 match *a {
                     Action::Drop => {
                         drop(skb);
-                        return None;
+                        return Offload::Done;
                     }
-                    Action::Accept => return Some(skb),
+                    // The last action (`Actions::validate`): software resumes after it.
+                    Action::Accept => break,
                     Action::Redirect(v) => {
-                        self.deliver_vpid(snap, guard, v, skb);
-                        return None;
+                        return match self.deliver_vpid(snap, guard, v, skb) {
+                            Ok(()) => Offload::Done,
+                            Err(why) => Offload::Lost(why),
+                        };
                     }
                     Action::Mirror(v) => match skb.try_clone() {
-                        Some(c) => self.deliver_vpid(snap, guard, v, c),
+                        Some(c) => {
+                            if let Err(why) = self.deliver_vpid(snap, guard, v, c) {
+                                self.count_drop(why);
+                            }
+                        }
                         None => self.count_drop(DropCause::NoMem),
                     },
                     Action::VlanPush { tpid, id, prio } => {
                         if skb.vlan_push(tpid, (u16::from(prio) << 13) | id).is_err() {
-                            self.count_drop(DropCause::ActionFailed);
-                            return None;
+                            return Offload::Lost(DropCause::ActionFailed);
                         }
                     }
                     Action::VlanPop => {
                         if skb.vlan_pop().is_err() {
-                            self.count_drop(DropCause::ActionFailed);
-                            return None;
+                            return Offload::Lost(DropCause::ActionFailed);
                         }
                     }
-                    Action::VlanModify { id, prio } => {
-                        if skb.vlan_modify((u16::from(prio) << 13) | id).is_err() {
-                            self.count_drop(DropCause::ActionFailed);
-                            return None;
+                    Action::VlanModify { tpid, id, prio } => {
+                        if skb.vlan_modify(tpid, id, prio).is_err() {
+                            return Offload::Lost(DropCause::ActionFailed);
                         }
                     }
-                    Action::Goto(c) => chain = c,
+                    Action::Goto(c) => {
+                        if hops == MAX_GOTOS {
+                            return Offload::Lost(DropCause::GotoLoop);
+                        }
+                        chain = c;
+                    }
                     Action::Pedit {
+                        first,
                         hdr,
                         offset,
                         mask,
                         val,
                     } => {
-                        // Header offsets may have moved (VLAN actions): parse again.
-                        if let Ok(p) = parse_skb(&mut skb) {
-                            parsed = p;
+                        // act_pedit stops at a key it cannot apply and lets the packet go on
+                        // without the rest of that action's keys.
+                        if first {
+                            pedit_stopped = false;
                         }
-                        let base = match hdr {
-                            PeditHdr::Eth => Some(0),
-                            PeditHdr::Ip4 | PeditHdr::Ip6 => Some(parsed.l3_offset),
-                            PeditHdr::Tcp | PeditHdr::Udp => {
-                                (parsed.l4_offset != 0).then_some(parsed.l4_offset)
-                            }
-                        };
-                        if let Some(base) = base {
-                            let at = u32::from(base) + u32::from(offset);
-                            if skb.mangle(at, mask, val).is_err() {
-                                self.count_drop(DropCause::ActionFailed);
-                                return None;
-                            }
+                        if !pedit_stopped {
+                            pedit_stopped = !skb.pedit(hdr.htype(), offset.into(), mask, val);
                         }
                     }
                     Action::Csum(flags) => {
-                        if let Ok(p) = parse_skb(&mut skb) {
-                            parsed = p;
-                        }
-                        let (l3, l4) = (u32::from(parsed.l3_offset), u32::from(parsed.l4_offset));
-                        if skb.csum_update(flags, l3, l4).is_err() {
-                            self.count_drop(DropCause::ActionFailed);
-                            return None;
+                        if skb.csum(flags).is_err() {
+                            return Offload::Lost(DropCause::ActionFailed);
                         }
                     }
                 }
             }
-            match rule.spec.actions.as_slice().last() {
-                Some(Action::Goto(_)) => continue,
-                // Only non-terminal actions (vlan, mirror): tc goes on with the packet, i.e.
-                // the representor gets it.
-                _ => return Some(skb),
+            if let Some(Action::Goto(_)) = rule.spec.actions.as_slice().last() {
+                continue;
             }
+            // `accept`, or actions that do not end the packet: software goes on after them
+            // (its own run of the rule would leave the packet to the stack now).
+            let resume = rule.spec.actions.resume();
+            return Offload::Leave(skb, (resume != 0).then_some(TcResume::Action(resume)));
         }
-        Some(skb)
+        // Unreachable: the last hop either returns or drops at its `goto`.
+        Offload::Lost(DropCause::GotoLoop)
     }
 
-    /// Sends `skb` to whatever backs virtual port `v` now.
-    fn deliver_vpid(&self, snap: &Snapshot, guard: &rcu::Guard, v: u32, skb: SkBuff) {
+    /// Sends `skb` to whatever backs virtual port `v` now; why not, if it was dropped (the
+    /// caller counts it).
+    fn deliver_vpid(
+        &self,
+        snap: &Snapshot,
+        guard: &rcu::Guard,
+        v: u32,
+        skb: SkBuff,
+    ) -> Result<(), DropCause> {
         let Some(ppid) = self.vpids.load(u64::from(v), guard).and_then(vpid::decode) else {
-            self.count_drop(DropCause::VpidUnresolved);
-            return;
+            return Err(DropCause::VpidUnresolved);
         };
         let to = match ppid {
             Ppid::Uplink(i) => To::Wire(i),
             Ppid::Vf(n) => To::Func(u32::from(n)),
             Ppid::Sf(n) => To::Func(SF_ID_BASE + n),
         };
-        match self.deliver(snap, guard, to, skb) {
-            Ok(Delivery::Done) => {}
-            Ok(Delivery::Full(s)) => {
-                self.count_drop(DropCause::RingFull);
+        match self.deliver(snap, guard, to, skb, None)? {
+            Delivery::Done => Ok(()),
+            Delivery::Full(s) => {
                 drop(s);
+                Err(DropCause::RingFull)
             }
-            Err(why) => self.count_drop(why),
         }
     }
 
@@ -735,12 +801,14 @@ impl Eswitch {
         }
     }
 
+    /// Delivers `skb` to `to`; on a netdev, with `resume` as its tc skb extension.
     fn deliver(
         &self,
         snap: &Snapshot,
         guard: &rcu::Guard,
         to: To,
         skb: SkBuff,
+        resume: Option<TcResume>,
     ) -> Result<Delivery, DropCause> {
         if let To::Wire(i) = to {
             // A dead wire is bypassed at once (see `crate::failover`).
@@ -763,7 +831,7 @@ impl Eswitch {
         if !dest.data().accepts() {
             return Err(DropCause::FuncInactive);
         }
-        match dest.data().rx_ring().enqueue(skb, None) {
+        match dest.data().rx_ring().enqueue(skb, resume) {
             Ok(()) => {
                 dest.data().rx_ring().schedule();
                 Ok(Delivery::Done)

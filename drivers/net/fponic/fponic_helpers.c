@@ -13,9 +13,18 @@
 #include <linux/ipv6.h>
 #include <linux/tcp.h>
 #include <linux/udp.h>
+#include <linux/icmp.h>
+#include <linux/icmpv6.h>
+#include <linux/igmp.h>
 #include <linux/tc_act/tc_csum.h>
+#include <linux/tc_act/tc_pedit.h>
+#include <linux/unaligned.h>
 #include <net/checksum.h>
+#include <net/ip.h>
+#include <net/ipv6.h>
 #include <net/ip6_checksum.h>
+#include <net/sctp/checksum.h>
+#include <net/tc_act/tc_vlan.h>
 #include <net/devlink.h>
 #include <net/flow_offload.h>
 #include <net/netlink.h>
@@ -141,6 +150,27 @@ void fponic_extack_set(struct netlink_ext_ack *extack, const char *msg)
 	do_trace_netlink_extack(msg);
 	if (extack)
 		extack->_msg = msg;
+}
+
+/*
+ * Whether a vlan action was given a priority: 1 yes, 0 no, -1 unknown. flow_action_entry has
+ * vlan.prio 0 both for "prio 0" and for no priority, which act_vlan's modify tells apart
+ * (tcfv_push_prio_exists: without a priority the tag keeps its PCP). tc's entries carry their
+ * action as the cookie (tc_setup_action()).
+ */
+static int fponic_vlan_prio_given(const struct flow_action_entry *act)
+{
+	const struct tc_action *a = (const struct tc_action *)act->cookie;
+	int given;
+
+	if (act->vlan.prio)
+		return 1;
+	if (!a || !a->ops || a->ops->id != TCA_ID_VLAN)
+		return -1;
+	rcu_read_lock();
+	given = rcu_dereference(to_vlan(a)->vlan_p)->tcfv_push_prio_exists;
+	rcu_read_unlock();
+	return given;
 }
 
 /*
@@ -300,9 +330,12 @@ int fponic_flower_get(struct flow_cls_offload *f, struct fponic_flower_match *m,
 			a->vid = act->vlan.vid;
 			a->prio = act->vlan.prio;
 			a->proto = ntohs(act->vlan.proto);
+			a->prio_given = fponic_vlan_prio_given(act);
 			break;
 		case FLOW_ACTION_MANGLE:
 		case FLOW_ACTION_ADD:
+			/* tc gives each key of a pedit action an entry of its own. */
+			a->first_key = !i || rule->action.entries[i - 1].cookie != act->cookie;
 			a->htype = act->mangle.htype;
 			a->offset = act->mangle.offset;
 			a->mask = act->mangle.mask;
@@ -408,25 +441,35 @@ int fponic_skb_vlan_pop(struct sk_buff *skb)
 	return skb_vlan_pop(skb);
 }
 
-/* Rewrite the outer tag (accelerated or in the packet) of a tagged packet. */
-int fponic_skb_vlan_modify(struct sk_buff *skb, u16 tci)
+/*
+ * act_vlan's modify (tcf_vlan_act, TCA_VLAN_ACT_MODIFY): an untagged packet passes unchanged; a
+ * tagged one gets @vid, the priority @prio unless it is negative (the tag keeps its PCP and DEI
+ * then) and the TPID @proto, the tag ending up in metadata. Tagged means an accelerated tag or
+ * a tag in the frame, whatever skb->protocol says (AF_PACKET senders may leave it unset).
+ */
+int fponic_skb_vlan_modify(struct sk_buff *skb, u16 proto, u16 vid, int prio)
 {
-	__be16 proto;
-	u16 old;
+	u16 tci;
 	int err;
 
 	if (skb_vlan_tag_present(skb)) {
-		__vlan_hwaccel_put_tag(skb, skb->vlan_proto, tci);
-		return 0;
+		tci = skb_vlan_tag_get(skb);
+		__vlan_hwaccel_clear_tag(skb);
+	} else {
+		if (!pskb_may_pull(skb, ETH_HLEN) ||
+		    !eth_type_vlan(((struct ethhdr *)skb->data)->h_proto))
+			return 0;
+		fponic_skb_fix_protocol(skb);
+		err = __skb_vlan_pop(skb, &tci);
+		if (err)
+			return err;
 	}
-	fponic_skb_fix_protocol(skb);
-	if (!eth_type_vlan(skb->protocol))
-		return -EINVAL;
-	proto = skb->protocol;
-	err = __skb_vlan_pop(skb, &old);
-	if (err)
-		return err;
-	__vlan_hwaccel_put_tag(skb, proto, tci);
+	tci = (tci & ~VLAN_VID_MASK) | vid;
+	if (prio >= 0) {
+		tci &= ~VLAN_PRIO_MASK;
+		tci |= prio << VLAN_PRIO_SHIFT;
+	}
+	__vlan_hwaccel_put_tag(skb, htons(proto), tci);
 	return 0;
 }
 
@@ -453,94 +496,469 @@ u64 fponic_now_ms(void)
 }
 
 /*
- * pedit: the 32-bit word at @offset (from the MAC header) becomes (old & mask) ^ val, as
- * act_pedit computes it (mask and val in network byte order, as flow_offload passes them).
+ * Software tc sees a received frame with its outer VLAN tag in metadata (skb_vlan_untag() runs
+ * before tc ingress), and act_pedit's header offsets are relative to that frame: move an
+ * outer tag that is still in the packet to metadata, as skb_vlan_untag() would.
  */
-int fponic_skb_mangle(struct sk_buff *skb, u32 offset, u32 mask, u32 val)
+static int fponic_skb_outer_tag_to_hwaccel(struct sk_buff *skb)
 {
-	__be32 *p;
+	__be16 proto;
+	u16 tci;
 	int err;
 
-	if (offset + 4 > skb->len)
+	if (!pskb_may_pull(skb, ETH_HLEN))
 		return -EINVAL;
-	err = skb_ensure_writable(skb, offset + 4);
+	proto = ((struct ethhdr *)skb->data)->h_proto;
+	if (skb_vlan_tag_present(skb) || !eth_type_vlan(proto))
+		return 0;
+	err = __skb_vlan_pop(skb, &tci);
 	if (err)
 		return err;
-	p = (__be32 *)(skb->data + offset);
-	*p = (*p & (__force __be32)mask) ^ (__force __be32)val;
+	__vlan_hwaccel_put_tag(skb, proto, tci);
 	return 0;
 }
 
 /*
- * csum: recompute the checksums act_csum would (IPv4 header, TCP, UDP), for the headers at
- * @l3 and @l4 (offsets from the MAC header; @l4 is 0 without a transport header). Packets whose
- * L4 checksum is left to the device (CHECKSUM_PARTIAL) keep it that way, as with act_csum.
+ * act_pedit's pedit_skb_hdr_offset() for a frame whose outer tag is in metadata: the start of
+ * header @htype, from the MAC header. Software's network header is right after the Ethernet
+ * header (an inner tag stays in the packet) and skb->protocol is the frame's ethertype.
  */
-int fponic_skb_csum(struct sk_buff *skb, u32 flags, u32 l3, u32 l4)
+static int fponic_pedit_hdr_offset(struct sk_buff *skb, u32 htype, int *hoffset)
 {
-	struct iphdr *iph;
+	__be16 proto = ((struct ethhdr *)skb->data)->h_proto;
+	int target, noff, ret;
+	unsigned int off = 0;
+
+	switch (htype) {
+	case TCA_PEDIT_KEY_EX_HDR_TYPE_ETH:
+		*hoffset = 0;
+		return 0;
+	case TCA_PEDIT_KEY_EX_HDR_TYPE_IP4:
+	case TCA_PEDIT_KEY_EX_HDR_TYPE_IP6:
+		*hoffset = ETH_HLEN;
+		return 0;
+	case TCA_PEDIT_KEY_EX_HDR_TYPE_TCP:
+		target = IPPROTO_TCP;
+		break;
+	case TCA_PEDIT_KEY_EX_HDR_TYPE_UDP:
+		target = IPPROTO_UDP;
+		break;
+	default:
+		return -EINVAL;
+	}
+	/* pedit_l4_skb_offset() */
+	if (proto == htons(ETH_P_IP)) {
+		const struct iphdr *iph;
+		struct iphdr _iph;
+
+		iph = skb_header_pointer(skb, ETH_HLEN, sizeof(_iph), &_iph);
+		if (!iph || iph->ihl < 5 || iph->protocol != target ||
+		    (iph->frag_off & htons(IP_OFFSET)))
+			return -EINVAL;
+		*hoffset = ETH_HLEN + iph->ihl * 4;
+		return 0;
+	}
+	if (proto != htons(ETH_P_IPV6) || !pskb_may_pull(skb, ETH_HLEN + sizeof(struct ipv6hdr)))
+		return -EINVAL;
+	/* ipv6_find_hdr() starts at the network header. */
+	noff = skb_network_offset(skb);
+	skb_set_network_header(skb, ETH_HLEN);
+	ret = ipv6_find_hdr(skb, &off, target, NULL, NULL);
+	skb_set_network_header(skb, noff);
+	if (ret != target)
+		return -EINVAL;
+	*hoffset = off;
+	return 0;
+}
+
+/*
+ * One key of a pedit action, as act_pedit's tcf_pedit_act() applies a SET key: the 32-bit word
+ * at @offset from the start of header @htype (enum pedit_header_type) becomes
+ * (old & mask) ^ val (mask and val in network byte order, as flow_offload passes them).
+ * Returns 0 if done, or an error where act_pedit gives up ("bad": the key and the rest of its
+ * action are skipped and the packet goes on).
+ */
+int fponic_skb_pedit(struct sk_buff *skb, u32 htype, u32 offset, u32 mask, u32 val)
+{
+	int hoffset, write_offset;
+	u32 *ptr;
 	int err;
 
-	err = skb_ensure_writable(skb, skb->len < l3 + 40 ? skb->len : l3 + 40);
+	err = fponic_skb_outer_tag_to_hwaccel(skb);
 	if (err)
 		return err;
-	if (skb->len < l3 + 20)
+	err = fponic_pedit_hdr_offset(skb, htype, &hoffset);
+	if (err)
+		return err;
+	if (offset > INT_MAX || check_add_overflow(hoffset, (int)offset, &write_offset))
+		return -EINVAL;
+	/* offset_valid(); offsets are never negative here */
+	if (write_offset > (int)skb->len - (int)sizeof(*ptr))
+		return -EINVAL;
+	if (skb_ensure_writable(skb, write_offset + sizeof(*ptr)))
+		return -ENOMEM;
+	ptr = (u32 *)(skb->data + write_offset);
+	put_unaligned((get_unaligned(ptr) & mask) ^ val, ptr);
+	return 0;
+}
+
+/*
+ * The csum action: a transcription of act_csum's tcf_csum_act() and its helpers
+ * (net/sched/act_csum.c), with the network header at @noff from skb->data (the MAC header)
+ * instead of skb's own network header. Each returns 0 where act_csum drops the packet.
+ */
+static void *fponic_csum_nextlayer(struct sk_buff *skb, int noff, unsigned int ihl,
+				   unsigned int ipl, unsigned int jhl)
+{
+	int hl = ihl + jhl;
+
+	if (!pskb_may_pull(skb, ipl + noff) || (ipl < hl) ||
+	    skb_try_make_writable(skb, hl + noff))
+		return NULL;
+	return skb->data + noff + ihl;
+}
+
+static int fponic_csum_ipv4_icmp(struct sk_buff *skb, int noff, unsigned int ihl,
+				 unsigned int ipl)
+{
+	struct icmphdr *icmph;
+
+	icmph = fponic_csum_nextlayer(skb, noff, ihl, ipl, sizeof(*icmph));
+	if (!icmph)
 		return 0;
-	iph = (struct iphdr *)(skb->data + l3);
-	if (iph->version == 4 && (flags & TCA_CSUM_UPDATE_FLAG_IPV4HDR)) {
-		iph->check = 0;
-		iph->check = ip_fast_csum((u8 *)iph, iph->ihl);
+	icmph->checksum = 0;
+	skb->csum = csum_partial(icmph, ipl - ihl, 0);
+	icmph->checksum = csum_fold(skb->csum);
+	skb->ip_summed = CHECKSUM_NONE;
+	return 1;
+}
+
+static int fponic_csum_ipv4_igmp(struct sk_buff *skb, int noff, unsigned int ihl,
+				 unsigned int ipl)
+{
+	struct igmphdr *igmph;
+
+	igmph = fponic_csum_nextlayer(skb, noff, ihl, ipl, sizeof(*igmph));
+	if (!igmph)
+		return 0;
+	igmph->csum = 0;
+	skb->csum = csum_partial(igmph, ipl - ihl, 0);
+	igmph->csum = csum_fold(skb->csum);
+	skb->ip_summed = CHECKSUM_NONE;
+	return 1;
+}
+
+static int fponic_csum_ipv6_icmp(struct sk_buff *skb, int noff, unsigned int ihl,
+				 unsigned int ipl)
+{
+	const struct ipv6hdr *ip6h;
+	struct icmp6hdr *icmp6h;
+
+	icmp6h = fponic_csum_nextlayer(skb, noff, ihl, ipl, sizeof(*icmp6h));
+	if (!icmp6h)
+		return 0;
+	ip6h = (const struct ipv6hdr *)(skb->data + noff);
+	icmp6h->icmp6_cksum = 0;
+	skb->csum = csum_partial(icmp6h, ipl - ihl, 0);
+	icmp6h->icmp6_cksum = csum_ipv6_magic(&ip6h->saddr, &ip6h->daddr, ipl - ihl,
+					      IPPROTO_ICMPV6, skb->csum);
+	skb->ip_summed = CHECKSUM_NONE;
+	return 1;
+}
+
+static int fponic_csum_ipv4_tcp(struct sk_buff *skb, int noff, unsigned int ihl,
+				unsigned int ipl)
+{
+	const struct iphdr *iph;
+	struct tcphdr *tcph;
+
+	if (skb_is_gso(skb) && skb_shinfo(skb)->gso_type & SKB_GSO_TCPV4)
+		return 1;
+	tcph = fponic_csum_nextlayer(skb, noff, ihl, ipl, sizeof(*tcph));
+	if (!tcph)
+		return 0;
+	iph = (const struct iphdr *)(skb->data + noff);
+	tcph->check = 0;
+	skb->csum = csum_partial(tcph, ipl - ihl, 0);
+	tcph->check = csum_tcpudp_magic(iph->saddr, iph->daddr, ipl - ihl, IPPROTO_TCP, skb->csum);
+	skb->ip_summed = CHECKSUM_NONE;
+	return 1;
+}
+
+static int fponic_csum_ipv6_tcp(struct sk_buff *skb, int noff, unsigned int ihl,
+				unsigned int ipl)
+{
+	const struct ipv6hdr *ip6h;
+	struct tcphdr *tcph;
+
+	if (skb_is_gso(skb) && skb_shinfo(skb)->gso_type & SKB_GSO_TCPV6)
+		return 1;
+	tcph = fponic_csum_nextlayer(skb, noff, ihl, ipl, sizeof(*tcph));
+	if (!tcph)
+		return 0;
+	ip6h = (const struct ipv6hdr *)(skb->data + noff);
+	tcph->check = 0;
+	skb->csum = csum_partial(tcph, ipl - ihl, 0);
+	tcph->check = csum_ipv6_magic(&ip6h->saddr, &ip6h->daddr, ipl - ihl, IPPROTO_TCP,
+				      skb->csum);
+	skb->ip_summed = CHECKSUM_NONE;
+	return 1;
+}
+
+#define FPONIC_GSO_UDP (SKB_GSO_UDP | SKB_GSO_UDP_L4 | SKB_GSO_UDP_TUNNEL | \
+			SKB_GSO_UDP_TUNNEL_CSUM)
+
+/* UDP and UDP-Lite; the length comes from the IP header, never from udph->len for UDP-Lite. */
+static int fponic_csum_ipv4_udp(struct sk_buff *skb, int noff, unsigned int ihl,
+				unsigned int ipl, int udplite)
+{
+	const struct iphdr *iph;
+	struct udphdr *udph;
+	u16 ul;
+
+	if (skb_is_gso(skb) && skb_shinfo(skb)->gso_type & FPONIC_GSO_UDP)
+		return 1;
+	udph = fponic_csum_nextlayer(skb, noff, ihl, ipl, sizeof(*udph));
+	if (!udph)
+		return 0;
+	iph = (const struct iphdr *)(skb->data + noff);
+	ul = udp_get_len_short(udph);
+	/* An IPv4 UDP checksum of 0 means none: it stays 0. */
+	if (udplite || udph->check) {
+		udph->check = 0;
+		if (udplite) {
+			if (ul == 0)
+				skb->csum = csum_partial(udph, ipl - ihl, 0);
+			else if ((ul >= sizeof(*udph)) && (ul <= ipl - ihl))
+				skb->csum = csum_partial(udph, ul, 0);
+			else
+				return 1;
+		} else {
+			if (ul != ipl - ihl)
+				return 1;
+			skb->csum = csum_partial(udph, ul, 0);
+		}
+		udph->check = csum_tcpudp_magic(iph->saddr, iph->daddr, ul, iph->protocol,
+						skb->csum);
+		if (!udph->check)
+			udph->check = CSUM_MANGLED_0;
 	}
-	if (!l4 || skb->ip_summed == CHECKSUM_PARTIAL)
-		return 0;
-	if (!(flags & (TCA_CSUM_UPDATE_FLAG_TCP | TCA_CSUM_UPDATE_FLAG_UDP)))
-		return 0;
-	err = skb_ensure_writable(skb, skb->len);
-	if (err)
-		return err;
-	iph = (struct iphdr *)(skb->data + l3);
-	if (iph->version == 4) {
-		u32 len = ntohs(iph->tot_len) - iph->ihl * 4;
-		__wsum c;
+	skb->ip_summed = CHECKSUM_NONE;
+	return 1;
+}
 
-		if (l4 + len > skb->len)
+static int fponic_csum_ipv6_udp(struct sk_buff *skb, int noff, unsigned int ihl,
+				unsigned int ipl, int udplite)
+{
+	const struct ipv6hdr *ip6h;
+	struct udphdr *udph;
+	u16 ul;
+
+	if (skb_is_gso(skb) && skb_shinfo(skb)->gso_type & FPONIC_GSO_UDP)
+		return 1;
+	udph = fponic_csum_nextlayer(skb, noff, ihl, ipl, sizeof(*udph));
+	if (!udph)
+		return 0;
+	ip6h = (const struct ipv6hdr *)(skb->data + noff);
+	ul = udp_get_len_short(udph);
+	/* act_csum clears the checksum before it checks the length. */
+	udph->check = 0;
+	if (udplite) {
+		if (ul == 0)
+			skb->csum = csum_partial(udph, ipl - ihl, 0);
+		else if ((ul >= sizeof(*udph)) && (ul <= ipl - ihl))
+			skb->csum = csum_partial(udph, ul, 0);
+		else
+			return 1;
+	} else {
+		if (ul != ipl - ihl)
+			return 1;
+		skb->csum = csum_partial(udph, ul, 0);
+	}
+	udph->check = csum_ipv6_magic(&ip6h->saddr, &ip6h->daddr, ul,
+				      udplite ? IPPROTO_UDPLITE : IPPROTO_UDP, skb->csum);
+	if (!udph->check)
+		udph->check = CSUM_MANGLED_0;
+	skb->ip_summed = CHECKSUM_NONE;
+	return 1;
+}
+
+static int fponic_csum_sctp(struct sk_buff *skb, int noff, unsigned int ihl, unsigned int ipl)
+{
+	struct sctphdr *sctph;
+
+	if (skb_is_gso(skb) && skb_is_gso_sctp(skb))
+		return 1;
+	sctph = fponic_csum_nextlayer(skb, noff, ihl, ipl, sizeof(*sctph));
+	if (!sctph)
+		return 0;
+	sctph->checksum = sctp_compute_cksum(skb, noff + ihl);
+	skb_reset_csum_not_inet(skb);
+	return 1;
+}
+
+static int fponic_csum_ipv4(struct sk_buff *skb, int noff, u32 flags)
+{
+	const struct iphdr *iph;
+	unsigned int ihl, ipl;
+	int ok = 1;
+
+	if (!pskb_may_pull(skb, sizeof(*iph) + noff))
+		return 0;
+	iph = (const struct iphdr *)(skb->data + noff);
+	ihl = iph->ihl * 4;
+	ipl = ntohs(iph->tot_len);
+	switch (iph->frag_off & htons(IP_OFFSET) ? 0 : iph->protocol) {
+	case IPPROTO_ICMP:
+		if (flags & TCA_CSUM_UPDATE_FLAG_ICMP)
+			ok = fponic_csum_ipv4_icmp(skb, noff, ihl, ipl);
+		break;
+	case IPPROTO_IGMP:
+		if (flags & TCA_CSUM_UPDATE_FLAG_IGMP)
+			ok = fponic_csum_ipv4_igmp(skb, noff, ihl, ipl);
+		break;
+	case IPPROTO_TCP:
+		if (flags & TCA_CSUM_UPDATE_FLAG_TCP)
+			ok = fponic_csum_ipv4_tcp(skb, noff, ihl, ipl);
+		break;
+	case IPPROTO_UDP:
+		if (flags & TCA_CSUM_UPDATE_FLAG_UDP)
+			ok = fponic_csum_ipv4_udp(skb, noff, ihl, ipl, 0);
+		break;
+	case IPPROTO_UDPLITE:
+		if (flags & TCA_CSUM_UPDATE_FLAG_UDPLITE)
+			ok = fponic_csum_ipv4_udp(skb, noff, ihl, ipl, 1);
+		break;
+	case IPPROTO_SCTP:
+		if (flags & TCA_CSUM_UPDATE_FLAG_SCTP)
+			ok = fponic_csum_sctp(skb, noff, ihl, ipl);
+		break;
+	}
+	if (!ok)
+		return 0;
+	if (flags & TCA_CSUM_UPDATE_FLAG_IPV4HDR) {
+		if (skb_try_make_writable(skb, sizeof(*iph) + noff))
 			return 0;
-		if (iph->protocol == IPPROTO_TCP && (flags & TCA_CSUM_UPDATE_FLAG_TCP) && len >= 20) {
-			struct tcphdr *th = (struct tcphdr *)(skb->data + l4);
+		ip_send_check((struct iphdr *)(skb->data + noff));
+	}
+	return 1;
+}
 
-			th->check = 0;
-			c = skb_checksum(skb, l4, len, 0);
-			th->check = csum_tcpudp_magic(iph->saddr, iph->daddr, len, IPPROTO_TCP, c);
-		} else if (iph->protocol == IPPROTO_UDP && (flags & TCA_CSUM_UPDATE_FLAG_UDP) && len >= 8) {
-			struct udphdr *uh = (struct udphdr *)(skb->data + l4);
+static int fponic_csum_ipv6_hopopts(struct ipv6_opt_hdr *ip6xh, unsigned int ixhl,
+				    unsigned int *pl)
+{
+	unsigned char *xh = (void *)ip6xh;
+	int off, len, optlen;
 
-			uh->check = 0;
-			c = skb_checksum(skb, l4, len, 0);
-			uh->check = csum_tcpudp_magic(iph->saddr, iph->daddr, len, IPPROTO_UDP, c);
-			if (!uh->check)
-				uh->check = CSUM_MANGLED_0;
+	off = sizeof(*ip6xh);
+	len = ixhl - off;
+	while (len > 1) {
+		switch (xh[off]) {
+		case IPV6_TLV_PAD1:
+			optlen = 1;
+			break;
+		case IPV6_TLV_JUMBO:
+			optlen = xh[off + 1] + 2;
+			if (optlen != 6 || len < 6 || (off & 3) != 2)
+				return 0;
+			*pl = ntohl(*(__be32 *)(xh + off + 2));
+			return 1;
+		default:
+			optlen = xh[off + 1] + 2;
+			if (optlen > len)
+				return 1;
+			break;
 		}
-	} else if (iph->version == 6) {
-		struct ipv6hdr *ip6 = (struct ipv6hdr *)iph;
-		u32 len = skb->len - l4;
-		u8 proto = ip6->nexthdr;
-		__wsum c;
+		off += optlen;
+		len -= optlen;
+	}
+	return 1;
+}
 
-		if (proto == IPPROTO_TCP && (flags & TCA_CSUM_UPDATE_FLAG_TCP) && len >= 20) {
-			struct tcphdr *th = (struct tcphdr *)(skb->data + l4);
+static int fponic_csum_ipv6(struct sk_buff *skb, int noff, u32 flags)
+{
+	struct ipv6_opt_hdr *ip6xh;
+	unsigned int hl, ixhl, pl;
+	struct ipv6hdr *ip6h;
+	u8 nexthdr;
 
-			th->check = 0;
-			c = skb_checksum(skb, l4, len, 0);
-			th->check = csum_ipv6_magic(&ip6->saddr, &ip6->daddr, len, IPPROTO_TCP, c);
-		} else if (proto == IPPROTO_UDP && (flags & TCA_CSUM_UPDATE_FLAG_UDP) && len >= 8) {
-			struct udphdr *uh = (struct udphdr *)(skb->data + l4);
-
-			uh->check = 0;
-			c = skb_checksum(skb, l4, len, 0);
-			uh->check = csum_ipv6_magic(&ip6->saddr, &ip6->daddr, len, IPPROTO_UDP, c);
-			if (!uh->check)
-				uh->check = CSUM_MANGLED_0;
+	hl = sizeof(*ip6h);
+	if (!pskb_may_pull(skb, hl + noff))
+		return 0;
+	ip6h = (struct ipv6hdr *)(skb->data + noff);
+	pl = ntohs(ip6h->payload_len);
+	nexthdr = ip6h->nexthdr;
+	do {
+		switch (nexthdr) {
+		case NEXTHDR_FRAGMENT:
+			return 1;
+		case NEXTHDR_ROUTING:
+		case NEXTHDR_HOP:
+		case NEXTHDR_DEST:
+			if (!pskb_may_pull(skb, hl + sizeof(*ip6xh) + noff))
+				return 0;
+			ip6xh = (void *)(skb->data + noff + hl);
+			ixhl = ipv6_optlen(ip6xh);
+			if (!pskb_may_pull(skb, hl + ixhl + noff))
+				return 0;
+			ip6xh = (void *)(skb->data + noff + hl);
+			if (nexthdr == NEXTHDR_HOP && !fponic_csum_ipv6_hopopts(ip6xh, ixhl, &pl))
+				return 0;
+			nexthdr = ip6xh->nexthdr;
+			hl += ixhl;
+			break;
+		case IPPROTO_ICMPV6:
+			if (flags & TCA_CSUM_UPDATE_FLAG_ICMP)
+				return fponic_csum_ipv6_icmp(skb, noff, hl, pl + sizeof(*ip6h));
+			return 1;
+		case IPPROTO_TCP:
+			if (flags & TCA_CSUM_UPDATE_FLAG_TCP)
+				return fponic_csum_ipv6_tcp(skb, noff, hl, pl + sizeof(*ip6h));
+			return 1;
+		case IPPROTO_UDP:
+			if (flags & TCA_CSUM_UPDATE_FLAG_UDP)
+				return fponic_csum_ipv6_udp(skb, noff, hl, pl + sizeof(*ip6h), 0);
+			return 1;
+		case IPPROTO_UDPLITE:
+			if (flags & TCA_CSUM_UPDATE_FLAG_UDPLITE)
+				return fponic_csum_ipv6_udp(skb, noff, hl, pl + sizeof(*ip6h), 1);
+			return 1;
+		case IPPROTO_SCTP:
+			if (flags & TCA_CSUM_UPDATE_FLAG_SCTP)
+				return fponic_csum_sctp(skb, noff, hl, pl + sizeof(*ip6h));
+			return 1;
+		default:
+			return 1;
 		}
+	} while (pskb_may_pull(skb, hl + 1 + noff));
+	return 1;
+}
+
+/*
+ * The csum action with update flags @flags (TCA_CSUM_UPDATE_FLAG_*) on a frame from its MAC
+ * header: the network header is behind every VLAN tag, as tcf_csum_act() finds it. Returns 0,
+ * or -EINVAL where act_csum drops the packet (a header it cannot pull, an IP length shorter
+ * than its headers, no memory to make the headers writable).
+ */
+int fponic_skb_csum(struct sk_buff *skb, u32 flags)
+{
+	__be16 protocol;
+	int noff = ETH_HLEN;
+
+	if (!pskb_may_pull(skb, ETH_HLEN))
+		return -EINVAL;
+	protocol = ((struct ethhdr *)skb->data)->h_proto;
+	while (eth_type_vlan(protocol)) {
+		if (!pskb_may_pull(skb, noff + VLAN_HLEN))
+			return -EINVAL;
+		protocol = ((struct vlan_hdr *)(skb->data + noff))->h_vlan_encapsulated_proto;
+		noff += VLAN_HLEN;
+	}
+	switch (protocol) {
+	case htons(ETH_P_IP):
+		return fponic_csum_ipv4(skb, noff, flags) ? 0 : -EINVAL;
+	case htons(ETH_P_IPV6):
+		return fponic_csum_ipv6(skb, noff, flags) ? 0 : -EINVAL;
 	}
 	return 0;
 }

@@ -47,6 +47,8 @@ struct fponic_flower_action {
 	struct net_device *dev;	/* REDIRECT, MIRRED */
 	u16 vid, proto;		/* VLAN_PUSH, VLAN_MANGLE */
 	u8 prio;
+	s8 prio_given;		/* 1: a priority was given, 0: none, -1: unknown */
+	u8 first_key;		/* MANGLE: the first key of its pedit action */
 	u32 htype, offset, mask, val;	/* MANGLE */
 	u32 csum_flags;		/* CSUM */
 	u64 miss_cookie;	/* where software resumes at this action (0: it cannot) */
@@ -73,7 +75,7 @@ int fponic_setup_block(struct flow_block_offload *f, void *cb, void *cb_priv);
 u16 fponic_skb_vlan(const struct sk_buff *skb, u16 *tci);
 int fponic_skb_vlan_push(struct sk_buff *skb, u16 proto, u16 tci);
 int fponic_skb_vlan_pop(struct sk_buff *skb);
-int fponic_skb_vlan_modify(struct sk_buff *skb, u16 tci);
+int fponic_skb_vlan_modify(struct sk_buff *skb, u16 proto, u16 vid, int prio);
 u64 fponic_miss_cookie_next(u64 miss_cookie);
 int fponic_skb_tc_resume(struct sk_buff *skb, u32 chain, u64 act_miss_cookie);
 int fponic_id_alloc(unsigned int max);
@@ -95,7 +97,7 @@ struct sk_buff *fponic_rxq_grab(struct sk_buff_head *q, unsigned int max);
 struct sk_buff *fponic_skb_unlink_next(struct sk_buff *skb);
 void fponic_napi_receive(struct napi_struct *napi, struct sk_buff *skb);
 int fponic_announce(struct net_device *dev, const u8 *mac);
-int fponic_skb_mangle(struct sk_buff *skb, u32 offset, u32 mask, u32 val);
-int fponic_skb_csum(struct sk_buff *skb, u32 flags, u32 l3, u32 l4);
+int fponic_skb_pedit(struct sk_buff *skb, u32 htype, u32 offset, u32 mask, u32 val);
+int fponic_skb_csum(struct sk_buff *skb, u32 flags);
 
 #endif /* FPONIC_HELPERS_H */

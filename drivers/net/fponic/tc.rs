@@ -202,14 +202,21 @@ fn build_spec(esw: &Eswitch, in_vpid: u32, r: &FlowerRule<'_>) -> Result<RuleSpe
                 Action::VlanPush { tpid, id, prio }
             }
             FlowerAction::VlanPop => Action::VlanPop,
-            FlowerAction::VlanModify { id, prio } => Action::VlanModify { id, prio },
+            FlowerAction::VlanModify {
+                tpid,
+                id,
+                prio,
+                prio_given,
+            } => Action::vlan_modify(tpid, id, prio, prio_given)?,
             FlowerAction::Goto(c) => Action::Goto(c),
             FlowerAction::Pedit {
+                first,
                 htype,
                 offset,
                 mask,
                 val,
             } => Action::Pedit {
+                first,
                 hdr: PeditHdr::from_htype(htype)
                     .ok_or(c"fponic: pedit header type not supported")?,
                 offset: u16::try_from(offset).map_err(|_| c"fponic: pedit offset out of range")?,

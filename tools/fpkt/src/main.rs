@@ -16,6 +16,9 @@
 //!     tags=TPID:ID[,TPID:ID...] (hex TPIDs, before svlan/vlan)  ihl=N (IPv4 header length
 //!     field; options are NOPs, below 5 the header stays 20 bytes)  v6ext=N (IPv6 destination
 //!     options headers before the upper layer)
+//!     vlan and svlan take ID[:PRIO[:DEI]]; totlen=N (IPv4 total length, as given)
+//!     l4csum=HEX (IPv4 TCP/UDP checksum, as given)  hbh=1 (IPv6 hop-by-hop options header)
+//! fpkt verify <frame-hex>                     check the IPv4 header and TCP/UDP checksums
 //! fpkt stream <ifname> <frame-hex> <pps> <seconds>  send at a fixed rate, a sequence number in
 //!                                              bytes 14..18, print the count sent
 //! fpkt seqsink <ifname> <seconds>              receive sequenced 88b5 frames, print
@@ -530,11 +533,13 @@ fn build(args: &[String]) -> Result<String, String> {
     ]
     .concat();
     let tag = |f: &mut Vec<u8>, tpid: u16, spec: &str| -> Result<(), String> {
-        let (id, prio) = spec.split_once(':').unwrap_or((spec, "0"));
-        let id: u16 = id.parse().map_err(|_| "bad vlan id")?;
-        let prio: u16 = prio.parse().map_err(|_| "bad vlan prio")?;
+        let mut it = spec.split(':');
+        let mut field = |d: &str| it.next().unwrap_or(d).parse::<u16>();
+        let id = field("0").map_err(|_| "bad vlan id")?;
+        let prio = field("0").map_err(|_| "bad vlan prio")?;
+        let dei = field("0").map_err(|_| "bad vlan dei")?;
         f.extend_from_slice(&tpid.to_be_bytes());
-        f.extend_from_slice(&((prio << 13) | (id & 0xfff)).to_be_bytes());
+        f.extend_from_slice(&((prio << 13) | ((dei & 1) << 12) | (id & 0xfff)).to_be_bytes());
         Ok(())
     };
     if let Some(list) = get("tags") {
@@ -630,7 +635,7 @@ fn build(args: &[String]) -> Result<String, String> {
         h.extend_from_slice(&d4);
         // Options: NOPs up to the header length.
         h.resize(h.len().max(ihl as usize * 4), 1);
-        let total = (h.len() + payload.len()) as u16;
+        let total = num("totlen", (h.len() + payload.len()) as u32)? as u16;
         h[2..4].copy_from_slice(&total.to_be_bytes());
         let c = csum(&h);
         h[10..12].copy_from_slice(&c.to_be_bytes());
@@ -651,6 +656,9 @@ fn build(args: &[String]) -> Result<String, String> {
             if proto == 17 && c == 0 {
                 c = 0xffff;
             }
+            if get("l4csum").is_some() {
+                c = num("l4csum", 0)? as u16;
+            }
             let at = if proto == 6 { 16 } else { 6 };
             payload[at..at + 2].copy_from_slice(&c.to_be_bytes());
         }
@@ -661,9 +669,14 @@ fn build(args: &[String]) -> Result<String, String> {
         f.extend_from_slice(&0x86ddu16.to_be_bytes());
         let mut payload = l4(sport, dport)?;
         let mut next = proto;
+        if num("hbh", 0)? != 0 {
+            // Hop-by-hop options: 8 bytes, one PadN option.
+            payload = [vec![next, 0, 1, 4, 0, 0, 0, 0], payload].concat();
+            next = 0;
+        }
         if let Some(fr) = frag {
             let off: u16 = if fr == "later" { 8 << 3 } else { 1 };
-            let mut fh = vec![proto, 0];
+            let mut fh = vec![next, 0];
             fh.extend_from_slice(&off.to_be_bytes());
             fh.extend_from_slice(&[0, 0, 0, 9]);
             payload = [fh, payload].concat();
@@ -690,6 +703,49 @@ fn build(args: &[String]) -> Result<String, String> {
     }
     f.resize(f.len().max(60), 0);
     Ok(hex_encode(&f))
+}
+
+/// Checks the IPv4 header checksum and the TCP or UDP checksum of an Ethernet frame (VLAN tags
+/// skipped). A UDP checksum of 0 means none and passes.
+fn verify(frame: &str) -> Result<(), String> {
+    let f = hex_decode(frame).ok_or("bad frame hex")?;
+    let be16 = |o: usize| -> Result<u16, String> {
+        f.get(o..o + 2)
+            .map(|b| u16::from_be_bytes([b[0], b[1]]))
+            .ok_or("frame too short".to_string())
+    };
+    let mut o = 12;
+    while matches!(be16(o)?, 0x8100 | 0x88a8) {
+        o += 4;
+    }
+    if be16(o)? != 0x0800 {
+        return Err("not IPv4".into());
+    }
+    let ip = o + 2;
+    let ihl = usize::from(f.get(ip).ok_or("frame too short")? & 0xf) * 4;
+    let tot = usize::from(be16(ip + 2)?);
+    let h = f.get(ip..ip + ihl).ok_or("IP header cut short")?;
+    if csum(h) != 0 {
+        return Err(format!("bad IPv4 header checksum {:04x}", be16(ip + 10)?));
+    }
+    let proto = h[9];
+    let l4 = f.get(ip + ihl..ip + tot).ok_or("IP payload cut short")?;
+    let mut ph = [&h[12..20], &[0, proto]].concat();
+    ph.extend_from_slice(&(l4.len() as u16).to_be_bytes());
+    ph.extend_from_slice(l4);
+    match proto {
+        6 | 17 => {
+            if proto == 17 && be16(ip + ihl + 6)? == 0 {
+                return Ok(());
+            }
+            if csum(&ph) != 0 {
+                let at = if proto == 6 { 16 } else { 6 };
+                return Err(format!("bad L4 checksum {:04x}", be16(ip + ihl + at)?));
+            }
+            Ok(())
+        }
+        _ => Err(format!("IP protocol {proto} not checked")),
+    }
 }
 
 /// xorshift64*, deterministic.
@@ -1060,6 +1116,7 @@ fn usage() -> ExitCode {
     eprintln!("       fpkt sniff <ifname> <timeout-ms> [max] [idle-ms]");
     eprintln!("       fpkt frame <dst-mac> <src-mac> <ethertype-hex> [payload-hex]");
     eprintln!("       fpkt build key=value...");
+    eprintln!("       fpkt verify <frame-hex>");
     eprintln!("       fpkt tcp-sink <port> [timeout-s]");
     eprintln!("       fpkt tcp-send <ip> <port> <bytes>");
     ExitCode::from(2)
@@ -1120,6 +1177,13 @@ fn main() -> ExitCode {
                 Ok(())
             }
             _ => return usage(),
+        },
+        (Some("verify"), Some(f), _) => match verify(f) {
+            Ok(()) => {
+                println!("ok");
+                Ok(())
+            }
+            Err(e) => Err(io::Error::other(e)),
         },
         (Some("build"), _, _) => match build(&args[2..]) {
             Ok(f) => {

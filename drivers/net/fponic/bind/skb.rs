@@ -107,37 +107,35 @@ impl SkBuff {
         kernel::error::to_result(unsafe { bindings::fponic_skb_vlan_pop(self.0.as_ptr()) })
     }
 
-    /// Rewrites the outer VLAN tag's TCI; fails on untagged packets.
-    pub(crate) fn vlan_modify(&mut self, tci: u16) -> Result<(), kernel::error::Error> {
-        // SAFETY: we own the skb.
-        kernel::error::to_result(unsafe { bindings::fponic_skb_vlan_modify(self.0.as_ptr(), tci) })
-    }
-
-    /// pedit: the 32-bit word at `offset` from the MAC header becomes `(old & mask) ^ val`.
-    pub(crate) fn mangle(
+    /// act_vlan's modify: a tagged packet's outer tag gets `tpid`, `id` and, if given, `prio`
+    /// (keeping its PCP and DEI otherwise); an untagged packet is left alone. An error means
+    /// the tag could not be taken out of the packet: act_vlan drops the packet then.
+    pub(crate) fn vlan_modify(
         &mut self,
-        offset: u32,
-        mask: u32,
-        val: u32,
+        tpid: u16,
+        id: u16,
+        prio: Option<u8>,
     ) -> Result<(), kernel::error::Error> {
-        // SAFETY: we own the skb; the helper makes the bytes writable first.
+        let prio = prio.map_or(-1, i32::from);
+        // SAFETY: we own the skb; the helper may reallocate its head.
         kernel::error::to_result(unsafe {
-            bindings::fponic_skb_mangle(self.0.as_ptr(), offset, mask, val)
+            bindings::fponic_skb_vlan_modify(self.0.as_ptr(), tpid, id, prio)
         })
     }
 
-    /// Recomputes the checksums `flags` names (`TCA_CSUM_UPDATE_FLAG_*`) for the network header at
-    /// `l3` and the transport header at `l4` (0: none), offsets from the MAC header.
-    pub(crate) fn csum_update(
-        &mut self,
-        flags: u32,
-        l3: u32,
-        l4: u32,
-    ) -> Result<(), kernel::error::Error> {
+    /// One pedit key, as act_pedit applies it: the 32-bit word at `offset` from the start of
+    /// header `htype` (`enum pedit_header_type`) becomes `(old & mask) ^ val`. Returns whether
+    /// it was applied; act_pedit skips a key it cannot apply, and the rest of its action.
+    pub(crate) fn pedit(&mut self, htype: u32, offset: u32, mask: u32, val: u32) -> bool {
         // SAFETY: we own the skb; the helper makes the bytes writable first.
-        kernel::error::to_result(unsafe {
-            bindings::fponic_skb_csum(self.0.as_ptr(), flags, l3, l4)
-        })
+        unsafe { bindings::fponic_skb_pedit(self.0.as_ptr(), htype, offset, mask, val) == 0 }
+    }
+
+    /// The csum action with `TCA_CSUM_UPDATE_FLAG_*` `flags`, as act_csum executes it. An error
+    /// means act_csum drops the packet.
+    pub(crate) fn csum(&mut self, flags: u32) -> Result<(), kernel::error::Error> {
+        // SAFETY: we own the skb; the helper makes the bytes writable first.
+        kernel::error::to_result(unsafe { bindings::fponic_skb_csum(self.0.as_ptr(), flags) })
     }
 
     /// Attaches the tc skb extension telling software tc where to resume (`ENOMEM`: none

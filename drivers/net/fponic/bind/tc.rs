@@ -148,16 +148,22 @@ pub(crate) enum FlowerAction<'a> {
     VlanPop,
     /// `vlan modify`.
     VlanModify {
+        /// New TPID.
+        tpid: u16,
         /// New id.
         id: u16,
-        /// New priority.
+        /// New priority (0 also when none was given).
         prio: u8,
+        /// Whether a priority was given (`None`: unknown).
+        prio_given: Option<bool>,
     },
     /// `goto chain N`.
     Goto(u32),
     /// `pedit`: the 32-bit word at `offset` from the header of type `htype` becomes
     /// `(old & mask) ^ val` (raw, network order words).
     Pedit {
+        /// The first key of its pedit action (tc passes one entry per key).
+        first: bool,
         /// Header type (`enum flow_action_mangle_base`).
         htype: u32,
         /// Byte offset in that header.
@@ -227,8 +233,14 @@ impl<'a> FlowerRule<'a> {
                 },
                 bindings::flow_action_id_FLOW_ACTION_VLAN_POP => FlowerAction::VlanPop,
                 bindings::flow_action_id_FLOW_ACTION_VLAN_MANGLE => FlowerAction::VlanModify {
+                    tpid: a.proto,
                     id: a.vid,
                     prio: a.prio,
+                    prio_given: match a.prio_given {
+                        1 => Some(true),
+                        0 => Some(false),
+                        _ => None,
+                    },
                 },
                 bindings::flow_action_id_FLOW_ACTION_GOTO => FlowerAction::Goto(a.chain),
                 bindings::flow_action_id_FLOW_ACTION_REDIRECT_INGRESS
@@ -236,6 +248,7 @@ impl<'a> FlowerRule<'a> {
                     c"fponic: only egress redirect and mirror can be offloaded",
                 ),
                 bindings::flow_action_id_FLOW_ACTION_MANGLE => FlowerAction::Pedit {
+                    first: a.first_key != 0,
                     htype: a.htype,
                     offset: a.offset,
                     mask: a.mask,

@@ -275,18 +275,26 @@ pub(crate) enum Action {
     },
     /// Pop the outer VLAN tag.
     VlanPop,
-    /// Rewrite the outer VLAN tag's id and priority.
+    /// Rewrite the outer VLAN tag, as act_vlan's modify does: an untagged packet passes
+    /// unchanged; a tagged one gets the id, the TPID and, if given, the priority (the tag keeps
+    /// its PCP and DEI otherwise).
     VlanModify {
+        /// New TPID (0x8100 or 0x88a8).
+        tpid: u16,
         /// New VLAN id.
         id: u16,
-        /// New priority.
-        prio: u8,
+        /// New priority, if one was given.
+        prio: Option<u8>,
     },
     /// Continue classifying in chain `n`.
     Goto(u32),
     /// Rewrite the 32-bit word at `offset` from the start of header `hdr`:
-    /// `(old & mask) ^ val`, words in network order as tc pedit keeps them.
+    /// `(old & mask) ^ val`, words in network order as tc pedit keeps them. One key of a tc
+    /// pedit action: as act_pedit, a key that cannot be applied (no such header, out of the
+    /// packet) skips the rest of its action's keys, and the packet goes on.
     Pedit {
+        /// The first key of its pedit action.
+        first: bool,
         /// Which header.
         hdr: PeditHdr,
         /// Byte offset in the header (multiple of 4).
@@ -316,6 +324,17 @@ pub(crate) enum PeditHdr {
 }
 
 impl PeditHdr {
+    /// The `enum flow_action_mangle_base` (and `enum pedit_header_type`) value.
+    pub(crate) fn htype(self) -> u32 {
+        match self {
+            Self::Eth => 1,
+            Self::Ip4 => 2,
+            Self::Ip6 => 3,
+            Self::Tcp => 4,
+            Self::Udp => 5,
+        }
+    }
+
     /// From `enum flow_action_mangle_base`.
     pub(crate) fn from_htype(htype: u32) -> Option<Self> {
         match htype {
@@ -333,12 +352,52 @@ impl PeditHdr {
 pub(crate) mod csum {
     /// IPv4 header checksum.
     pub(crate) const IPV4HDR: u32 = 1;
+    /// ICMP and ICMPv6 checksums.
+    pub(crate) const ICMP: u32 = 2;
+    /// IGMP checksum.
+    pub(crate) const IGMP: u32 = 4;
     /// TCP checksum.
     pub(crate) const TCP: u32 = 8;
     /// UDP checksum.
     pub(crate) const UDP: u32 = 16;
-    /// All of them.
-    pub(crate) const SUPPORTED: u32 = IPV4HDR | TCP | UDP;
+    /// UDP-Lite checksum.
+    pub(crate) const UDPLITE: u32 = 32;
+    /// SCTP checksum (CRC32c).
+    pub(crate) const SCTP: u32 = 64;
+    /// All of them: every flag act_csum knows.
+    pub(crate) const SUPPORTED: u32 = IPV4HDR | ICMP | IGMP | TCP | UDP | UDPLITE | SCTP;
+}
+
+/// The VLAN tag protocols tc's vlan action takes.
+fn is_vlan_tpid(t: u16) -> bool {
+    t == 0x8100 || t == 0x88a8
+}
+
+impl Action {
+    /// A vlan modify action from what flow_offload passes: `prio` is 0 both for priority 0 and
+    /// for none, which `prio_given` tells apart (`None`: unknown, then refused unless `prio`
+    /// is not 0).
+    pub(crate) fn vlan_modify(
+        tpid: u16,
+        id: u16,
+        prio: u8,
+        prio_given: Option<bool>,
+    ) -> Result<Action, Refusal> {
+        if !is_vlan_tpid(tpid) {
+            return Err(c"fponic: vlan modify supports 802.1Q and 802.1ad only");
+        }
+        if id >= 0xfff {
+            return Err(c"fponic: vlan modify id out of range");
+        }
+        let prio = match (prio, prio_given) {
+            (0, Some(false)) => None,
+            (0, None) => {
+                return Err(c"fponic: vlan modify: cannot tell whether a priority was given");
+            }
+            (p, _) => Some(p),
+        };
+        Ok(Action::VlanModify { tpid, id, prio })
+    }
 }
 
 /// Maximum number of actions of a rule.
@@ -405,7 +464,7 @@ impl Actions {
                     );
                 }
                 Action::Csum(f) if f & !csum::SUPPORTED != 0 => {
-                    return Err(c"fponic: csum supports iph, tcp and udp only");
+                    return Err(c"fponic: csum flag not supported");
                 }
                 _ => {}
             }

@@ -382,6 +382,7 @@ fn pedit_and_csum_validation() {
         l.validate(0)
     };
     let p = |offset| Action::Pedit {
+        first: true,
         hdr: PeditHdr::Ip4,
         offset,
         mask: 0x00ff_ffff,
@@ -391,13 +392,61 @@ fn pedit_and_csum_validation() {
     assert!(one(p(6)).is_err(), "unaligned");
     assert!(one(p(64)).is_err(), "beyond the headers");
     assert!(one(Action::Csum(csum::IPV4HDR | csum::TCP | csum::UDP)).is_ok());
-    assert!(
-        one(Action::Csum(2)).is_err(),
-        "ICMP checksum is not supported"
-    );
+    // Every flag act_csum knows (iph icmp igmp tcp udp udplite sctp), and nothing else.
+    assert!(one(Action::Csum(0x7f)).is_ok());
+    assert!(one(Action::Csum(csum::ICMP)).is_ok());
+    assert!(one(Action::Csum(0x80)).is_err(), "unknown csum flag");
     assert_eq!(PeditHdr::from_htype(4), Some(PeditHdr::Tcp));
     assert_eq!(PeditHdr::from_htype(0), None);
     assert_eq!(PeditHdr::from_htype(6), None);
+    for h in 1..=5 {
+        assert_eq!(PeditHdr::from_htype(h).map(PeditHdr::htype), Some(h));
+    }
+}
+
+#[test]
+fn vlan_modify_keeps_the_priority_unless_one_is_given() {
+    // act_vlan: without a priority the tag keeps its PCP; flow_offload passes prio 0 then,
+    // which only the "given" flag tells from an explicit priority 0.
+    assert_eq!(
+        Action::vlan_modify(0x8100, 5, 0, Some(false)),
+        Ok(Action::VlanModify {
+            tpid: 0x8100,
+            id: 5,
+            prio: None
+        })
+    );
+    assert_eq!(
+        Action::vlan_modify(0x88a8, 5, 0, Some(true)),
+        Ok(Action::VlanModify {
+            tpid: 0x88a8,
+            id: 5,
+            prio: Some(0)
+        })
+    );
+    // A non-zero priority was given, whatever the flag says.
+    for given in [None, Some(true), Some(false)] {
+        assert_eq!(
+            Action::vlan_modify(0x8100, 7, 3, given),
+            Ok(Action::VlanModify {
+                tpid: 0x8100,
+                id: 7,
+                prio: Some(3)
+            })
+        );
+    }
+    assert!(
+        Action::vlan_modify(0x8100, 5, 0, None).is_err(),
+        "prio 0 or none: ambiguous, refused"
+    );
+    assert!(
+        Action::vlan_modify(0x0800, 5, 1, Some(true)).is_err(),
+        "not a VLAN TPID"
+    );
+    assert!(
+        Action::vlan_modify(0x8100, 0xfff, 1, Some(true)).is_err(),
+        "id out of range"
+    );
 }
 
 #[test]

@@ -261,7 +261,6 @@ refuse "ARP fields" 'ARP fields' protocol arp prio 3 flower skip_sw arp_sip 1.1.
 refuse "MPLS label" 'MPLS' protocol mpls_uc prio 3 flower skip_sw mpls_label 5 action drop
 refuse "indev" 'metadata' protocol ip prio 3 flower skip_sw indev $REP action drop
 refuse "pedit add" 'pedit add' protocol ip prio 3 flower skip_sw action pedit ex munge ip ttl add 1
-refuse "csum icmp" 'csum supports' protocol ip prio 3 flower skip_sw action csum icmp
 refuse "ct action" 'conntrack actions' protocol ip prio 3 flower skip_sw action ct
 refuse "ingress redirect" 'only egress' protocol ip prio 3 flower skip_sw action mirred ingress redirect dev sw0pf0vf1
 refuse "ingress mirror" 'only egress' protocol ip prio 3 flower skip_sw action mirred ingress mirror dev sw0pf0vf1
