@@ -229,6 +229,14 @@ fn build_spec(esw: &Eswitch, in_vpid: u32, r: &FlowerRule<'_>) -> Result<RuleSpe
         actions.push(act)?;
     }
     actions.validate(r.chain)?;
+    // A packet that leaves the eswitch mid-pipeline (after these actions, or after a miss in the
+    // chain they jump to) carries the tc skb extension, so software resumes where the eswitch
+    // stopped and applies no action twice. Without it software would start over.
+    let resume = r.resume_after_actions();
+    if resume.is_none() && !r.skip_sw && actions.may_leave_pipeline() {
+        return Err(c"fponic: software cannot resume this rule where the eswitch stops (no tc skb extension)");
+    }
+    actions.set_resume(resume.unwrap_or(0));
     Ok(RuleSpec {
         chain: r.chain,
         prio: r.prio,

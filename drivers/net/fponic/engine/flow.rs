@@ -408,6 +408,8 @@ pub(crate) const MAX_ACTIONS: usize = 16;
 pub(crate) struct Actions {
     list: [Action; MAX_ACTIONS],
     len: usize,
+    /// tc's miss cookie that resumes software right after the last action (0: none).
+    resume: u64,
 }
 
 impl Default for Actions {
@@ -415,6 +417,7 @@ impl Default for Actions {
         Self {
             list: [Action::Accept; MAX_ACTIONS],
             len: 0,
+            resume: 0,
         }
     }
 }
@@ -436,6 +439,26 @@ impl Actions {
     /// The actions.
     pub(crate) fn as_slice(&self) -> &[Action] {
         &self.list[..self.len]
+    }
+
+    /// Sets where software resumes a packet that leaves the eswitch after these actions: tc's
+    /// miss cookie for the position after the last one (0: software cannot resume).
+    pub(crate) fn set_resume(&mut self, cookie: u64) {
+        self.resume = cookie;
+    }
+
+    /// Where software resumes after these actions (0: it cannot).
+    pub(crate) fn resume(&self) -> u64 {
+        self.resume
+    }
+
+    /// Whether a packet can leave the eswitch for software mid-pipeline after these actions:
+    /// they do not end it (no drop or redirect last), or they jump to a chain where it may miss.
+    pub(crate) fn may_leave_pipeline(&self) -> bool {
+        !matches!(
+            self.as_slice().last(),
+            Some(Action::Drop | Action::Redirect(_))
+        )
     }
 
     /// Checks that the list can be executed in `chain`: one terminal action at most and only at
