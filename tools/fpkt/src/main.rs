@@ -832,7 +832,9 @@ fn gen_frames(seed: u64, n: u64) -> Result<(), String> {
 
 /// Random flower rules over the fields `gen_frames` varies. Output per line:
 /// `<chain> <prio>|<tc filter selector>|<action>` where action is `drop`, `r1`, `r2`, `goto1`,
-/// `ttl:<N>:r1` (pedit ttl + csum + redirect) or `vlan:<ID>:r2` (push + redirect).
+/// `ttl:<N>:r1` (pedit ttl + csum + redirect), `vlan:<ID>:r2` (push + redirect),
+/// `vmod:<ID>:r1` (vlan modify + redirect), `ptcp:<PORT>:r2` (pedit tcp dport + csum tcp +
+/// redirect) or `mirror:r1` (mirror, then the packet goes on).
 fn gen_rules(seed: u64, n: u64) {
     let mut r = Rng(seed.max(1));
     for i in 0..n {
@@ -924,7 +926,9 @@ fn gen_rules(seed: u64, n: u64) {
             sel.push(format!("dst_mac 02:00:00:00:00:{:02x}", r.below(4)));
         }
         // Rewrites (IPv4 TTL, a pushed tag) only on the plain kinds.
-        let actions = if kind < 3 { 6 } else { 5 };
+        // Also actions that apply to some frames only (vlan modify of an untagged frame, pedit
+        // of a TCP port on a UDP frame) and a mirror after which the packet goes on.
+        let actions = if kind < 3 { 9 } else { 5 };
         let action = match r.below(actions) {
             0 | 1 => "drop".to_string(),
             2 => "r1".to_string(),
@@ -932,7 +936,10 @@ fn gen_rules(seed: u64, n: u64) {
             4 if chain == 0 => "goto1".to_string(),
             4 if kind >= 3 => "drop".to_string(),
             4 => format!("ttl:{}:r1", 10 + r.below(50)),
-            _ => format!("vlan:{}:r2", 100 + r.below(50)),
+            5 => format!("vlan:{}:r2", 100 + r.below(50)),
+            6 => format!("vmod:{}:r1", 200 + r.below(50)),
+            7 => format!("ptcp:{}:r2", 1000 + r.below(50)),
+            _ => "mirror:r1".to_string(),
         };
         println!(
             "{chain} {prio}|protocol {proto} flower {}|{action}",

@@ -48,19 +48,23 @@ act() {
 	goto1) echo "action goto chain 1" ;;
 	ttl:*) t=${1#ttl:}; t=${t%%:*}; echo "action pedit ex munge ip ttl set $t pipe action csum iph pipe action mirred egress redirect dev $2" ;;
 	vlan:*) v=${1#vlan:}; v=${v%%:*}; echo "action vlan push id $v pipe action mirred egress redirect dev $3" ;;
+	vmod:*) v=${1#vmod:}; v=${v%%:*}; echo "action vlan modify id $v pipe action mirred egress redirect dev $2" ;;
+	ptcp:*) v=${1#ptcp:}; v=${v%%:*}; echo "action pedit ex munge tcp dport set $v pipe action csum tcp pipe action mirred egress redirect dev $3" ;;
+	mirror:*) echo "action mirred egress mirror dev $2" ;;
 	esac
 }
-install() { # DEV FLAG R1 R2 R3: one tc batch
+install() { # "dev DEV ingress"|"block N" FLAG R1 R2 R3: one tc batch
+	b=/tmp/batch.$(echo "$1" | tr ' ' _)
 	while IFS='|' read -r cp sel a; do
 		c=${cp% *}; p=${cp#* }
-		echo "filter add dev $1 ingress chain $c prio $p ${sel%% flower*} flower $2 ${sel#* flower } $(act $a $3 $4)"
-	done < /tmp/rules > /tmp/batch.$1
-	echo "filter add dev $1 ingress chain 0 prio 60000 protocol all flower $2 action mirred egress redirect dev $5" >> /tmp/batch.$1
-	echo "filter add dev $1 ingress chain 1 prio 60000 protocol all flower $2 action mirred egress redirect dev $5" >> /tmp/batch.$1
-	$TC -b /tmp/batch.$1
+		echo "filter add $1 chain $c prio $p ${sel%% flower*} flower $2 ${sel#* flower } $(act $a $3 $4)"
+	done < /tmp/rules > $b
+	echo "filter add $1 chain 0 prio 60000 protocol all flower $2 action mirred egress redirect dev $5" >> $b
+	echo "filter add $1 chain 1 prio 60000 protocol all flower $2 action mirred egress redirect dev $5" >> $b
+	$TC -b $b
 }
-check "install $RULES random rules on fponic (skip_sw)" install sw0pf0vf0 skip_sw sw0pf0vf1 sw0pf0vf2 sw0pf0vf3
-check "install the same rules in software (skip_hw)" install t0 skip_hw t1 t2 t3
+check "install $RULES random rules on fponic (skip_sw)" install "dev sw0pf0vf0 ingress" skip_sw sw0pf0vf1 sw0pf0vf2 sw0pf0vf3
+check "install the same rules in software (skip_hw)" install "dev t0 ingress" skip_hw t1 t2 t3
 check_eq "every fponic rule is in hardware" $((RULES + 2)) "$($TC filter show dev sw0pf0vf0 ingress | grep -c 'in_hw in_hw_count 1')"
 
 # capture WORLD NS1 DEV1 NS2 DEV2 NS3 DEV3: sniffers that stop 3 s after their last frame.
@@ -96,6 +100,27 @@ check "traffic reached several receivers and some was dropped" \
 	test "$(wc -l < /tmp/s.hw.1)" -gt 0 -a "$(wc -l < /tmp/s.hw.2)" -gt 0 -a "$(wc -l < /tmp/s.hw.3)" -gt 0 -a $total_hw -lt $FRAMES
 d0=$(drops sw0 ring_full)
 check_eq "no ring_full drops in fponic" 0 "$d0"
+
+# Second pass: the same rules in hardware and software (no skip flag) on a block shared by two
+# representors. Packets the eswitch hands to software mid-pipeline carry where to resume, so the
+# eswitch and software together must deliver exactly what software alone delivered.
+$TC qdisc del dev sw0pf0vf0 ingress
+$TC qdisc add dev sw0pf0vf0 ingress_block 7 ingress
+$TC qdisc add dev sw0pf0vf3 ingress_block 7 ingress
+check "install the rules on shared block 7 (no skip flag)" install "block 7" "" sw0pf0vf1 sw0pf0vf2 sw0pf0vf3
+check_eq "every rule is in hardware for both representors" $((RULES + 2)) "$($TC filter show block 7 | grep -c 'in_hw in_hw_count 2')"
+capture mix b sw0v1 c sw0v2 d sw0v3
+check "send $FRAMES frames through fponic and software together" nsx a $FPKT send-file sw0v0 /tmp/frames 0
+wait
+total_mix=0
+for i in 1 2 3; do
+	sort /tmp/cap.mix.$i > /tmp/s.mix.$i
+	nm=$(wc -l < /tmp/s.mix.$i); ns=$(wc -l < /tmp/s.sw.$i)
+	total_mix=$((total_mix + nm))
+	check_eq "together, receiver $i: same number of frames as software alone" "$ns" "$nm"
+	check "together, receiver $i: byte-identical frames" cmp -s /tmp/s.mix.$i /tmp/s.sw.$i
+done
+echo "# delivered with hardware and software together: $total_mix"
 
 check "cleanup" fponic_destroy_all
 for i in 0 1 2 3; do $IP link del t$i; done
