@@ -10,10 +10,7 @@
 use kernel::{
     prelude::*,
     str::CString,
-    sync::{
-        atomic::Relaxed,
-        Arc,
-    },
+    sync::{atomic::Relaxed, Arc},
 };
 
 use crate::{
@@ -165,7 +162,12 @@ impl DevState {
 
     /// Second half of `devlink dev reload`: applies the driverinit `flow_table_size`, then
     /// builds the uplinks, VFs and eswitch mode the device had.
-    pub(crate) fn reload_up(&mut self, ctx: &PortCtx, dev: &DevData, ext: &mut ExtAck<'_>) -> Result {
+    pub(crate) fn reload_up(
+        &mut self,
+        ctx: &PortCtx,
+        dev: &DevData,
+        ext: &mut ExtAck<'_>,
+    ) -> Result {
         let (mode, num_vfs) = self.reload_saved.take().unwrap_or((EswitchMode::Legacy, 0));
         if let ParamValue::U32(n) = ctx.param_driverinit(PARAM_FLOW_TABLE_SIZE, ParamType::U32)? {
             if let Err(e) = dev.esw.flows().set_capacity(n) {

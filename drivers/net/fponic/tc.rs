@@ -301,7 +301,11 @@ pub(crate) fn set_hw_tc(dev: &NetDevice<PortNetdev>, on: bool) -> Result {
 }
 
 /// A flower command on `dev`'s block.
-pub(crate) fn flower(dev: &NetDevice<PortNetdev>, cmd: FlowerCmd<'_>, ext: &mut ExtAck<'_>) -> Result {
+pub(crate) fn flower(
+    dev: &NetDevice<PortNetdev>,
+    cmd: FlowerCmd<'_>,
+    ext: &mut ExtAck<'_>,
+) -> Result {
     let this = dev.data();
     let esw = this.eswitch();
     match cmd {

@@ -503,7 +503,12 @@ pub(crate) trait PortOperations: Sized + Send + Sync {
     type Dev: Operations<Port = Self>;
 
     /// `devlink port del`: the driver unregisters and frees the port.
-    fn port_del(_dev: &Self::Dev, _g: &mut Guard<'_>, _port: &Self, _ext: &mut ExtAck<'_>) -> Result {
+    fn port_del(
+        _dev: &Self::Dev,
+        _g: &mut Guard<'_>,
+        _port: &Self,
+        _ext: &mut ExtAck<'_>,
+    ) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 

@@ -156,7 +156,12 @@ pub(crate) trait HealthOperations: Sized + Send + Sync {
 
     /// Writes a dump: of the reported `event`, or of the current state if `None` (a dump asked
     /// for before any report).
-    fn dump(&self, _event: Option<&Self::Event>, _fmsg: &mut Fmsg, _ext: &mut ExtAck<'_>) -> Result {
+    fn dump(
+        &self,
+        _event: Option<&Self::Event>,
+        _fmsg: &mut Fmsg,
+        _ext: &mut ExtAck<'_>,
+    ) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 

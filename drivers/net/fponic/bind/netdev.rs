@@ -153,9 +153,7 @@ impl NetDev {
         };
         // SAFETY: valid device; the caller holds RTNL (`_rtnl`), which the walk requires; `pred`
         // outlives the call and `visit` is instantiated for its type.
-        unsafe {
-            bindings::netdev_walk_all_lower_dev(self.as_raw(), Some(visit::<F>), &mut p) != 0
-        }
+        unsafe { bindings::netdev_walk_all_lower_dev(self.as_raw(), Some(visit::<F>), &mut p) != 0 }
     }
 
     /// Transmits `skb` (a complete Ethernet frame) on this device through its qdisc, scrubbing
