@@ -60,6 +60,29 @@ check_eq "every failed enable unwound completely" "" "$bad"
 check "enable works after all that" enable
 check_match "sw0p0 exists" 'sw0p0' "$(ls /sys/class/net)"
 
+# Entering switchdev mode: each allocation fails in turn; a failure leaves the device in legacy
+# mode with no representor (the mode changed before a publish that could fail).
+echo 2 > "$CFG/sw0/num_vfs"
+# devlink is another process: the fault is set in the shell that execs it (fail-nth is per task
+# and survives exec). Past the last fault point every switch succeeds: stop after 10 in a row.
+n=1 bad= ok_run=0
+while [ $n -le $MAX ] && [ $ok_run -lt 10 ]; do
+	sh -c "echo $n > /proc/self/fail-nth; exec $DEVLINK dev eswitch set faux/fponic-sw0 mode switchdev" 2>/dev/null
+	if $DEVLINK dev eswitch show faux/fponic-sw0 | grep -q 'mode switchdev'; then
+		[ -e /sys/class/net/sw0pf0vf1 ] || bad="$bad $n"
+		$DEVLINK dev eswitch set faux/fponic-sw0 mode legacy
+		ok_run=$((ok_run + 1))
+	else
+		ok_run=0
+		[ -e /sys/class/net/sw0pf0vf0 ] && bad="$bad $n"
+	fi
+	n=$((n + 1))
+done
+echo "# switchdev: $n fault points tried"
+check "the mode switch completed under fault injection" test $ok_run -ge 10
+check_eq "every failed switch left legacy mode and no representor" "" "$bad"
+echo 0 > "$CFG/sw0/num_vfs"
+
 # Binding a wire: each allocation fails in turn; RTNL is never taken twice (a deadlock would hang
 # the VM), and a failed bind leaves the wire unbound and usable.
 $IP link add w0 type veth peer name r0

@@ -115,9 +115,12 @@ nsx a $FPKT send sw0v0 "$f" $K
 check_eq "active: the rule carries VF0's frames to VF1" $K $(( $(nstat b sw0v1 rx_packets) - rx ))
 check "VF1 inactive" $DEVLINK port function set faux/fponic-sw0/4097 state inactive
 rx=$(nstat b sw0v1 rx_packets); d0=$(drops sw0 func_inactive)
+tx=$(nstat a sw0v0 tx_packets); txd=$(nstat a sw0v0 tx_dropped)
 nsx a $FPKT send sw0v0 "$f" $K
 check_eq "inactive VF1 receives nothing the rule redirects" 0 $(( $(nstat b sw0v1 rx_packets) - rx ))
 check_eq "counted as func_inactive" $K $(( $(drops sw0 func_inactive) - d0 ))
+check_eq "the sender counts them as tx_dropped" $K $(( $(nstat a sw0v0 tx_dropped) - txd ))
+check_eq "and not as transmitted" 0 $(( $(nstat a sw0v0 tx_packets) - tx ))
 check "VF1 active again" $DEVLINK port function set faux/fponic-sw0/4097 state active
 # The core transmits through the qdisc until linkwatch deactivates it (up to a second after the
 # carrier went): ping through it at once, with a static neighbour (no ARP needed).

@@ -99,6 +99,28 @@ check_eq "goto, no match: chain 0's rule counted once per frame" $K "$(pkts 1)"
 $TC filter del dev $REP ingress chain 1 prio 1
 $TC filter del dev $REP ingress prio 1
 
+# 6. goto limit: software follows 16 gotos and drops the packet at the 17th (tcf_classify()).
+gotos() { # N: skip_sw rules chain i -> i+1 for i < N, then a redirect to VF1 in chain N
+	i=0
+	while [ $i -lt "$1" ]; do
+		echo "filter add dev $REP ingress protocol all chain $i prio 1 flower skip_sw dst_mac $X action goto chain $((i + 1))"
+		i=$((i + 1))
+	done > /tmp/rs.gotos
+	echo "filter add dev $REP ingress protocol all chain $1 prio 1 flower skip_sw action mirred egress redirect dev sw0pf0vf1" >> /tmp/rs.gotos
+	$TC -b /tmp/rs.gotos
+}
+check "16 chained gotos" gotos 16
+rx=$(nstat b sw0v1 rx_packets)
+nsx a $FPKT send sw0v0 "$f" $K
+check_eq "16 gotos: the last chain's redirect reached VF1" $K $(( $(nstat b sw0v1 rx_packets) - rx ))
+$TC qdisc del dev $REP ingress
+$TC qdisc add dev $REP ingress
+check "17 chained gotos" gotos 17
+rx=$(nstat b sw0v1 rx_packets); d0=$(drops sw0 goto_loop)
+nsx a $FPKT send sw0v0 "$f" $K
+check_eq "17 gotos: dropped, as software drops them" 0 $(( $(nstat b sw0v1 rx_packets) - rx ))
+check_eq "counted as goto_loop" $K $(( $(drops sw0 goto_loop) - d0 ))
+
 check "cleanup" fponic_destroy_all
 cleanup_netns
 done_testing
