@@ -5,6 +5,7 @@
 //! ```text
 //! fpkt send  <ifname> <frame-hex> [count]      send a frame (bypassing the qdisc) count times
 //! fpkt flood <ifname> <frame-hex> <seconds>    send a frame back to back for <seconds>, print count
+//! fpkt idle <pid>...                           move tasks (threaded NAPI too) to SCHED_IDLE
 //! fpkt sniff <ifname> <timeout-ms> [max] [idle-ms]  print each received frame as one hex line;
 //!                                              stop at the timeout, after max frames, or after
 //!                                              idle-ms without a frame
@@ -158,6 +159,7 @@ mod sys {
         pub fn recv(fd: c_int, buf: *mut c_void, len: usize, flags: c_int) -> isize;
         pub fn ioctl(fd: c_int, req: u64, arg: *mut c_void) -> c_int;
         pub fn if_nametoindex(name: *const c_char) -> c_uint;
+        pub fn sched_setscheduler(pid: c_int, policy: c_int, param: *const c_int) -> c_int;
         pub fn close(fd: c_int) -> c_int;
     }
 }
@@ -254,6 +256,23 @@ fn send(ifname: &str, frame: &str, count: u64) -> io::Result<()> {
         // SAFETY: valid fd and buffer.
         let r = unsafe { sys::send(s.0, frame.as_ptr().cast(), frame.len(), 0) };
         if r < 0 {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    Ok(())
+}
+
+/// Moves tasks (kernel threads included) to SCHED_IDLE: they run only when nothing else wants
+/// the CPU, which starves a threaded NAPI instance deterministically next to busy loops.
+fn idle(pids: &[String]) -> io::Result<()> {
+    const SCHED_IDLE: i32 = 5;
+    for p in pids {
+        let pid: i32 = p
+            .parse()
+            .map_err(|_| io::Error::other("pid is not a number"))?;
+        let prio: i32 = 0;
+        // SAFETY: a valid pid and a pointer to a `struct sched_param` (one int).
+        if unsafe { sys::sched_setscheduler(pid, SCHED_IDLE, &prio) } != 0 {
             return Err(io::Error::last_os_error());
         }
     }
@@ -1120,6 +1139,7 @@ fn send_file(ifname: &str, path: &str, gap_us: u64) -> io::Result<()> {
 fn usage() -> ExitCode {
     eprintln!("usage: fpkt send <ifname> <frame-hex> [count]");
     eprintln!("       fpkt flood <ifname> <frame-hex> <seconds>");
+    eprintln!("       fpkt idle <pid>...");
     eprintln!("       fpkt sniff <ifname> <timeout-ms> [max] [idle-ms]");
     eprintln!("       fpkt frame <dst-mac> <src-mac> <ethertype-hex> [payload-hex]");
     eprintln!("       fpkt build key=value...");
@@ -1138,6 +1158,7 @@ fn main() -> ExitCode {
             Some(n) => send(ifn, f, n),
             None => return usage(),
         },
+        (Some("idle"), Some(_), _) => idle(&args[2..]),
         (Some("flood"), Some(ifn), Some(f)) => match num(4, 1) {
             Some(n) => flood(ifn, f, n),
             None => return usage(),

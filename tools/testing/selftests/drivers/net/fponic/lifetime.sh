@@ -30,14 +30,15 @@ hogs_stop() {
 	hogs=
 }
 
-# napi_starve NS DEV: threaded NAPI for DEV, its threads (napi/DEV-ID) at nice 19.
+# napi_starve NS DEV: threaded NAPI for DEV, its threads (napi/DEV-ID) in SCHED_IDLE: next to
+# the hogs they get (almost) no CPU until the hogs stop.
 napi_starve() {
 	nsx "$1" sh -c "echo 1 > /sys/class/net/$2/threaded" || return 1
 	n=0
 	for d in /proc/[0-9]*; do
 		read -r c < "$d/comm" 2>/dev/null || continue
 		case $c in "napi/$2-"*)
-			renice -n 19 -p "${d#/proc/}" > /dev/null && n=$((n + 1)) ;;
+			$FPKT idle "${d#/proc/}" && n=$((n + 1)) ;;
 		esac
 	done
 	[ $n -gt 0 ]
