@@ -690,7 +690,9 @@ impl Device {
 
 impl Drop for Device {
     fn drop(&mut self) {
-        // First, as the instance was registered last: no devlink request runs from here on.
+        // First, as the instance was registered last: no devlink request runs from here on, and
+        // no health report, which needs a registered instance.
+        self.devlink.data().esw.stop_health();
         self.devlink.unregister();
         let data = self.devlink.data();
         let rtnl = Rtnl::lock();

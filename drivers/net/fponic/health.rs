@@ -170,4 +170,12 @@ impl Eswitch {
     pub(crate) fn set_health(&self, h: HealthHandle<Eswitch>) {
         *self.health.lock() = Some(h);
     }
+
+    /// Detaches the health reporter and waits for a report in progress: no report is made from
+    /// here on (reports need a registered devlink instance, and teardown unregisters it first
+    /// while its failovers still record events). Process context, not from the work item.
+    pub(crate) fn stop_health(&self) {
+        drop(self.health.lock().take());
+        self.health_work.cancel_sync();
+    }
 }

@@ -66,6 +66,14 @@ impl<T: WorkHandler<ID>, const ID: u64> DelayedWork<T, ID> {
         unsafe { bindings::fponic_dwork_schedule(self.w.get(), delay_ms) };
     }
 
+    /// Cancels a pending run and waits for a running one to finish. A later
+    /// [`DelayedWork::schedule`] arms it again. Sleeps; calling it from the handler itself
+    /// deadlocks.
+    pub(crate) fn cancel_sync(&self) {
+        // SAFETY: initialized (type invariant); process context.
+        unsafe { bindings::fponic_dwork_cancel_sync(self.w.get()) };
+    }
+
     /// # Safety
     ///
     /// `ctx` is the owner pointer given to [`DelayedWork::new`], valid while the item can run.

@@ -61,7 +61,7 @@ N=600
 # Unknown unicast from the wire goes to the PF netdev (legacy).
 f=$($FPKT frame 02:77:77:77:77:77 "$rmac" 88b5 01)
 # Everything but the NAPI thread runs at the hogs' priority.
-hi $FPKT sniff sw0p0 30000 $N 6000 > /tmp/lt.pf &
+hi $FPKT sniff sw0p0 90000 $N 30000 > /tmp/lt.pf &
 sn=$!
 sleep 0.5
 hogs_start
