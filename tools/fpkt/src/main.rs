@@ -6,6 +6,8 @@
 //! fpkt send  <ifname> <frame-hex> [count]      send a frame (bypassing the qdisc) count times
 //! fpkt flood <ifname> <frame-hex> <seconds>    send a frame back to back for <seconds>, print count
 //! fpkt idle <pid>...                           move tasks (threaded NAPI too) to SCHED_IDLE
+//! fpkt rthog <seconds>                         spin at SCHED_FIFO priority 10 for <seconds>: with
+//!                                              RT throttling off, nothing else runs on its CPU
 //! fpkt sniff <ifname> <timeout-ms> [max] [idle-ms]  print each received frame as one hex line;
 //!                                              stop at the timeout, after max frames, or after
 //!                                              idle-ms without a frame
@@ -275,6 +277,22 @@ fn idle(pids: &[String]) -> io::Result<()> {
         if unsafe { sys::sched_setscheduler(pid, SCHED_IDLE, &prio) } != 0 {
             return Err(io::Error::last_os_error());
         }
+    }
+    Ok(())
+}
+
+/// Spins at SCHED_FIFO for `seconds`, then exits: pinned to a CPU (taskset) with RT throttling
+/// off, it keeps every normal task bound to that CPU (a threaded NAPI instance) from running.
+fn rthog(seconds: u64) -> io::Result<()> {
+    const SCHED_FIFO: i32 = 1;
+    let prio: i32 = 10;
+    // SAFETY: this process, and a pointer to a `struct sched_param` (one int).
+    if unsafe { sys::sched_setscheduler(0, SCHED_FIFO, &prio) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    while Instant::now() < deadline {
+        core::hint::spin_loop();
     }
     Ok(())
 }
@@ -1140,6 +1158,7 @@ fn usage() -> ExitCode {
     eprintln!("usage: fpkt send <ifname> <frame-hex> [count]");
     eprintln!("       fpkt flood <ifname> <frame-hex> <seconds>");
     eprintln!("       fpkt idle <pid>...");
+    eprintln!("       fpkt rthog <seconds>");
     eprintln!("       fpkt sniff <ifname> <timeout-ms> [max] [idle-ms]");
     eprintln!("       fpkt frame <dst-mac> <src-mac> <ethertype-hex> [payload-hex]");
     eprintln!("       fpkt build key=value...");
@@ -1159,6 +1178,10 @@ fn main() -> ExitCode {
             None => return usage(),
         },
         (Some("idle"), Some(_), _) => idle(&args[2..]),
+        (Some("rthog"), Some(s), _) => match s.parse() {
+            Ok(s) => rthog(s),
+            Err(_) => return usage(),
+        },
         (Some("flood"), Some(ifn), Some(f)) => match num(4, 1) {
             Some(n) => flood(ifn, f, n),
             None => return usage(),

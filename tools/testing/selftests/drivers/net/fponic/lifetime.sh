@@ -6,53 +6,53 @@
 # receive, rules included; a wire stacked on a port (a loop) is refused; VPID remaps survive a
 # reload and never point at a destroyed port; failover floods reach functions of a dead uplink.
 #
-# A lagging receiver is made with threaded NAPI starved by CPU hogs at a higher priority. Use
+# A lagging receiver is made with threaded NAPI kept off its CPU by a SCHED_FIFO busy loop. Use
 # after free shows as a KASAN report on the debug kernel (the VM runner fails on it); on every
 # kernel the packets' fate is checked.
 . "$(dirname "$0")/lib.sh"
 
-# hi CMD...: run CMD at nice -20 (busybox has renice, not nice).
-hi() {
-	sh -c 'renice -n -20 -p $$ > /dev/null; exec "$@"' hi "$@"
-}
+# A lagging receiver: its threaded NAPI instance pinned to the last CPU, where a SCHED_FIFO busy
+# loop runs with RT throttling off, so nothing else runs there until the loop ends; the test's
+# own commands run on CPU 0.
+LAST=$(($(nproc) - 1))
 
-# hogs_start: one busy loop per CPU at nice -20; hogs_stop.
-hogs_start() {
-	hogs=
-	for i in $(seq 1 "$(nproc)"); do
-		sh -c 'renice -n -20 -p $$ > /dev/null; while :; do :; done' &
-		hogs="$hogs $!"
-	done
-}
-hogs_stop() {
-	kill $hogs 2>/dev/null
-	wait $hogs 2>/dev/null
-	hogs=
-}
-
-# renice_threads PREFIX NICE: kernel threads whose name starts with PREFIX at NICE.
-renice_threads() {
-	for d in /proc/[0-9]*; do
-		read -r c < "$d/comm" 2>/dev/null || continue
-		case $c in "$1"*) renice -n "$2" -p "${d#/proc/}" > /dev/null ;; esac
-	done
-}
-
-# napi_starve NS DEV: threaded NAPI for DEV, its threads (napi/DEV-ID) in SCHED_IDLE: next to
-# the hogs they get (almost) no CPU until the hogs stop.
-napi_starve() {
+# napi_pin NS DEV: threaded NAPI for DEV, its threads (napi/DEV-ID) bound to the last CPU and
+# in SCHED_IDLE: when the busy loop ends, the kernel's own per-CPU work there goes first.
+napi_pin() {
 	nsx "$1" sh -c "echo 1 > /sys/class/net/$2/threaded" || return 1
 	n=0
 	for d in /proc/[0-9]*; do
 		read -r c < "$d/comm" 2>/dev/null || continue
 		case $c in "napi/$2-"*)
-			$FPKT idle "${d#/proc/}" && n=$((n + 1)) ;;
+			taskset -p $((1 << LAST)) "${d#/proc/}" > /dev/null &&
+				$FPKT idle "${d#/proc/}" && n=$((n + 1)) ;;
 		esac
 	done
 	[ $n -gt 0 ]
 }
 
+# stall SECONDS: the last CPU runs nothing but a busy loop for SECONDS (in the background).
+stall() {
+	rt=$(cat /proc/sys/kernel/sched_rt_runtime_us)
+	echo -1 > /proc/sys/kernel/sched_rt_runtime_us
+	taskset $((1 << LAST)) $FPKT rthog "$1" &
+	hog=$!
+	sleep 0.3
+}
+stall_end() {
+	wait $hog
+	echo "$rt" > /proc/sys/kernel/sched_rt_runtime_us
+}
+
+# on0 CMD...: run CMD on CPU 0.
+on0() {
+	taskset 1 "$@"
+}
+
 fponic_load
+
+# The test runs on CPU 0 while the last CPU is stalled (sections 1 and 2).
+taskset -p 1 $$ > /dev/null
 
 # -- 1. A packet queued for the PF outlives the wire that sent it ----------------------------------
 check "create sw0 (1 uplink)" fponic_create sw0 1
@@ -64,28 +64,21 @@ $IP link set w0 up
 $IP link set sw0p0 up
 echo "0 w0" > "$CFG/sw0/wires"
 rmac=$(mac_of remote r0)
-check "PF NAPI threaded and starved" napi_starve - sw0p0
-N=600
+check "PF NAPI threaded, on the last CPU" napi_pin - sw0p0
+N=1000
 # Unknown unicast from the wire goes to the PF netdev (legacy).
 f=$($FPKT frame 02:77:77:77:77:77 "$rmac" 88b5 01)
-# Everything but the NAPI thread runs at the hogs' priority, ksoftirqd included: the wire (a veth)
-# receives through the backlog, which softirq processing left to a starved ksoftirqd would hold
-# back (and flush when the wire goes), so the frames would never reach the PF's ring.
-renice_threads ksoftirqd/ -20
-hi $FPKT sniff sw0p0 90000 $N 30000 > /tmp/lt.pf &
+on0 $FPKT sniff sw0p0 90000 $N 30000 > /tmp/lt.pf &
 sn=$!
 sleep 0.5
-hogs_start
-hi $IP netns exec remote $FPKT send r0 "$f" $N
+stall 6
+on0 $IP netns exec remote $FPKT send r0 "$f" $N
 got=$(wc -l < /tmp/lt.pf)
-check "wire deleted while frames from it wait in the PF ring" hi $IP link del w0
-sleep 1
-hogs_stop
-renice_threads ksoftirqd/ 0
+check "wire deleted while frames from it wait in the PF ring" on0 $IP link del w0
+stall_end
 wait $sn
-# Starving NAPI with hogs leaves frames queued often, not always: the count says whether this run
-# exercised the case (the debug kernel's KASAN then reports any use after free).
 echo "# frames delivered before the wire went: $got of $N"
+check "frames were still queued when their sender went away" test "$got" -lt $N
 check_eq "every frame reached the PF netdev" $N "$(wc -l < /tmp/lt.pf)"
 check_nomatch "no KASAN report" 'KASAN' "$(dmesg)"
 check "rmdir sw0" rmdir "$CFG/sw0"
@@ -100,15 +93,18 @@ ns_move sw0v1 b 10.9.0.2/24
 ns_move sw0v2 c 10.9.0.3/24
 check "baseline ping VF0 -> VF2" nsx a ping -c 1 -W 2 10.9.0.3
 m0=$(mac_of a sw0v0); m1=$(mac_of b sw0v1)
-check "VF1 NAPI threaded and starved" napi_starve b sw0v1
+check "VF1 NAPI threaded, on the last CPU" napi_pin b sw0v1
 f=$($FPKT frame "$m1" "$m0" 88b5 02)
-hogs_start
-hi $IP netns exec a $FPKT flood sw0v0 "$f" 2 > /dev/null
-check "VF1 goes down with a full ring" hi $IP -n b link set sw0v1 down
-hogs_stop
+stall 5
+# Fills VF1's ring (1024 frames), then VF0's queue stops.
+on0 $IP netns exec a $FPKT flood sw0v0 "$f" 2 > /dev/null
+check "VF1 goes down with a full ring" on0 $IP -n b link set sw0v1 down
+stall_end
 check "VF0 transmits again: ping VF0 -> VF2" nsx a ping -c 2 -W 2 10.9.0.3
 check "rmdir sw0" rmdir "$CFG/sw0"
 cleanup_netns
+
+taskset -p $(((1 << (LAST + 1)) - 1)) $$ > /dev/null
 
 # -- 3. Inactive functions neither receive nor send, offloaded rules included -----------------------
 check "create sw0 (1 uplink)" fponic_create sw0 1
