@@ -80,7 +80,10 @@ grep -q '^test result: ok' "$out/host.log" || { tail -30 "$out/host.log"; result
 
 # -- kunit + selftests in the VM
 vmlog=$out/vm-console.log
-"$FPONIC_ROOT/tools/vm/run.sh" -t 1200 -l "$vmlog" "$FPONIC_ROOT/tools/testing/guest-check.sh"
+# The debug kernel (KASAN, lockdep, fault injection loops) runs the suite about twice as slowly.
+vm_timeout=1500
+[ "${FPONIC_KVARIANT:-default}" = debug ] && vm_timeout=3600
+"$FPONIC_ROOT/tools/vm/run.sh" -t $vm_timeout -l "$vmlog" "$FPONIC_ROOT/tools/testing/guest-check.sh"
 vmrc=$?
 sed -n '/^FPONIC-RESULTS-BEGIN/,/^FPONIC-RESULTS-END/p' "$vmlog" | tr -d '\r' > "$out/vm-results"
 while IFS= read -r line; do
