@@ -37,8 +37,10 @@ fi
 for t in /fponic/selftests/*.sh; do
 	case $(basename "$t") in lib.sh) continue ;; esac
 	collect selftest "$(basename "$t" .sh)" sh "$t"
-	# Every test cleans up after itself; make sure the next one starts from scratch anyway.
+	# Every test cleans up after itself; make sure the next one starts from scratch anyway,
+	# with its scratch files gone too (/tmp is memory).
 	for d in /sys/kernel/config/fponic/*/; do [ -d "$d" ] && rmdir "$d"; done 2>/dev/null
+	for f in /tmp/*; do [ "$f" = "$results" ] || rm -rf "$f"; done
 	grep -q '^fponic ' /proc/modules && rmmod fponic
 done
 
