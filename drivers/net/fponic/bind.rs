@@ -23,6 +23,7 @@ pub(crate) mod rtnl;
 pub(crate) mod rx_handler;
 pub(crate) mod skb;
 pub(crate) mod tc;
+pub(crate) mod time;
 pub(crate) mod work;
 
 mod ffi;

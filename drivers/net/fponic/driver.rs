@@ -10,8 +10,8 @@ use crate::{
         notifier,
         rcu, //
     },
-    configfs,
-    wire::WireEvents, //
+    dev::configfs,
+    esw::wire::WireEvents, //
 };
 
 /// Module state. Fields drop in declaration order: devices (configfs) go before the notifier.

@@ -2,24 +2,22 @@
 
 //! fponic: a virtual multi-port NIC with an embedded switch.
 //!
-//! See `Documentation/networking/device_drivers/ethernet/fponic.rst`.
+//! See `Documentation/networking/device_drivers/ethernet/fponic.rst`. The crate's layers, each
+//! importing only the ones below it:
+//! - [`driver`] - module init and exit;
+//! - [`dev`] - the control plane (devices, devlink, ports, functions, configfs, health, debugfs);
+//! - [`tc`] - tc flower offload (a rule's keys and actions into the switch's flow rules);
+//! - [`esw`] - the data plane (the switch's state as packets see it, forwarding, rule
+//!   execution, wires, failover);
+//! - [`engine`] - pure logic with no kernel types, also built and tested on the host;
+//! - [`bind`] - safe abstractions over kernel C APIs; all `unsafe` code lives here.
 
 mod bind;
-mod configfs;
-mod datapath;
-mod debugfs;
-mod device;
-mod devlink;
+mod dev;
 mod driver;
 mod engine;
-mod eswitch;
-mod failover;
-mod flowtable;
-mod function;
-mod health;
-mod port;
+mod esw;
 mod tc;
-mod wire;
 
 kernel::prelude::module! {
     type: driver::Fponic,

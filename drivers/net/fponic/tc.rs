@@ -3,10 +3,18 @@
 //! tc flower offload on representors: validation and translation of flower rules into the
 //! switch's flow rules, and the offload callbacks.
 //!
+//! - this file: the block and flower callbacks (bind, replace, destroy, stats) and the rule as a
+//!   whole (chain, priority, resume point);
+//! - [`keys`] - match keys;
+//! - [`act`] - actions.
+//!
 //! Rules are accepted on the ingress block of VF/SF representors and uplink representors in
 //! switchdev mode. They match what the represented port sends (or, on an uplink representor, what
 //! arrives from the wire). Anything fponic cannot execute exactly is refused with `EOPNOTSUPP`
 //! and an extack message; nothing unsupported is ever accepted silently.
+
+mod act;
+mod keys;
 
 use kernel::prelude::*;
 
@@ -15,219 +23,32 @@ use crate::{
         devlink::ExtAck,
         netdev::Device as NetDevice,
         tc::{
-            self,
-            ctl,
-            keys,
-            FlowerAction,
             FlowerCmd,
             FlowerRule, //
         },
     },
-    datapath::PortNetdev,
     engine::flow::{
-        off,
-        Action,
-        Actions,
-        Key,
-        PeditHdr,
-        PortRanges,
         Refusal,
         RuleSpec, //
     },
-    eswitch::{
+    esw::{
+        flowtable::{
+            InsertError,
+            RuleId, //
+        },
+        port::PortNetdev,
         Eswitch,
         RuleName, //
     },
-    flowtable::{
-        InsertError,
-        RuleId, //
-    },
 };
-
-/// Match keys fponic executes.
-const SUPPORTED_KEYS: u64 = keys::CONTROL
-    | keys::BASIC
-    | keys::ETH_ADDRS
-    | keys::VLAN
-    | keys::CVLAN
-    | keys::IPV4_ADDRS
-    | keys::IPV6_ADDRS
-    | keys::IP
-    | keys::PORTS
-    | keys::PORTS_RANGE
-    | keys::TCP
-    | keys::ICMP;
 
 /// A rule on a representor whose `hw-tc-offload` is off (tc's own wording).
 const DISABLED: Refusal = c"TC offload is disabled on net device";
 
-/// `protocol all`.
-const ETH_P_ALL: u16 = 0x0003;
-
-fn is_vlan_tpid(t: u16) -> bool {
-    t == 0x8100 || t == 0x88a8
-}
-
 /// Translates a flower rule arriving on the representor with virtual port `in_vpid`.
 fn build_spec(esw: &Eswitch, in_vpid: u32, r: &FlowerRule<'_>) -> Result<RuleSpec, Refusal> {
-    let m = &r.m;
-    let unsupported = m.used_keys & !SUPPORTED_KEYS;
-    if unsupported != 0 {
-        for (bit, msg) in keys::NAMES {
-            if unsupported & (1 << bit) != 0 {
-                return Err(msg);
-            }
-        }
-        return Err(c"fponic: unsupported match key");
-    }
-    if m.ctl_flags_m & !(ctl::IS_FRAGMENT | ctl::FIRST_FRAG) != 0 {
-        return Err(c"fponic: only the frag and firstfrag flags can be matched");
-    }
-    let mut key = Key::default();
-    let mut mask = Key::default();
-    let mut set = |o: usize, k: &[u8], mk: &[u8]| {
-        key.set(o, k);
-        mask.set(o, mk);
-    };
-    set(off::IN_PORT, &in_vpid.to_be_bytes(), &[0xff; 4]);
-    // A filter sees only packets of its protocol (tc_skb_protocol), unless it is `all`.
-    if m.tc_proto != ETH_P_ALL {
-        set(off::TC_PROTO, &m.tc_proto.to_be_bytes(), &[0xff; 2]);
-    }
-    set(
-        off::N_PROTO,
-        &m.n_proto.to_be_bytes(),
-        &m.n_proto_m.to_be_bytes(),
-    );
-    set(off::IP_PROTO, &[m.ip_proto], &[m.ip_proto_m]);
-    set(off::ETH_DST, &m.dst, &m.dst_m);
-    set(off::ETH_SRC, &m.src, &m.src_m);
-    if m.used_keys & keys::VLAN != 0 {
-        set(
-            off::VLAN_ID,
-            &m.vlan_id.to_be_bytes(),
-            &(m.vlan_id_m & 0xfff).to_be_bytes(),
-        );
-        set(off::VLAN_PRIO, &[m.vlan_prio], &[m.vlan_prio_m & 7]);
-        set(
-            off::VLAN_TPID,
-            &m.vlan_tpid.to_be_bytes(),
-            &m.vlan_tpid_m.to_be_bytes(),
-        );
-        // `vlan_ethtype`: the ethertype after the outer tag. For a non-VLAN value flower
-        // also puts it in the BASIC key's `n_proto`, which carries it already.
-        set(
-            off::VLAN_ETH,
-            &m.vlan_eth.to_be_bytes(),
-            &m.vlan_eth_m.to_be_bytes(),
-        );
-    }
-    if m.used_keys & keys::CVLAN != 0 {
-        set(
-            off::CVLAN_ID,
-            &m.cvlan_id.to_be_bytes(),
-            &(m.cvlan_id_m & 0xfff).to_be_bytes(),
-        );
-        set(off::CVLAN_PRIO, &[m.cvlan_prio], &[m.cvlan_prio_m & 7]);
-        if m.cvlan_tpid_m != 0 {
-            set(
-                off::CVLAN_TPID,
-                &m.cvlan_tpid.to_be_bytes(),
-                &m.cvlan_tpid_m.to_be_bytes(),
-            );
-        }
-        // `cvlan_ethtype`: the ethertype after the inner tag; flower puts it in `n_proto`
-        // too, which the BASIC key carries.
-        set(
-            off::CVLAN_ETH,
-            &m.cvlan_eth.to_be_bytes(),
-            &m.cvlan_eth_m.to_be_bytes(),
-        );
-    }
-    // Flower sets `control.addr_type`, with a full mask, for any IPv4 or IPv6 address match.
-    if m.addr_type != 0 {
-        // CAST: FLOW_DISSECTOR_KEY_IPV4_ADDRS or _IPV6_ADDRS, both below 256.
-        set(off::ADDR_TYPE, &[m.addr_type as u8], &[0xff]);
-    }
-    if m.used_keys & keys::IPV4_ADDRS != 0 {
-        set(off::IP_SRC, &m.v4_src, &m.v4_src_m);
-        set(off::IP_DST, &m.v4_dst, &m.v4_dst_m);
-    }
-    if m.used_keys & keys::IPV6_ADDRS != 0 {
-        set(off::IP_SRC, &m.v6_src, &m.v6_src_m);
-        set(off::IP_DST, &m.v6_dst, &m.v6_dst_m);
-    }
-    set(off::IP_TOS, &[m.tos], &[m.tos_m]);
-    set(off::IP_TTL, &[m.ttl], &[m.ttl_m]);
-    // CAST: the two fragment flags are bits 0 and 1, as in the packet key.
-    set(off::IP_FLAGS, &[m.ctl_flags as u8], &[m.ctl_flags_m as u8]);
-    set(off::ICMP_TYPE, &[m.icmp_type], &[m.icmp_type_m]);
-    set(off::ICMP_CODE, &[m.icmp_code], &[m.icmp_code_m]);
-    set(
-        off::L4_SRC,
-        &m.sport.to_be_bytes(),
-        &m.sport_m.to_be_bytes(),
-    );
-    set(
-        off::L4_DST,
-        &m.dport.to_be_bytes(),
-        &m.dport_m.to_be_bytes(),
-    );
-    set(
-        off::TCP_FLAGS,
-        &(m.tcp_flags & 0xfff).to_be_bytes(),
-        &(m.tcp_flags_m & 0xfff).to_be_bytes(),
-    );
-    let mut ranges = PortRanges::default();
-    if m.used_keys & keys::PORTS_RANGE != 0 {
-        if m.sport_max != 0 {
-            ranges.src = Some((m.sport_min, m.sport_max));
-        }
-        if m.dport_max != 0 {
-            ranges.dst = Some((m.dport_min, m.dport_max));
-        }
-    }
-
-    let mut actions = Actions::default();
-    for a in r.actions() {
-        let act = match a {
-            FlowerAction::Drop => Action::Drop,
-            FlowerAction::Accept => Action::Accept,
-            FlowerAction::Redirect(dev) => Action::Redirect(target_vpid(esw, dev)?),
-            FlowerAction::Mirror(dev) => Action::Mirror(target_vpid(esw, dev)?),
-            FlowerAction::VlanPush { tpid, id, prio } => {
-                if !is_vlan_tpid(tpid) {
-                    return Err(c"fponic: vlan push supports 802.1Q and 802.1ad only");
-                }
-                Action::VlanPush { tpid, id, prio }
-            }
-            FlowerAction::VlanPop => Action::VlanPop,
-            FlowerAction::VlanModify {
-                tpid,
-                id,
-                prio,
-                prio_given,
-            } => Action::vlan_modify(tpid, id, prio, prio_given)?,
-            FlowerAction::Goto(c) => Action::Goto(c),
-            FlowerAction::Pedit {
-                first,
-                htype,
-                offset,
-                mask,
-                val,
-            } => Action::Pedit {
-                first,
-                hdr: PeditHdr::from_htype(htype)
-                    .ok_or(c"fponic: pedit header type not supported")?,
-                offset: u16::try_from(offset).map_err(|_| c"fponic: pedit offset out of range")?,
-                mask,
-                val,
-            },
-            FlowerAction::Csum(flags) => Action::Csum(flags),
-            FlowerAction::Unsupported(msg) => return Err(msg),
-        };
-        actions.push(act)?;
-    }
+    let (key, mask, ranges) = keys::translate(in_vpid, r)?;
+    let mut actions = act::translate(esw, r)?;
     actions.validate(r.chain)?;
     // A packet that leaves the eswitch mid-pipeline (after these actions, or after a miss in the
     // chain they jump to) carries the tc skb extension, so software resumes where the eswitch
@@ -245,19 +66,6 @@ fn build_spec(esw: &Eswitch, in_vpid: u32, r: &FlowerRule<'_>) -> Result<RuleSpe
         ranges,
         actions,
     })
-}
-
-/// The virtual port a mirred target stands for: a representor of the same switch.
-fn target_vpid(esw: &Eswitch, dev: Option<&crate::bind::netdev::NetDev>) -> Result<u32, Refusal> {
-    let d = dev
-        .and_then(NetDevice::<PortNetdev>::try_from_netdev)
-        .ok_or(c"fponic: redirect/mirror target must be a representor of the same switch")?;
-    if !d.data().same_switch(esw) {
-        return Err(c"fponic: redirect/mirror target must be a representor of the same switch");
-    }
-    d.data()
-        .offload_vpid()
-        .ok_or(c"fponic: redirect/mirror target must be a representor, not a function netdev")
 }
 
 /// Whether `dev` may bind an ingress block. Under RTNL.
@@ -384,9 +192,4 @@ pub(crate) fn flower(
             Ok(())
         }
     }
-}
-
-/// Jiffies, for rule counters.
-pub(crate) fn now() -> u64 {
-    tc::jiffies()
 }

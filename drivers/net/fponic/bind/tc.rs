@@ -322,19 +322,6 @@ impl StatsReply<'_> {
     }
 }
 
-/// Monotonic time in milliseconds.
-pub(crate) fn now_ms() -> u64 {
-    // SAFETY: reads a clock.
-    unsafe { bindings::fponic_now_ms() }
-}
-
-/// The current time in jiffies (for `lastused`).
-pub(crate) fn jiffies() -> u64 {
-    // SAFETY: reads a global counter.
-    // CAST: `unsigned long` is 64 bits on the supported architectures.
-    unsafe { bindings::fponic_jiffies() as u64 }
-}
-
 /// Builds the command for a `TC_SETUP_CLSFLOWER` callback and returns it with the request's
 /// extack.
 ///

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The netdevs of the switch and their NAPI receive path.
+//! The netdevs of the switch: their data, their transmit entry and their NAPI receive path.
 //!
 //! Every fponic netdev (uplink, function, representor) has the same driver type, [`PortNetdev`]:
 //! a role, the switch it belongs to and a bounded receive ring polled by NAPI. Transmitting hands
@@ -22,28 +22,24 @@ use kernel::{
 
 use crate::{
     bind::{
-        devlink::ExtAck,
         napi::{
             self,
             RxRing, //
         },
         netdev::{
-            self,
             Device,
-            Features,
             LinkStats,
             TxResult, //
         },
-        rtnl::Rtnl,
         skb::SkBuff,
-        tc::FlowerCmd,
     },
     engine::switch::From,
-    eswitch::{
-        DropCause,
-        Eswitch,
-        FuncShared, //
-    },
+};
+
+use super::{
+    DropCause,
+    Eswitch,
+    FuncShared, //
 };
 
 /// Receive ring size of every fponic netdev, in packets.
@@ -118,16 +114,8 @@ impl PortNetdev {
     pub(crate) fn offload_vpid(&self) -> Option<u32> {
         match &self.role {
             Role::Uplink(i) => Some(u32::from(*i)),
-            Role::Rep(f) => Some(crate::eswitch::func_vpid(f.id)),
+            Role::Rep(f) => Some(super::func_vpid(f.id)),
             Role::Func(_) => None,
-        }
-    }
-
-    /// VF configuration (`ip link set ... vf`) goes through the PF, i.e. an uplink netdev.
-    fn uplink_only(&self) -> Result {
-        match self.role {
-            Role::Uplink(_) => Ok(()),
-            _ => Err(EOPNOTSUPP),
         }
     }
 
@@ -140,15 +128,9 @@ impl PortNetdev {
         }
     }
 
-    /// Whether the receive ring has room.
-    pub(crate) fn rx_ring_has_room(&self) -> bool {
-        self.ring.len() < self.ring.capacity()
-    }
-}
-
-#[vtable]
-impl netdev::Operations for PortNetdev {
-    fn open(dev: &Device<Self>) -> Result {
+    /// `ndo_open`: the ring takes packets, the queue runs, and the carrier comes up as the role
+    /// wants.
+    pub(crate) fn open(dev: &Device<Self>) {
         dev.data().ring.enable();
         dev.start_queue();
         // Carrier: an active function's netdev and a representor have it while open (the core
@@ -158,10 +140,10 @@ impl netdev::Operations for PortNetdev {
             Role::Rep(_) => dev.carrier_on(),
             Role::Func(_) | Role::Uplink(_) => {}
         }
-        Ok(())
     }
 
-    fn stop(dev: &Device<Self>) -> Result {
+    /// `ndo_stop`: the reverse of [`PortNetdev::open`].
+    pub(crate) fn stop(dev: &Device<Self>) {
         if !matches!(dev.data().role, Role::Uplink(_)) {
             dev.carrier_off();
         }
@@ -173,10 +155,10 @@ impl netdev::Operations for PortNetdev {
         if dev.data().wake_senders.xchg(false, Full) {
             dev.data().esw.wake_stopped();
         }
-        Ok(())
     }
 
-    fn start_xmit(dev: &Device<Self>, skb: SkBuff) -> TxResult {
+    /// `ndo_start_xmit`: `dev` sends `skb` into the switch.
+    pub(crate) fn start_xmit(dev: &Device<Self>, skb: SkBuff) -> TxResult {
         let this = dev.data();
         // An inactive function sends nothing, from the moment it is deactivated (its carrier
         // goes off at once, but the core keeps transmitting until linkwatch runs).
@@ -191,55 +173,25 @@ impl netdev::Operations for PortNetdev {
         this.esw.xmit(this.ingress(), dev, skb)
     }
 
-    fn get_stats64(dev: &Device<Self>) -> LinkStats {
+    /// The counters `ndo_get_stats64` reports: a representor reports its port's vport counters
+    /// (its own, slow path, traffic is in the CPU_HIT offload stats).
+    pub(crate) fn stats(dev: &Device<Self>) -> LinkStats {
         match &dev.data().role {
-            // A representor reports its port's vport counters; its own (slow path) traffic is
-            // in the CPU_HIT offload stats.
             Role::Rep(f) => dev.data().esw.func_vport_stats(f.id),
             Role::Uplink(_) | Role::Func(_) => dev.sw_stats(),
         }
     }
 
-    fn cpu_hit_stats(dev: &Device<Self>) -> LinkStats {
-        dev.sw_stats()
+    /// Whether this netdev is an uplink's: VF configuration (`ip link set ... vf`) goes through
+    /// the PF.
+    pub(crate) fn is_uplink(&self) -> bool {
+        matches!(self.role, Role::Uplink(_))
     }
 
-    fn set_vf_mac(dev: &Device<Self>, vf: i32, mac: [u8; 6], rtnl: &Rtnl) -> Result {
-        dev.data().uplink_only()?;
-        if mac[0] & 1 != 0 || mac == [0; 6] {
-            return Err(EINVAL);
-        }
-        dev.data().esw.set_vf_mac(vf_id(vf)?, mac, rtnl)
+    /// Whether the receive ring has room.
+    pub(crate) fn rx_ring_has_room(&self) -> bool {
+        self.ring.len() < self.ring.capacity()
     }
-
-    fn set_vf_link_state(dev: &Device<Self>, vf: i32, up: bool, _rtnl: &Rtnl) -> Result {
-        dev.data().uplink_only()?;
-        dev.data().esw.set_vf_active(vf_id(vf)?, up)
-    }
-
-    fn tc_block_ok(dev: &Device<Self>, ext: &mut ExtAck<'_>) -> Result {
-        crate::tc::block_ok(dev, ext)
-    }
-
-    fn flower(dev: &Device<Self>, cmd: FlowerCmd<'_>, ext: &mut ExtAck<'_>) -> Result {
-        crate::tc::flower(dev, cmd, ext)
-    }
-
-    fn set_features(dev: &Device<Self>, features: Features, _rtnl: &Rtnl) -> Result {
-        let on = features.hw_tc();
-        if on != dev.features().hw_tc() {
-            crate::tc::set_hw_tc(dev, on)?;
-        }
-        Ok(())
-    }
-}
-
-/// The function id of VF `vf` as `ip link` numbers it.
-fn vf_id(vf: i32) -> Result<u32> {
-    u32::try_from(vf)
-        .ok()
-        .filter(|&v| v < u32::from(crate::function::MAX_VFS))
-        .ok_or(EINVAL)
 }
 
 impl napi::Poll for PortNetdev {

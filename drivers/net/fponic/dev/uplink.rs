@@ -22,12 +22,8 @@ use crate::{
             Device as NetDevice, //
         },
     },
-    datapath::{
-        PortNetdev,
-        Role, //
-    },
-    device::ifname,
-    devlink::PortData,
+    dev::device::ifname,
+    dev::devlink::PortData,
     engine::{
         flow::vpid::Ppid,
         naming::{
@@ -35,7 +31,11 @@ use crate::{
             PortFlavour, //
         },
     },
-    eswitch::Eswitch,
+    esw::port::{
+        PortNetdev,
+        Role, //
+    },
+    esw::Eswitch,
 };
 
 /// An uplink: physical port `number` of a device.

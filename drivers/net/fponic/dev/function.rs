@@ -25,12 +25,8 @@ use crate::{
         netdev,
         rtnl::Rtnl,
     },
-    datapath::{
-        PortNetdev,
-        Role, //
-    },
-    device::ifname,
-    devlink::PortData,
+    dev::device::ifname,
+    dev::devlink::PortData,
     engine::{
         flow::vpid::{
             self,
@@ -41,7 +37,11 @@ use crate::{
             PortFlavour, //
         },
     },
-    eswitch::{
+    esw::port::{
+        PortNetdev,
+        Role, //
+    },
+    esw::{
         Eswitch,
         FuncShared,
         FuncSnap,

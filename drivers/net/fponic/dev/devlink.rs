@@ -25,8 +25,8 @@ use crate::{
         ParamValue,
         Port, //
     },
-    device::DevState,
-    eswitch::{
+    dev::device::DevState,
+    esw::{
         Eswitch,
         FuncShared, //
     },
@@ -83,7 +83,7 @@ pub(crate) const PARAMS: [ParamSpec; 4] = [
         id: PARAM_FLOW_TABLE_SIZE,
         name: c"flow_table_size",
         ty: ParamType::U32,
-        driverinit: Some(ParamValue::U32(crate::eswitch::FLOW_CAPACITY)),
+        driverinit: Some(ParamValue::U32(crate::esw::FLOW_CAPACITY)),
     },
 ];
 

@@ -24,7 +24,7 @@ use kernel::{
     uaccess::UserSliceReader,
 };
 
-use crate::eswitch::Eswitch;
+use crate::esw::Eswitch;
 
 /// The offload log as debugfs shows it (same text as configfs `offload`, not cut to a page).
 pub(crate) struct OffloadLogView(Arc<Eswitch>);

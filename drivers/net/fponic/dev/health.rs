@@ -28,8 +28,8 @@ use crate::{
         },
         work::WorkHandler,
     },
-    eswitch::Eswitch,
-    failover::Event,
+    esw::failover::Event,
+    esw::Eswitch,
 };
 
 #[vtable]

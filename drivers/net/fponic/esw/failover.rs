@@ -37,7 +37,7 @@ use crate::{
             Ppid, //
         },
     },
-    eswitch::{
+    esw::{
         func_vpid,
         DropCause,
         Eswitch, //
@@ -234,7 +234,7 @@ impl Eswitch {
             if u.xchg(up, Relaxed) != up {
                 if up {
                     self.failover.up_since[usize::from(i)]
-                        .store(crate::bind::tc::now_ms(), Relaxed);
+                        .store(crate::bind::time::now_ms(), Relaxed);
                 }
                 self.rebalance();
             }
@@ -360,7 +360,7 @@ impl Eswitch {
         let group = self.failover.group.load(Relaxed);
         let holddown = u64::from(self.failover.holddown_ms.load(Relaxed));
         let force = self.failover.force_failback.xchg(false, Relaxed);
-        let now = crate::bind::tc::now_ms();
+        let now = crate::bind::time::now_ms();
         // Time left before uplink `i` counts as settled (0: settled).
         let wait = |i: u8| {
             if force {

@@ -33,13 +33,19 @@ use crate::{
         netdev::NetDev,
         rtnl::Rtnl,
     },
-    debugfs::DeviceDebugfs,
-    devlink::{
+    dev::debugfs::DeviceDebugfs,
+    dev::devlink::{
         DevData,
         PortData,
         PARAMS,
         PARAM_FLOW_TABLE_SIZE, //
     },
+    dev::function::{
+        Func,
+        FuncKind,
+        MAX_SFNUM, //
+    },
+    dev::uplink::Uplink,
     engine::{
         flow::vpid::{
             self,
@@ -51,16 +57,10 @@ use crate::{
         },
         switch::Mode,
     },
-    eswitch::{
+    esw::{
         Eswitch,
         Snapshot, //
     },
-    function::{
-        Func,
-        FuncKind,
-        MAX_SFNUM, //
-    },
-    port::Uplink,
 };
 
 /// Maximum number of physical ports of one device.

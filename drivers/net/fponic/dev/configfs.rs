@@ -44,15 +44,15 @@ use kernel::{
 };
 
 use crate::{
-    device::{
+    dev::device::{
         Device,
         MAX_UPLINKS, //
     },
+    dev::function::MAX_VFS,
     engine::{
         flow::vpid,
         naming, //
     },
-    function::MAX_VFS,
 };
 
 /// Writes attribute text into the configfs page, never past it: output that does not fit is cut

@@ -1,0 +1,448 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The data plane: the embedded switch's state as the data path reads it, and the data path.
+//!
+//! Nothing here imports the control plane ([`crate::dev`], [`crate::tc`]); they call in.
+//!
+//! - this file: the switch ([`Eswitch`]) and the [`Snapshot`] of its ports that the data path
+//!   reads, with the accessors the control plane uses to change them;
+//! - [`forward`] - the per-packet path (`xmit` and the wires' receive side -> `switch` ->
+//!   `deliver`), legacy forwarding and the slow path to representors;
+//! - [`offload`] - execution of offloaded flower rules (classify, actions, `goto`, where software
+//!   tc resumes);
+//! - [`flowtable`] - the offloaded rules, read under RCU, written by [`crate::tc`];
+//! - [`port`] - a port's net device data (role, receive ring, NAPI poll);
+//! - [`wire`] - the lower net devices that carry the uplinks;
+//! - [`failover`] - uplink health, failover and failback, and their event log;
+//! - [`drop`] and [`log`] - drop causes and the offload log.
+//!
+//! Locking and lifetimes:
+//! - The data path (`ndo_start_xmit`, NAPI poll, the wires' rx handlers; all with BH disabled)
+//!   reads an immutable [`Snapshot`] of the switch through an [`RcuBox`] under `rcu::Guard`, and
+//!   each uplink's wire through another [`RcuBox`]. It takes no lock.
+//! - The control plane changes the switch under the devlink instance lock (ports, functions,
+//!   mode) by building a new snapshot and publishing it; the old one is freed after a grace
+//!   period, which also drops its references to net devices, so a net device leaves every
+//!   snapshot before it is unregistered.
+//! - Wires are bound and unbound under RTNL (configfs, the netdev notifier, teardown) with the
+//!   `wires` mutex nested inside RTNL; the data path never takes it.
+//! - Lock order: configfs item lock -> devlink instance lock -> RTNL -> `wires`.
+
+pub(crate) mod drop;
+pub(crate) mod failover;
+pub(crate) mod flowtable;
+mod forward;
+pub(crate) mod log;
+mod offload;
+pub(crate) mod port;
+pub(crate) mod wire;
+
+pub(crate) use self::{
+    drop::DropCause,
+    log::RuleName, //
+};
+
+use kernel::{
+    new_mutex,
+    prelude::*,
+    sync::{
+        aref::ARef,
+        atomic::{
+            Atomic,
+            Relaxed, //
+        },
+        rcu,
+        Arc,
+        Mutex, //
+    },
+};
+
+use crate::{
+    bind::{
+        health::HealthHandle,
+        netdev::{
+            Device as NetDevice,
+            NetDev, //
+        },
+        rcu::{
+            RcuBox,
+            XValues, //
+        },
+        rtnl::Rtnl,
+        rx_handler::RxHandlerRegistration,
+        work::{
+            DelayedWork,
+            WorkHandler, //
+        },
+    },
+    engine::{
+        flow::vpid::{
+            self,
+            Ppid, //
+        },
+        switch::{
+            FuncView,
+            Mode, //
+        },
+    },
+};
+
+use self::{
+    failover::{
+        EventLog,
+        Failover, //
+    },
+    flowtable::FlowTable,
+    log::OffloadLog,
+    port::PortNetdev,
+    wire::WireBinding,
+};
+
+/// Identity and runtime state of a function (VF or SF) shared by its netdev, its representor,
+/// its devlink port and the snapshots.
+pub(crate) struct FuncShared {
+    /// Function id: VF `n` is `n`, SF `n` is [`SF_ID_BASE`]` + n`.
+    pub(crate) id: u32,
+    /// Home uplink (configured).
+    pub(crate) home: Atomic<u32>,
+    /// Uplink that serves the function now (its legacy domain): the home uplink, or a surviving
+    /// one after a failover.
+    pub(crate) uplink: Atomic<u32>,
+    /// Whether the function is active (devlink port function state).
+    pub(crate) active: Atomic<bool>,
+}
+
+/// Function ids of SFs start here.
+pub(crate) const SF_ID_BASE: u32 = 0x1_0000;
+
+/// The VPID of function `id`.
+pub(crate) fn func_vpid(id: u32) -> u32 {
+    if id >= SF_ID_BASE {
+        vpid::of(Ppid::Sf(id - SF_ID_BASE))
+    } else {
+        // CAST: VF ids are below 0x100.
+        vpid::of(Ppid::Vf(id as u16))
+    }
+}
+
+/// One function in a snapshot.
+pub(crate) struct FuncSnap {
+    shared: Arc<FuncShared>,
+    netdev: ARef<NetDevice<PortNetdev>>,
+    rep: Option<ARef<NetDevice<PortNetdev>>>,
+}
+
+impl FuncSnap {
+    /// Builds an entry.
+    pub(crate) fn new(
+        shared: Arc<FuncShared>,
+        netdev: ARef<NetDevice<PortNetdev>>,
+        rep: Option<ARef<NetDevice<PortNetdev>>>,
+    ) -> Self {
+        Self {
+            shared,
+            netdev,
+            rep,
+        }
+    }
+
+    fn view(&self) -> FuncView {
+        self.view_through(&IDENTITY_UPLINKS)
+    }
+
+    /// The view with the serving uplink mapped through `eff` (uplink -> uplink that carries its
+    /// traffic now, see [`Eswitch::effective_uplinks`]).
+    fn view_through(&self, eff: &[u8; 8]) -> FuncView {
+        // CAST: uplink indices are below 8.
+        let serving = (self.shared.uplink.load(Relaxed) as u8).min(7);
+        FuncView {
+            id: self.shared.id,
+            mac: self.netdev.as_netdev().mac(),
+            home: eff[usize::from(serving)],
+            active: self.shared.active.load(Relaxed),
+        }
+    }
+}
+
+/// What the data path sees of the switch; immutable once published.
+pub(crate) struct Snapshot {
+    mode: Mode,
+    uplinks: KVec<ARef<NetDevice<PortNetdev>>>,
+    /// Sorted by function id.
+    funcs: KVec<FuncSnap>,
+}
+
+impl Snapshot {
+    /// Builds a snapshot; `funcs` need not be sorted.
+    pub(crate) fn new(
+        mode: Mode,
+        uplinks: KVec<ARef<NetDevice<PortNetdev>>>,
+        mut funcs: KVec<FuncSnap>,
+    ) -> Self {
+        // Insertion sort: the device lists its functions in creation order, which is almost
+        // always id order, so this is linear in practice (and keeps core's sort, whose
+        // out-of-line panic paths objtool flags, out of the module).
+        for i in 1..funcs.len() {
+            let mut j = i;
+            while j > 0 && funcs[j - 1].shared.id > funcs[j].shared.id {
+                funcs.swap(j - 1, j);
+                j -= 1;
+            }
+        }
+        Self {
+            mode,
+            uplinks,
+            funcs,
+        }
+    }
+
+    fn func(&self, id: u32) -> Option<&FuncSnap> {
+        self.funcs
+            .binary_search_by_key(&id, |f| f.shared.id)
+            .ok()
+            .and_then(|i| self.funcs.get(i))
+    }
+
+    fn views(&self) -> impl Iterator<Item = FuncView> + Clone + '_ {
+        self.funcs.iter().map(FuncSnap::view)
+    }
+
+    fn views_through<'a>(
+        &'a self,
+        eff: &'a [u8; 8],
+    ) -> impl Iterator<Item = FuncView> + Clone + 'a {
+        self.funcs.iter().map(move |f| f.view_through(eff))
+    }
+
+    fn uplink_mac(&self, i: u8) -> [u8; 6] {
+        self.uplinks
+            .get(usize::from(i))
+            .map_or([0; 6], |d| d.as_netdev().mac())
+    }
+
+    fn all_netdevs(&self) -> impl Iterator<Item = &NetDevice<PortNetdev>> + '_ {
+        Iterator::chain(
+            self.uplinks.iter().map(|d| &**d),
+            self.funcs
+                .iter()
+                .flat_map(|f| Iterator::chain(core::iter::once(&*f.netdev), f.rep.as_deref())),
+        )
+    }
+}
+
+/// Every uplink carries its own traffic.
+pub(super) const IDENTITY_UPLINKS: [u8; 8] = [0, 1, 2, 3, 4, 5, 6, 7];
+
+/// The switch of one device.
+#[pin_data]
+pub(crate) struct Eswitch {
+    /// Delayed failback (hold-down). First fields: dropped, i.e. cancelled, before the rest.
+    #[pin]
+    pub(crate) failback_work: DelayedWork<Eswitch>,
+    /// Reports failover events to the health reporter, outside RTNL ([`crate::health`]).
+    #[pin]
+    pub(crate) health_work: DelayedWork<Eswitch, 1>,
+    /// Device id.
+    pub(crate) dev_id: u32,
+    snap: RcuBox<Snapshot>,
+    /// Per uplink: the wire the data path transmits on.
+    wire_tx: KVec<RcuBox<ARef<NetDev>>>,
+    /// Per uplink: the wire's receive handler registration. Changed under RTNL only.
+    #[pin]
+    wires: Mutex<KVec<Option<RxHandlerRegistration<WireBinding>>>>,
+    drops: [Atomic<u64>; DropCause::COUNT],
+    /// Offloaded flow rules.
+    #[pin]
+    flows: FlowTable,
+    /// VPID -> PPID ([`vpid::encode`]), read under RCU on every forwarded packet.
+    #[pin]
+    vpids: XValues,
+    /// Recent rule additions/removals and refusals.
+    #[pin]
+    log: Mutex<OffloadLog>,
+    /// Failover policy and state.
+    pub(crate) failover: Failover,
+    /// Serializes [`Eswitch::rebalance`] (the notifier, configfs and control changes call it).
+    #[pin]
+    pub(crate) rebalance_lock: Mutex<()>,
+    /// Recent failover events. Innermost lock.
+    #[pin]
+    pub(crate) events: Mutex<EventLog>,
+    /// The `uplink` health reporter, once created. Taken before its reporter's lock.
+    #[pin]
+    pub(crate) health: Mutex<Option<HealthHandle<Eswitch>>>,
+}
+
+impl WorkHandler for Eswitch {
+    fn run(&self) {
+        self.rebalance();
+    }
+}
+
+impl FuncSnap {
+    /// Identity and runtime state of the function.
+    pub(crate) fn shared(&self) -> &FuncShared {
+        &self.shared
+    }
+
+    /// The function's MAC address.
+    pub(crate) fn mac(&self) -> [u8; 6] {
+        self.netdev.as_netdev().mac()
+    }
+}
+
+/// Capacity of a switch's flow table.
+pub(crate) const FLOW_CAPACITY: u32 = 131072;
+
+impl Eswitch {
+    /// Creates the switch of device `dev_id` with `num_uplinks` uplinks and nothing published.
+    pub(crate) fn new(dev_id: u32, num_uplinks: u8) -> Result<Arc<Self>> {
+        let mut wire_tx = KVec::with_capacity(usize::from(num_uplinks), GFP_KERNEL)?;
+        let mut wires = KVec::with_capacity(usize::from(num_uplinks), GFP_KERNEL)?;
+        for _ in 0..num_uplinks {
+            wire_tx.push(RcuBox::empty(), GFP_KERNEL)?;
+            wires.push(None, GFP_KERNEL)?;
+        }
+        Arc::pin_init(
+            try_pin_init!(&this in Self {
+                // SAFETY: the work item is a field of this `Eswitch` (pinned in its `Arc`) and is
+                // dropped, which cancels it, before the other fields.
+                failback_work <- unsafe { DelayedWork::new(this.as_ptr()) },
+                // SAFETY: as above.
+                health_work <- unsafe { DelayedWork::new(this.as_ptr()) },
+                dev_id,
+                snap: RcuBox::empty(),
+                wire_tx,
+                wires <- new_mutex!(wires),
+                drops: [const { Atomic::new(0) }; DropCause::COUNT],
+                flows <- FlowTable::new(FLOW_CAPACITY),
+                vpids <- XValues::new(),
+                log <- new_mutex!(OffloadLog::new()),
+                failover: Failover::new(),
+                rebalance_lock <- new_mutex!(()),
+                events <- new_mutex!(EventLog::new()),
+                health <- new_mutex!(None),
+            }),
+            GFP_KERNEL,
+        )
+    }
+
+    /// Publishes a new snapshot (or none) and waits until no reader uses the old one, whose
+    /// net device references are then dropped. Process context.
+    pub(crate) fn publish(&self, snap: Option<Snapshot>) -> Result {
+        drop(self.snap.replace(snap)?);
+        Ok(())
+    }
+
+    /// Counts a drop.
+    pub(crate) fn count_drop(&self, why: DropCause) {
+        self.drops[why as usize].add(1, Relaxed);
+    }
+
+    /// The drop counters, by reason.
+    pub(crate) fn drop_counts(&self) -> impl Iterator<Item = (DropCause, u64)> + '_ {
+        DropCause::ALL
+            .iter()
+            .map(|&d| (d, self.drops[d as usize].load(Relaxed)))
+    }
+
+    /// `ip link set <pf> vf <n> mac`: the VF netdev takes the MAC at once (`ENODEV` if VF `n`
+    /// does not exist).
+    pub(crate) fn set_vf_mac(&self, id: u32, mac: [u8; 6], rtnl: &Rtnl) -> Result {
+        let dev = {
+            let guard = rcu::Guard::new();
+            let snap = self.snap.get(&guard).ok_or(ENODEV)?;
+            snap.func(id).ok_or(ENODEV)?.netdev.clone()
+        };
+        dev.set_mac(mac, rtnl)
+    }
+
+    /// `ip link set <pf> vf <n> state`: `disable` deactivates the function like the devlink
+    /// port function state does.
+    pub(crate) fn set_vf_active(&self, id: u32, up: bool) -> Result {
+        let guard = rcu::Guard::new();
+        let snap = self.snap.get(&guard).ok_or(ENODEV)?;
+        let f = snap.func(id).ok_or(ENODEV)?;
+        f.shared.active.store(up, Relaxed);
+        if up {
+            f.netdev.carrier_on();
+        } else {
+            f.netdev.carrier_off();
+        }
+        Ok(())
+    }
+
+    /// The flow table.
+    pub(crate) fn flows(&self) -> &FlowTable {
+        &self.flows
+    }
+
+    /// Whether the switch is in switchdev mode.
+    pub(crate) fn is_switchdev(&self) -> bool {
+        let guard = rcu::Guard::new();
+        self.snap
+            .get(&guard)
+            .is_some_and(|s| s.mode == Mode::Switchdev)
+    }
+
+    /// Maps `vpid` to `ppid` (identity when a port is created, or a remap).
+    pub(crate) fn map_vpid(&self, v: u32, ppid: Ppid) -> Result {
+        self.vpids.store(u64::from(v), vpid::encode(ppid))
+    }
+
+    /// Removes the mapping of `vpid`; rules naming it then drop (`vpid_unresolved`).
+    pub(crate) fn unmap_vpid(&self, v: u32) {
+        self.vpids.erase(u64::from(v));
+    }
+
+    /// The current mapping of `vpid`.
+    pub(crate) fn vpid_target(&self, v: u32) -> Option<Ppid> {
+        let guard = rcu::Guard::new();
+        self.vpids.load(u64::from(v), &guard).and_then(vpid::decode)
+    }
+
+    /// Vport counters of function `id` as its representor reports them: what the function sent
+    /// is what the switch received from it, and the other way round.
+    pub(crate) fn func_vport_stats(&self, id: u32) -> crate::bind::netdev::LinkStats {
+        let guard = rcu::Guard::new();
+        let mut s = self
+            .snap
+            .get(&guard)
+            .and_then(|snap| snap.func(id))
+            .map(|f| f.netdev.sw_stats())
+            .unwrap_or_default();
+        core::mem::swap(&mut s.rx_packets, &mut s.tx_packets);
+        core::mem::swap(&mut s.rx_bytes, &mut s.tx_bytes);
+        core::mem::swap(&mut s.rx_dropped, &mut s.tx_dropped);
+        s
+    }
+
+    /// Number of uplinks.
+    pub(crate) fn num_uplinks(&self) -> usize {
+        self.wire_tx.len()
+    }
+
+    /// The functions of the published snapshot.
+    pub(crate) fn funcs<'a>(&'a self, guard: &'a rcu::Guard) -> impl Iterator<Item = &'a FuncSnap> {
+        self.snap
+            .get(guard)
+            .into_iter()
+            .flat_map(|s| s.funcs.iter())
+    }
+
+    /// Every function as `(id, home uplink, serving uplink)`.
+    pub(crate) fn funcs_served<'a>(
+        &'a self,
+        guard: &'a rcu::Guard,
+    ) -> impl Iterator<Item = (u32, u8, u8)> + 'a {
+        self.funcs(guard).map(|f| {
+            let s = f.shared();
+            // CAST: uplink indices are below 8.
+            (
+                s.id,
+                s.home.load(Relaxed) as u8,
+                s.uplink.load(Relaxed) as u8,
+            )
+        })
+    }
+}

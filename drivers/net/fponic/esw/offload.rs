@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Execution of offloaded flower rules, as software tc runs a representor's ingress block.
+
+use kernel::{
+    prelude::*,
+    sync::rcu, //
+};
+
+use crate::{
+    bind::skb::{
+        SkBuff,
+        TcResume, //
+    },
+    engine::{
+        flow::{
+            vpid::{
+                self,
+                Ppid, //
+            },
+            Action,
+            Key, //
+        },
+        packet,
+        switch::From,
+    },
+};
+
+use super::{
+    func_vpid,
+    DropCause,
+    Eswitch,
+    Snapshot, //
+};
+
+/// What the offload path did with a packet.
+pub(super) enum Offload {
+    /// No rule touched it: the slow path takes it as it came (and may push back).
+    Miss(SkBuff),
+    /// It leaves the pipeline without being forwarded or dropped, counted or changed by rules:
+    /// the slow path takes it, and software tc resumes where given.
+    Leave(SkBuff, Option<TcResume>),
+    /// Forwarded or dropped by a rule.
+    Done,
+    /// Lost (not yet counted in the switch's drop counters).
+    Lost(DropCause),
+}
+
+/// Most `goto`s one packet follows, as software tc's `max_reclassify_loop`.
+const MAX_GOTOS: u32 = 16;
+
+/// Parses `skb` as flower's flow dissector does, first making linear whatever headers lie in
+/// its fragments.
+fn parse_skb(skb: &mut SkBuff) -> Result<packet::FlowKey, packet::ParseError> {
+    let total = usize::try_from(skb.len()).unwrap_or(usize::MAX);
+    let hw_vlan = skb.hw_vlan();
+    packet::parse_pulling(skb, total, hw_vlan, SkBuff::data, |s, len| {
+        u32::try_from(len).is_ok_and(|len| s.may_pull(len))
+    })
+}
+
+impl Eswitch {
+    /// Runs the flow table on a packet entering at `from`, as software tc runs the ingress
+    /// block of its representor: chain 0 first, the matching rule's actions in order, `goto`
+    /// to a higher chain. A packet that leaves the pipeline without being forwarded or dropped
+    /// (a miss in a chain reached by `goto`, `accept`, or a rule whose actions do not end it)
+    /// goes to the slow path with where software resumes, so that no action runs twice.
+    pub(super) fn offload_path(
+        &self,
+        snap: &Snapshot,
+        guard: &rcu::Guard,
+        from: From,
+        mut skb: SkBuff,
+    ) -> Offload {
+        let in_vpid = match from {
+            From::Wire(i) => vpid::of(Ppid::Uplink(i)),
+            From::Func(id) => func_vpid(id),
+            From::Uplink(_) | From::Rep(_) => return Offload::Miss(skb),
+        };
+        let mut chain = 0;
+        // `goto` only jumps forward, so this ends; the bound is software's: tcf_classify()
+        // follows at most `MAX_GOTOS` gotos and drops the packet at the next one.
+        for hops in 0..=MAX_GOTOS {
+            // Where software resumes if the packet leaves here: nothing happened yet in chain
+            // 0, so software starts over; later, it resumes in the chain the eswitch missed in.
+            let here = (hops > 0).then_some(TcResume::Chain(chain));
+            let left = |skb| match here {
+                None => Offload::Miss(skb),
+                Some(r) => Offload::Leave(skb, Some(r)),
+            };
+            let parsed = match parse_skb(&mut skb) {
+                Ok(p) => p,
+                // Runts (the core drops them) or a failed pull: software decides.
+                Err(_) => return left(skb),
+            };
+            let key = Key::from_packet(in_vpid, &parsed);
+            let Some(rule) = self.flows.classify(chain, &key, guard) else {
+                return left(skb);
+            };
+            rule.hit(skb.gso_segs(), skb.len(), crate::bind::time::jiffies());
+            let mut pedit_stopped = false;
+            for a in rule.spec.actions.as_slice() {
+                match *a {
+                    Action::Drop => {
+                        drop(skb);
+                        return Offload::Done;
+                    }
+                    // The last action (`Actions::validate`): software resumes after it.
+                    Action::Accept => break,
+                    Action::Redirect(v) => {
+                        return match self.deliver_vpid(snap, guard, v, skb) {
+                            Ok(()) => Offload::Done,
+                            Err(why) => Offload::Lost(why),
+                        };
+                    }
+                    Action::Mirror(v) => match skb.try_clone() {
+                        Some(c) => {
+                            if let Err(why) = self.deliver_vpid(snap, guard, v, c) {
+                                self.count_drop(why);
+                            }
+                        }
+                        None => self.count_drop(DropCause::NoMem),
+                    },
+                    Action::VlanPush { tpid, id, prio } => {
+                        if skb.vlan_push(tpid, (u16::from(prio) << 13) | id).is_err() {
+                            return Offload::Lost(DropCause::ActionFailed);
+                        }
+                    }
+                    Action::VlanPop => {
+                        if skb.vlan_pop().is_err() {
+                            return Offload::Lost(DropCause::ActionFailed);
+                        }
+                    }
+                    Action::VlanModify { tpid, id, prio } => {
+                        if skb.vlan_modify(tpid, id, prio).is_err() {
+                            return Offload::Lost(DropCause::ActionFailed);
+                        }
+                    }
+                    Action::Goto(c) => {
+                        if hops == MAX_GOTOS {
+                            return Offload::Lost(DropCause::GotoLoop);
+                        }
+                        chain = c;
+                    }
+                    Action::Pedit {
+                        first,
+                        hdr,
+                        offset,
+                        mask,
+                        val,
+                    } => {
+                        // act_pedit stops at a key it cannot apply and lets the packet go on
+                        // without the rest of that action's keys.
+                        if first {
+                            pedit_stopped = false;
+                        }
+                        if !pedit_stopped {
+                            pedit_stopped = !skb.pedit(hdr.htype(), offset.into(), mask, val);
+                        }
+                    }
+                    Action::Csum(flags) => {
+                        if skb.csum(flags).is_err() {
+                            return Offload::Lost(DropCause::ActionFailed);
+                        }
+                    }
+                }
+            }
+            if let Some(Action::Goto(_)) = rule.spec.actions.as_slice().last() {
+                continue;
+            }
+            // `accept`, or actions that do not end the packet: software goes on after them
+            // (its own run of the rule would leave the packet to the stack now).
+            let resume = rule.spec.actions.resume();
+            return Offload::Leave(skb, (resume != 0).then_some(TcResume::Action(resume)));
+        }
+        // Unreachable: the last hop either returns or drops at its `goto`.
+        Offload::Lost(DropCause::GotoLoop)
+    }
+}
