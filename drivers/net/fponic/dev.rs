@@ -2,14 +2,16 @@
 
 //! The control plane: devices and everything that configures them.
 //!
-//! It builds on the data plane ([`crate::esw`]), which never imports it:
+//! It builds on the data plane ([`crate::esw`]) and the rule layer ([`crate::tc`]), which never
+//! import it:
 //! - [`configfs`] - the user's entry, `/sys/kernel/config/fponic/<name>/` (create, uplinks, VFs,
 //!   wires, failover, VPID map);
 //! - [`device`] - one device's life (enable, teardown, mode changes) and its devlink instance;
 //! - [`devlink`] - devlink callbacks (eswitch mode, ports, port functions, parameters, resources);
 //! - [`uplink`] and [`function`] - creating and removing the ports (uplink, VF, SF) with their
 //!   netdevs, representors and devlink ports;
-//! - [`netdev`] - the net device operations, dispatching to the data plane and to [`crate::tc`];
+//! - [`netdev`] - the net device operations, dispatching to the data plane and to [`offload`];
+//! - [`offload`] - the tc block and flower callbacks: rules from [`crate::tc`] into the switch;
 //! - [`health`] - the `uplink` health reporter;
 //! - [`debugfs`] - state for people (switch, rules, log, drops).
 
@@ -20,4 +22,5 @@ pub(crate) mod devlink;
 pub(crate) mod function;
 pub(crate) mod health;
 mod netdev;
+pub(crate) mod offload;
 pub(crate) mod uplink;

@@ -2,15 +2,15 @@
 
 //! The data plane: the embedded switch's state as the data path reads it, and the data path.
 //!
-//! Nothing here imports the control plane ([`crate::dev`], [`crate::tc`]); they call in.
+//! Nothing here imports the control plane ([`crate::dev`]), which calls in; the rules it executes
+//! come from [`crate::tc`].
 //!
 //! - this file: the switch ([`Eswitch`]) and the [`Snapshot`] of its ports that the data path
 //!   reads, with the accessors the control plane uses to change them;
 //! - [`forward`] - the per-packet path (`xmit` and the wires' receive side -> `switch` ->
 //!   `deliver`), legacy forwarding and the slow path to representors;
-//! - [`offload`] - execution of offloaded flower rules (classify, actions, `goto`, where software
-//!   tc resumes);
-//! - [`flowtable`] - the offloaded rules, read under RCU, written by [`crate::tc`];
+//! - [`offload`] - execution of offloaded flower rules ([`crate::tc`]'s flow table: classify,
+//!   actions, `goto`, where software tc resumes);
 //! - [`port`] - a port's net device data (role, receive ring, NAPI poll);
 //! - [`wire`] - the lower net devices that carry the uplinks;
 //! - [`failover`] - uplink health, failover and failback, and their event log;
@@ -30,7 +30,6 @@
 
 pub(crate) mod drop;
 pub(crate) mod failover;
-pub(crate) mod flowtable;
 mod forward;
 pub(crate) mod log;
 mod offload;
@@ -92,11 +91,11 @@ use self::{
         EventLog,
         Failover, //
     },
-    flowtable::FlowTable,
     log::OffloadLog,
     port::PortNetdev,
     wire::WireBinding,
 };
+use crate::tc::flowtable::FlowTable;
 
 /// Identity and runtime state of a function (VF or SF) shared by its netdev, its representor,
 /// its devlink port and the snapshots.

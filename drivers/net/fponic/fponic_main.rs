@@ -5,10 +5,12 @@
 //! See `Documentation/networking/device_drivers/ethernet/fponic.rst`. The crate's layers, each
 //! importing only the ones below it:
 //! - [`driver`] - module init and exit;
-//! - [`dev`] - the control plane (devices, devlink, ports, functions, configfs, health, debugfs);
-//! - [`tc`] - tc flower offload (a rule's keys and actions into the switch's flow rules);
+//! - [`dev`] - the control plane (devices, devlink, ports, functions, configfs, tc offload
+//!   callbacks, health, debugfs);
 //! - [`esw`] - the data plane (the switch's state as packets see it, forwarding, rule
 //!   execution, wires, failover);
+//! - [`tc`] - offloaded flower rules: keys, actions, the flow table the data plane classifies
+//!   with;
 //! - [`engine`] - pure logic with no kernel types, also built and tested on the host;
 //! - [`bind`] - safe abstractions over kernel C APIs; all `unsafe` code lives here.
 

@@ -1,54 +1,48 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! tc flower offload on representors: validation and translation of flower rules into the
-//! switch's flow rules, and the offload callbacks.
+//! Offloaded tc flower rules: which keys and actions fponic executes, their translation into
+//! the switch's flow rules, and the flow table the data path classifies with.
 //!
-//! - this file: the block and flower callbacks (bind, replace, destroy, stats) and the rule as a
-//!   whole (chain, priority, resume point);
+//! - this file: a flower rule as a whole (keys, actions, chain, priority, resume point);
 //! - [`keys`] - match keys;
-//! - [`act`] - actions.
+//! - [`act`] - actions;
+//! - [`flowtable`] - the rules, read by the data path under RCU.
 //!
-//! Rules are accepted on the ingress block of VF/SF representors and uplink representors in
-//! switchdev mode. They match what the represented port sends (or, on an uplink representor, what
-//! arrives from the wire). Anything fponic cannot execute exactly is refused with `EOPNOTSUPP`
-//! and an extack message; nothing unsupported is ever accepted silently.
+//! Anything fponic cannot execute exactly is refused with an extack message; nothing
+//! unsupported is ever accepted silently. The offload callbacks that install rules on a switch
+//! are in the control plane ([`crate::dev::offload`]); the data path that executes them is in
+//! [`crate::esw`].
 
 mod act;
+pub(crate) mod flowtable;
 mod keys;
-
-use kernel::prelude::*;
 
 use crate::{
     bind::{
-        devlink::ExtAck,
-        netdev::Device as NetDevice,
-        tc::{
-            FlowerCmd,
-            FlowerRule, //
-        },
+        netdev::NetDev,
+        tc::FlowerRule, //
     },
     engine::flow::{
         Refusal,
         RuleSpec, //
     },
-    esw::{
-        flowtable::{
-            InsertError,
-            RuleId, //
-        },
-        port::PortNetdev,
-        Eswitch,
-        RuleName, //
-    },
 };
 
-/// A rule on a representor whose `hw-tc-offload` is off (tc's own wording).
-const DISABLED: Refusal = c"TC offload is disabled on net device";
+/// The ports a rule may name.
+pub(crate) trait Ports {
+    /// The virtual port that mirred target `dev` stands for, or why it cannot be one.
+    fn target_vpid(&self, dev: Option<&NetDev>) -> Result<u32, Refusal>;
+}
 
-/// Translates a flower rule arriving on the representor with virtual port `in_vpid`.
-fn build_spec(esw: &Eswitch, in_vpid: u32, r: &FlowerRule<'_>) -> Result<RuleSpec, Refusal> {
+/// Translates flower rule `r` arriving on the representor with virtual port `in_vpid` into a
+/// rule of the flow table; `ports` names the virtual ports of mirred targets.
+pub(crate) fn build_spec(
+    ports: &impl Ports,
+    in_vpid: u32,
+    r: &FlowerRule<'_>,
+) -> Result<RuleSpec, Refusal> {
     let (key, mask, ranges) = keys::translate(in_vpid, r)?;
-    let mut actions = act::translate(esw, r)?;
+    let mut actions = act::translate(ports, r)?;
     actions.validate(r.chain)?;
     // A packet that leaves the eswitch mid-pipeline (after these actions, or after a miss in the
     // chain they jump to) carries the tc skb extension, so software resumes where the eswitch
@@ -66,130 +60,4 @@ fn build_spec(esw: &Eswitch, in_vpid: u32, r: &FlowerRule<'_>) -> Result<RuleSpe
         ranges,
         actions,
     })
-}
-
-/// Whether `dev` may bind an ingress block. Under RTNL.
-pub(crate) fn block_ok(dev: &NetDevice<PortNetdev>, ext: &mut ExtAck<'_>) -> Result {
-    let Some(vpid) = dev.data().offload_vpid() else {
-        ext.set(c"fponic: tc offload is available on representors only");
-        return Err(EOPNOTSUPP);
-    };
-    // tc binds a block whatever `hw-tc-offload` says; rules are then refused while it is off.
-    // The port's state follows the feature from here (`set_hw_tc`), whatever an earlier netdev
-    // with the same VPID left behind. This runs for unbinding too, which must not fail: it
-    // cannot (a port whose feature is off has no rules, and the state needs no memory).
-    let _ = dev
-        .data()
-        .eswitch()
-        .flows()
-        .set_port_offload(vpid, dev.features().hw_tc());
-    Ok(())
-}
-
-/// `ethtool -K <dev> hw-tc-offload on|off`. Under RTNL, before the feature changes.
-///
-/// Turning it off is refused while the representor has offloaded rules, as mlx5 does (there is
-/// no extack here: the reason goes to the kernel log).
-pub(crate) fn set_hw_tc(dev: &NetDevice<PortNetdev>, on: bool) -> Result {
-    let Some(vpid) = dev.data().offload_vpid() else {
-        return Ok(());
-    };
-    match dev.data().eswitch().flows().set_port_offload(vpid, on) {
-        Err(e) if e == EBUSY => {
-            let name = dev.as_netdev().name();
-            let name = core::ffi::CStr::from_bytes_until_nul(&name)
-                .ok()
-                .and_then(|n| n.to_str().ok())
-                .unwrap_or("?");
-            pr_err!("{name}: active offloaded tc filters, can't turn hw_tc_offload off\n");
-            Err(EINVAL)
-        }
-        r => r,
-    }
-}
-
-/// A flower command on `dev`'s block.
-pub(crate) fn flower(
-    dev: &NetDevice<PortNetdev>,
-    cmd: FlowerCmd<'_>,
-    ext: &mut ExtAck<'_>,
-) -> Result {
-    let this = dev.data();
-    let esw = this.eswitch();
-    match cmd {
-        FlowerCmd::Replace(rule) => {
-            let Some(in_vpid) = this.offload_vpid() else {
-                ext.set(c"fponic: tc offload is available on representors only");
-                return Err(EOPNOTSUPP);
-            };
-            let name = RuleName {
-                in_vpid,
-                chain: rule.chain,
-                prio: rule.prio,
-            };
-            let refuse = |ext: &mut ExtAck<'_>, msg: Refusal, e: Error| {
-                ext.set(msg);
-                esw.note_refusal(name, msg);
-                Err(e)
-            };
-            // As tc_cls_can_offload_and_chain0(); checked again atomically by the insertion.
-            if !esw.flows().port_offload(in_vpid) {
-                return refuse(ext, DISABLED, EOPNOTSUPP);
-            }
-            if !esw.is_switchdev() {
-                return refuse(ext, c"fponic: tc offload needs switchdev mode", EOPNOTSUPP);
-            }
-            let spec = match build_spec(esw, in_vpid, &rule) {
-                Ok(s) => s,
-                Err(msg) => return refuse(ext, msg, EOPNOTSUPP),
-            };
-            let id = RuleId {
-                cookie: rule.cookie,
-                in_vpid,
-            };
-            match esw.flows().insert(id, spec) {
-                Ok(()) => {
-                    esw.log_rule(true, name);
-                    Ok(())
-                }
-                Err(InsertError::Full) => refuse(ext, c"fponic: flow table full", ENOSPC),
-                Err(InsertError::Closed) => {
-                    refuse(ext, c"fponic: tc offload needs switchdev mode", EOPNOTSUPP)
-                }
-                Err(InsertError::Disabled) => refuse(ext, DISABLED, EOPNOTSUPP),
-                Err(InsertError::NoMem) => Err(ENOMEM),
-            }
-        }
-        // A filter of a shared block has a rule per bound representor: each callback removes or
-        // reports its own.
-        FlowerCmd::Destroy(cookie) => {
-            let Some(in_vpid) = this.offload_vpid() else {
-                return Ok(());
-            };
-            // tc only destroys rules it offloaded; a missing rule is not an error.
-            if let Ok(spec) = esw.flows().remove(RuleId { cookie, in_vpid }) {
-                esw.log_rule(
-                    false,
-                    RuleName {
-                        in_vpid,
-                        chain: spec.chain,
-                        prio: spec.prio,
-                    },
-                );
-            }
-            Ok(())
-        }
-        FlowerCmd::Stats(cookie, reply) => {
-            let Some(in_vpid) = this.offload_vpid() else {
-                return Ok(());
-            };
-            // tc sums the reports of every bound callback.
-            if let Some((bytes, packets, lastused)) =
-                esw.flows().stats_delta(RuleId { cookie, in_vpid })
-            {
-                reply.report(bytes, packets, lastused);
-            }
-            Ok(())
-        }
-    }
 }

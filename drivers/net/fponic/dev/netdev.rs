@@ -62,17 +62,17 @@ impl netdev::Operations for PortNetdev {
     }
 
     fn tc_block_ok(dev: &Device<Self>, ext: &mut ExtAck<'_>) -> Result {
-        crate::tc::block_ok(dev, ext)
+        super::offload::block_ok(dev, ext)
     }
 
     fn flower(dev: &Device<Self>, cmd: FlowerCmd<'_>, ext: &mut ExtAck<'_>) -> Result {
-        crate::tc::flower(dev, cmd, ext)
+        super::offload::flower(dev, cmd, ext)
     }
 
     fn set_features(dev: &Device<Self>, features: Features, _rtnl: &Rtnl) -> Result {
         let on = features.hw_tc();
         if on != dev.features().hw_tc() {
-            crate::tc::set_hw_tc(dev, on)?;
+            super::offload::set_hw_tc(dev, on)?;
         }
         Ok(())
     }

@@ -8,7 +8,7 @@
 //! matching rule with the lowest priority, as tc does, and among equal priorities the one flower's
 //! mask order puts first ([`MaskGroup`]); `goto chain` continues in a higher chain.
 //!
-//! The kernel's flow table (`esw/flowtable.rs`) indexes rules by mask (tuple space search) for
+//! The kernel's flow table (`tc/flowtable.rs`) indexes rules by mask (tuple space search) for
 //! lookups whose cost does not depend on the number of rules; [`classify_linear`] here is the
 //! reference it is tested against.
 //!

@@ -1,28 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! Flower actions: which ones fponic executes, and their translation into the switch's actions
-//! (executed by [`crate::esw`]'s offload path).
+//! (executed by the data path, [`crate::esw`]).
 
+use super::Ports;
 use crate::{
-    bind::{
-        netdev::{
-            Device as NetDevice,
-            NetDev, //
-        },
-        tc::{
-            FlowerAction,
-            FlowerRule, //
-        },
+    bind::tc::{
+        FlowerAction,
+        FlowerRule, //
     },
     engine::flow::{
         Action,
         Actions,
         PeditHdr,
         Refusal, //
-    },
-    esw::{
-        port::PortNetdev,
-        Eswitch, //
     },
 };
 
@@ -31,14 +22,14 @@ fn is_vlan_tpid(t: u16) -> bool {
 }
 
 /// The actions of flower rule `r`, in order, not validated yet.
-pub(super) fn translate(esw: &Eswitch, r: &FlowerRule<'_>) -> Result<Actions, Refusal> {
+pub(super) fn translate(ports: &impl Ports, r: &FlowerRule<'_>) -> Result<Actions, Refusal> {
     let mut actions = Actions::default();
     for a in r.actions() {
         let act = match a {
             FlowerAction::Drop => Action::Drop,
             FlowerAction::Accept => Action::Accept,
-            FlowerAction::Redirect(dev) => Action::Redirect(target_vpid(esw, dev)?),
-            FlowerAction::Mirror(dev) => Action::Mirror(target_vpid(esw, dev)?),
+            FlowerAction::Redirect(dev) => Action::Redirect(ports.target_vpid(dev)?),
+            FlowerAction::Mirror(dev) => Action::Mirror(ports.target_vpid(dev)?),
             FlowerAction::VlanPush { tpid, id, prio } => {
                 if !is_vlan_tpid(tpid) {
                     return Err(c"fponic: vlan push supports 802.1Q and 802.1ad only");
@@ -73,17 +64,4 @@ pub(super) fn translate(esw: &Eswitch, r: &FlowerRule<'_>) -> Result<Actions, Re
         actions.push(act)?;
     }
     Ok(actions)
-}
-
-/// The virtual port a mirred target stands for: a representor of the same switch.
-fn target_vpid(esw: &Eswitch, dev: Option<&NetDev>) -> Result<u32, Refusal> {
-    let d = dev
-        .and_then(NetDevice::<PortNetdev>::try_from_netdev)
-        .ok_or(c"fponic: redirect/mirror target must be a representor of the same switch")?;
-    if !d.data().same_switch(esw) {
-        return Err(c"fponic: redirect/mirror target must be a representor of the same switch");
-    }
-    d.data()
-        .offload_vpid()
-        .ok_or(c"fponic: redirect/mirror target must be a representor, not a function netdev")
 }

@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! tc flower offload on representors: the block and flower callbacks (bind, replace, destroy,
+//! stats) that install [`crate::tc`]'s rules on a switch.
+//!
+//! Rules are accepted on the ingress block of VF/SF representors and uplink representors in
+//! switchdev mode. They match what the represented port sends (or, on an uplink representor, what
+//! arrives from the wire).
+
+use kernel::prelude::*;
+
+use crate::{
+    bind::{
+        devlink::ExtAck,
+        netdev::{
+            Device as NetDevice,
+            NetDev, //
+        },
+        tc::FlowerCmd,
+    },
+    engine::flow::Refusal,
+    esw::{
+        port::PortNetdev,
+        Eswitch,
+        RuleName, //
+    },
+    tc::{
+        self,
+        flowtable::{
+            InsertError,
+            RuleId, //
+        },
+        Ports,
+    },
+};
+
+/// A rule on a representor whose `hw-tc-offload` is off (tc's own wording).
+const DISABLED: Refusal = c"TC offload is disabled on net device";
+
+impl Ports for Eswitch {
+    /// A mirred target must be a representor (or uplink netdev) of this switch.
+    fn target_vpid(&self, dev: Option<&NetDev>) -> Result<u32, Refusal> {
+        let d = dev
+            .and_then(NetDevice::<PortNetdev>::try_from_netdev)
+            .ok_or(c"fponic: redirect/mirror target must be a representor of the same switch")?;
+        if !d.data().same_switch(self) {
+            return Err(c"fponic: redirect/mirror target must be a representor of the same switch");
+        }
+        d.data()
+            .offload_vpid()
+            .ok_or(c"fponic: redirect/mirror target must be a representor, not a function netdev")
+    }
+}
+
+/// Whether `dev` may bind an ingress block. Under RTNL.
+pub(crate) fn block_ok(dev: &NetDevice<PortNetdev>, ext: &mut ExtAck<'_>) -> Result {
+    let Some(vpid) = dev.data().offload_vpid() else {
+        ext.set(c"fponic: tc offload is available on representors only");
+        return Err(EOPNOTSUPP);
+    };
+    // tc binds a block whatever `hw-tc-offload` says; rules are then refused while it is off.
+    // The port's state follows the feature from here (`set_hw_tc`), whatever an earlier netdev
+    // with the same VPID left behind. This runs for unbinding too, which must not fail: it
+    // cannot (a port whose feature is off has no rules, and the state needs no memory).
+    let _ = dev
+        .data()
+        .eswitch()
+        .flows()
+        .set_port_offload(vpid, dev.features().hw_tc());
+    Ok(())
+}
+
+/// `ethtool -K <dev> hw-tc-offload on|off`. Under RTNL, before the feature changes.
+///
+/// Turning it off is refused while the representor has offloaded rules, as mlx5 does (there is
+/// no extack here: the reason goes to the kernel log).
+pub(crate) fn set_hw_tc(dev: &NetDevice<PortNetdev>, on: bool) -> Result {
+    let Some(vpid) = dev.data().offload_vpid() else {
+        return Ok(());
+    };
+    match dev.data().eswitch().flows().set_port_offload(vpid, on) {
+        Err(e) if e == EBUSY => {
+            let name = dev.as_netdev().name();
+            let name = core::ffi::CStr::from_bytes_until_nul(&name)
+                .ok()
+                .and_then(|n| n.to_str().ok())
+                .unwrap_or("?");
+            pr_err!("{name}: active offloaded tc filters, can't turn hw_tc_offload off\n");
+            Err(EINVAL)
+        }
+        r => r,
+    }
+}
+
+/// A flower command on `dev`'s block.
+pub(crate) fn flower(
+    dev: &NetDevice<PortNetdev>,
+    cmd: FlowerCmd<'_>,
+    ext: &mut ExtAck<'_>,
+) -> Result {
+    let this = dev.data();
+    let esw = this.eswitch();
+    match cmd {
+        FlowerCmd::Replace(rule) => {
+            let Some(in_vpid) = this.offload_vpid() else {
+                ext.set(c"fponic: tc offload is available on representors only");
+                return Err(EOPNOTSUPP);
+            };
+            let name = RuleName {
+                in_vpid,
+                chain: rule.chain,
+                prio: rule.prio,
+            };
+            let refuse = |ext: &mut ExtAck<'_>, msg: Refusal, e: Error| {
+                ext.set(msg);
+                esw.note_refusal(name, msg);
+                Err(e)
+            };
+            // As tc_cls_can_offload_and_chain0(); checked again atomically by the insertion.
+            if !esw.flows().port_offload(in_vpid) {
+                return refuse(ext, DISABLED, EOPNOTSUPP);
+            }
+            if !esw.is_switchdev() {
+                return refuse(ext, c"fponic: tc offload needs switchdev mode", EOPNOTSUPP);
+            }
+            let spec = match tc::build_spec(esw, in_vpid, &rule) {
+                Ok(s) => s,
+                Err(msg) => return refuse(ext, msg, EOPNOTSUPP),
+            };
+            let id = RuleId {
+                cookie: rule.cookie,
+                in_vpid,
+            };
+            match esw.flows().insert(id, spec) {
+                Ok(()) => {
+                    esw.log_rule(true, name);
+                    Ok(())
+                }
+                Err(InsertError::Full) => refuse(ext, c"fponic: flow table full", ENOSPC),
+                Err(InsertError::Closed) => {
+                    refuse(ext, c"fponic: tc offload needs switchdev mode", EOPNOTSUPP)
+                }
+                Err(InsertError::Disabled) => refuse(ext, DISABLED, EOPNOTSUPP),
+                Err(InsertError::NoMem) => Err(ENOMEM),
+            }
+        }
+        // A filter of a shared block has a rule per bound representor: each callback removes or
+        // reports its own.
+        FlowerCmd::Destroy(cookie) => {
+            let Some(in_vpid) = this.offload_vpid() else {
+                return Ok(());
+            };
+            // tc only destroys rules it offloaded; a missing rule is not an error.
+            if let Ok(spec) = esw.flows().remove(RuleId { cookie, in_vpid }) {
+                esw.log_rule(
+                    false,
+                    RuleName {
+                        in_vpid,
+                        chain: spec.chain,
+                        prio: spec.prio,
+                    },
+                );
+            }
+            Ok(())
+        }
+        FlowerCmd::Stats(cookie, reply) => {
+            let Some(in_vpid) = this.offload_vpid() else {
+                return Ok(());
+            };
+            // tc sums the reports of every bound callback.
+            if let Some((bytes, packets, lastused)) =
+                esw.flows().stats_delta(RuleId { cookie, in_vpid })
+            {
+                reply.report(bytes, packets, lastused);
+            }
+            Ok(())
+        }
+    }
+}
