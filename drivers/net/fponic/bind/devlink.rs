@@ -471,7 +471,13 @@ pub(crate) trait Operations: Sized + Send + Sync {
 
     /// `devlink dev reload` (action `driver_reinit`), first half: take every port down (the core
     /// checks that none is left). Driverinit parameter values are applied in between.
-    fn reload_down(_this: &Self, _g: &mut Guard<'_>, _ext: &mut ExtAck<'_>) -> Result {
+    /// `netns_change`: the instance is to move to another network namespace (`netns ...`).
+    fn reload_down(
+        _this: &Self,
+        _g: &mut Guard<'_>,
+        _netns_change: bool,
+        _ext: &mut ExtAck<'_>,
+    ) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
@@ -522,12 +528,12 @@ pub(crate) trait PortOperations: Sized + Send + Sync {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
-    /// `devlink port function set ... hw_addr`.
+    /// `devlink port function set ... hw_addr`, with the address as given (any length).
     fn fn_hw_addr_set(
         _dev: &Self::Dev,
         _g: &mut Guard<'_>,
         _port: &Self,
-        _mac: [u8; 6],
+        _hw_addr: &[u8],
         _ext: &mut ExtAck<'_>,
     ) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
@@ -624,10 +630,8 @@ impl<T: Operations> Adapter<T> {
                 bindings::devlink_eswitch_mode_DEVLINK_ESWITCH_MODE_SWITCHDEV => {
                     EswitchMode::Switchdev
                 }
-                _ => {
-                    ext.set(c"fponic: unsupported eswitch mode");
-                    return Err(EOPNOTSUPP);
-                }
+                // Netlink's policy admits no other value.
+                _ => return Err(EOPNOTSUPP),
             };
             T::eswitch_mode_set(this, &mut g, mode, &mut ext)?;
             Ok(0)
@@ -762,15 +766,11 @@ impl<T: Operations> Adapter<T> {
             let (this, mut g) = unsafe { Self::this(dl) };
             // SAFETY: the core passes a null or valid extack for the request being processed.
             let mut ext = unsafe { ExtAck::from_raw(extack) };
-            if netns_change {
-                ext.set(c"fponic: reload into another network namespace is not supported");
-                return Err(EOPNOTSUPP);
-            }
+            // The core passes only the actions the instance declares (`reload_actions`).
             if action != bindings::devlink_reload_action_DEVLINK_RELOAD_ACTION_DRIVER_REINIT {
-                ext.set(c"fponic: only the driver_reinit reload action is supported");
                 return Err(EOPNOTSUPP);
             }
-            T::reload_down(this, &mut g, &mut ext)?;
+            T::reload_down(this, &mut g, netns_change, &mut ext)?;
             Ok(0)
         })
     }
@@ -1187,14 +1187,11 @@ impl<P: PortOperations> PortAdapter<P> {
             let (dev, mut g, data) = unsafe { Self::this(port) };
             // SAFETY: the core passes a null or valid extack for the request being processed.
             let mut ext = unsafe { ExtAck::from_raw(extack) };
-            if len != 6 {
-                ext.set(c"fponic: hw_addr must be a 6-byte Ethernet address");
-                return Err(EINVAL);
-            }
-            let mut mac = [0u8; 6];
-            // SAFETY: `hw_addr` holds `len` (6) bytes.
-            unsafe { ptr::copy_nonoverlapping(hw_addr, mac.as_mut_ptr(), 6) };
-            P::fn_hw_addr_set(dev, &mut g, data, mac, &mut ext)?;
+            let len = usize::try_from(len).map_err(|_| EINVAL)?;
+            // SAFETY: the core passes `len` readable bytes at `hw_addr` (the netlink attribute),
+            // valid for the duration of the callback.
+            let hw_addr = unsafe { core::slice::from_raw_parts(hw_addr, len) };
+            P::fn_hw_addr_set(dev, &mut g, data, hw_addr, &mut ext)?;
             Ok(0)
         })
     }

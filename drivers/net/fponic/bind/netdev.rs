@@ -722,6 +722,8 @@ pub(crate) struct Config<'a> {
     pub(crate) mac: [u8; ETH_ALEN],
     /// The devlink port the netdev belongs to; it must outlive the registration.
     pub(crate) devlink_port: Option<devlink::PortRef<'a>>,
+    /// Number of transmit queues and of receive queues (at least 1).
+    pub(crate) queues: u32,
 }
 
 /// A registered network device whose private area holds a `T`.
@@ -749,6 +751,9 @@ impl<T: Operations> Registration<T> {
         // The private area is aligned to NETDEV_ALIGN (32).
         const { assert!(mem::align_of::<T>() <= 32) };
         let priv_size = c_int::try_from(mem::size_of::<T>()).map_err(|_| EINVAL)?;
+        if cfg.queues == 0 {
+            return Err(EINVAL);
+        }
         // SAFETY: `cfg.name` is NUL-terminated; the setup callback is our C helper.
         let raw = unsafe {
             bindings::alloc_netdev_mqs(
@@ -757,8 +762,8 @@ impl<T: Operations> Registration<T> {
                 // CAST: a small enum constant.
                 bindings::NET_NAME_USER as u8,
                 Some(bindings::fponic_netdev_setup),
-                1,
-                1,
+                cfg.queues,
+                cfg.queues,
             )
         };
         let raw = NonNull::new(raw).ok_or(ENOMEM)?;

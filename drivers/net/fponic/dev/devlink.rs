@@ -160,7 +160,16 @@ impl devlink::Operations for DevData {
         }
     }
 
-    fn reload_down(this: &Self, g: &mut Guard<'_>, _ext: &mut ExtAck<'_>) -> Result {
+    fn reload_down(
+        this: &Self,
+        g: &mut Guard<'_>,
+        netns_change: bool,
+        ext: &mut ExtAck<'_>,
+    ) -> Result {
+        if netns_change {
+            ext.set(c"fponic: reload into another network namespace is not supported");
+            return Err(EOPNOTSUPP);
+        }
         let (key, ctx) = g.parts();
         this.state.get_mut(key).reload_down(ctx, &this.esw);
         Ok(())
@@ -223,9 +232,13 @@ impl devlink::PortOperations for PortData {
         dev: &DevData,
         g: &mut Guard<'_>,
         port: &Self,
-        mac: [u8; 6],
+        hw_addr: &[u8],
         ext: &mut ExtAck<'_>,
     ) -> Result {
+        let Ok(mac) = <[u8; 6]>::try_from(hw_addr) else {
+            ext.set(c"fponic: hw_addr must be a 6-byte Ethernet address");
+            return Err(EINVAL);
+        };
         let id = port.func_id(ext)?;
         if mac[0] & 1 != 0 || mac == [0; 6] {
             ext.set(c"fponic: hw_addr must be a unicast, non-zero Ethernet address");

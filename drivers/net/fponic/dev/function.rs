@@ -39,7 +39,8 @@ use crate::{
     },
     esw::port::{
         PortNetdev,
-        Role, //
+        Role,
+        QUEUES, //
     },
     esw::{
         Eswitch,
@@ -133,6 +134,7 @@ impl Func {
             name: &name,
             mac: naming::port_mac(esw.dev_id, kind.mac_slot(false)),
             devlink_port: None,
+            queues: QUEUES,
         };
         // No carrier until opened (`ndo_open`), so the core reports the operational state UP.
         let netdev = netdev::Registration::new(&cfg, |dev| {
@@ -202,6 +204,7 @@ impl Func {
             name: &name,
             mac: naming::port_mac(esw.dev_id, self.kind.mac_slot(true)),
             devlink_port: Some(port.netdev_link()),
+            queues: QUEUES,
         };
         let shared = self.shared.clone();
         // As for the function's netdev: carrier from `ndo_open` on.

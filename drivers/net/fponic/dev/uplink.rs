@@ -33,7 +33,8 @@ use crate::{
     },
     esw::port::{
         PortNetdev,
-        Role, //
+        Role,
+        QUEUES, //
     },
     esw::Eswitch,
 };
@@ -73,6 +74,7 @@ impl Uplink {
                 name: &name,
                 mac: naming::port_mac(esw.dev_id, u32::from(number)),
                 devlink_port: Some(port.netdev_link()),
+                queues: QUEUES,
             };
             netdev::Registration::new(&cfg, |dev| {
                 dev.carrier_off();

@@ -42,6 +42,9 @@ use super::{
     FuncShared, //
 };
 
+/// Queues of every fponic netdev: one transmit queue, and one receive ring polled by NAPI.
+pub(crate) const QUEUES: u32 = 1;
+
 /// Receive ring size of every fponic netdev, in packets.
 pub(crate) const RX_RING_SIZE: u32 = 1024;
 
