@@ -3,13 +3,13 @@
 //! The module: owns the configfs subsystem through which devices are created and the netdev
 //! notifier that tracks uplink wires.
 
-use kernel::prelude::*;
+use kernel::{
+    prelude::*,
+    sync::rcu, //
+};
 
 use crate::{
-    bind::{
-        notifier,
-        rcu, //
-    },
+    bind::notifier,
     dev::configfs,
     esw::wire::WireEvents, //
 };
@@ -30,7 +30,7 @@ struct RcuBarrier;
 
 impl Drop for RcuBarrier {
     fn drop(&mut self) {
-        rcu::barrier();
+        rcu::rcu_barrier();
     }
 }
 

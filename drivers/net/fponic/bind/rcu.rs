@@ -111,7 +111,8 @@ impl<T: Send + 'static> RcuBox<T> {
 
     /// Publishes `value` and frees the previous value from an RCU callback after a grace period,
     /// without waiting. The previous value is dropped in softirq context, so its `Drop` must not
-    /// sleep. The module waits for pending callbacks at unload ([`barrier`]).
+    /// sleep. The module waits for pending callbacks at unload
+    /// ([`kernel::sync::rcu::rcu_barrier`]).
     pub(crate) fn replace_deferred(&self, value: Option<T>) -> Result {
         let old = self.ptr.xchg(Self::alloc(value)?, Full);
         if !old.is_null() {
@@ -140,12 +141,6 @@ impl<T> Drop for RcuBox<T> {
             drop(unsafe { KBox::from_raw(p) });
         }
     }
-}
-
-/// Waits for every pending RCU callback (`rcu_barrier`), e.g. before module unload.
-pub(crate) fn barrier() {
-    // SAFETY: may sleep; process context.
-    unsafe { bindings::rcu_barrier() };
 }
 
 /// An xarray of integers (`xa_mk_value` entries) read under RCU.
