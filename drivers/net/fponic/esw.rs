@@ -26,7 +26,24 @@
 //!   snapshot before it is unregistered.
 //! - Wires are bound and unbound under RTNL (configfs, the netdev notifier, teardown) with the
 //!   `wires` mutex nested inside RTNL; the data path never takes it.
-//! - Lock order: configfs item lock -> devlink instance lock -> RTNL -> `wires`.
+//! - The complete lock order, outermost first; a lock is taken only with locks above it held,
+//!   never below (the kernel's locks in parentheses):
+//!   1. a configfs device's `inner` mutex ([`crate::dev::configfs`]);
+//!   2. a health reporter's `live` mutex ([`crate::bind::health`]: reports and the reporter's
+//!      destruction, which take the instance lock inside);
+//!   3. (the devlink instance lock): devlink callbacks, device changes;
+//!   4. (RTNL): netdev registration, the netdev notifier, `ndo_*` configuration;
+//!   5. (a tc block's `cb_lock`): flower offload callbacks, which may run without RTNL;
+//!   6. `wires` (under RTNL only), or `rebalance_lock` (failover: from the notifier, devlink,
+//!      configfs and the failback work), or the flow table's `writer` (rule changes, per-port
+//!      `hw-tc-offload`), or `health` (the reporter handle; held only to clone or take it);
+//!   7. `events` (failover event log, under `rebalance_lock` or alone, and in the reporter's
+//!      callbacks under the core's reporter lock) and `log` (offload log, alone): innermost
+//!      driver locks;
+//!   8. (the VPID xarray's `xa_lock`): under `rebalance_lock` or the instance lock.
+//!
+//!   The data path takes none of them. Work items (failback, health report) start with no lock
+//!   held; cancelling one (`cancel_sync`) is done with none of the locks its handler takes.
 
 pub(crate) mod drop;
 pub(crate) mod failover;
