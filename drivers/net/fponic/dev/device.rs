@@ -8,6 +8,7 @@
 //! destroyed.
 
 use kernel::{
+    alloc::kvec::PushError,
     prelude::*,
     str::CString,
     sync::{atomic::Relaxed, Arc},
@@ -114,8 +115,14 @@ impl DevState {
     /// Creates the uplinks and publishes the switch (device creation and reload).
     fn build(&mut self, ctx: &PortCtx, esw: &Arc<Eswitch>, name: &CStr) -> Result {
         for n in 0..self.num_uplinks {
+            // Room first: a port dropped instead of destroyed unregisters itself, taking the
+            // instance lock that this thread holds.
+            self.uplinks.reserve(1, GFP_KERNEL)?;
             let u = Uplink::new(ctx, esw, name, n)?;
-            self.uplinks.push(u, GFP_KERNEL)?;
+            if let Err(PushError(u)) = self.uplinks.push_within_capacity(u) {
+                u.destroy(ctx, esw, false);
+                return Err(ENOMEM);
+            }
         }
         self.publish(esw)?;
         // Wires stay bound across a reload: the new uplink netdevs take their carrier.
@@ -369,6 +376,8 @@ impl DevState {
             ext.set(c"fponic: the port index of an SF is 0x2000 + sfnum");
             return Err(EINVAL);
         }
+        // Room first, as in `build`.
+        self.funcs.reserve(1, GFP_KERNEL)?;
         let f = Func::new(
             ctx,
             &dev.esw,
@@ -376,7 +385,10 @@ impl DevState {
             kind,
             self.mode == EswitchMode::Switchdev,
         )?;
-        self.funcs.push(f, GFP_KERNEL)?;
+        if let Err(PushError(f)) = self.funcs.push_within_capacity(f) {
+            f.destroy(ctx, &dev.esw);
+            return Err(ENOMEM);
+        }
         if let Err(e) = self.publish(&dev.esw) {
             let _ = self.remove_funcs(ctx, &dev.esw, |f| f.kind() == kind);
             return Err(e);
@@ -422,9 +434,18 @@ impl DevState {
         }
         let switchdev = self.mode == EswitchMode::Switchdev;
         for vf in 0..n {
-            match Func::new(ctx, &dev.esw, &dev.name, FuncKind::Vf(vf), switchdev)
-                .and_then(|f| self.funcs.push(f, GFP_KERNEL).map_err(Error::from))
-            {
+            // Room first, as in `build`.
+            match self
+                .funcs
+                .reserve(1, GFP_KERNEL)
+                .map_err(Error::from)
+                .and_then(|()| Func::new(ctx, &dev.esw, &dev.name, FuncKind::Vf(vf), switchdev))
+                .and_then(|f| {
+                    self.funcs.push_within_capacity(f).map_err(|PushError(f)| {
+                        f.destroy(ctx, &dev.esw);
+                        ENOMEM
+                    })
+                }) {
                 Ok(()) => {}
                 Err(e) => {
                     let _ =
