@@ -260,7 +260,7 @@ pub(crate) struct Eswitch {
     #[pin]
     log: Mutex<OffloadLog>,
     /// Failover policy and state.
-    pub(crate) failover: Failover,
+    failover: Failover,
     /// Serializes [`Eswitch::rebalance`] (the notifier, configfs and control changes call it).
     #[pin]
     pub(crate) rebalance_lock: Mutex<()>,

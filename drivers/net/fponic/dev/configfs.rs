@@ -37,10 +37,7 @@ use kernel::{
         kstrtobool_bytes,
         CString, //
     },
-    sync::{
-        atomic::Relaxed,
-        Mutex, //
-    },
+    sync::Mutex,
 };
 
 use crate::{
@@ -53,6 +50,7 @@ use crate::{
         flow::vpid,
         naming, //
     },
+    esw::failover::Setting,
 };
 
 /// Writes attribute text into the configfs page, never past it: output that does not fit is cut
@@ -381,18 +379,13 @@ impl AttributeOperations<8> for DeviceConfig {
         let text = core::str::from_utf8(page).map_err(|_| EINVAL)?.trim();
         let inner = this.inner.lock();
         let dev = inner.device.as_ref().ok_or(ENODEV)?;
-        let fo = dev.eswitch().failover();
         let mut it = text.split_whitespace();
-        match (it.next(), it.next(), it.next(), it.next()) {
-            (Some("0"), None, None, None) => fo.enabled.store(false, Relaxed),
-            (Some("1"), None, None, None) => fo.enabled.store(true, Relaxed),
-            (Some("group"), Some(m), None, None) => {
-                let m = u32::from_str_radix(m.trim_start_matches("0x"), 16).map_err(|_| EINVAL)?;
-                if m == 0 || m > 0xff {
-                    return Err(EINVAL);
-                }
-                fo.group.store(m, Relaxed);
-            }
+        let setting = match (it.next(), it.next(), it.next(), it.next()) {
+            (Some("0"), None, None, None) => Setting::Enabled(false),
+            (Some("1"), None, None, None) => Setting::Enabled(true),
+            (Some("group"), Some(m), None, None) => Setting::Group(
+                u32::from_str_radix(m.trim_start_matches("0x"), 16).map_err(|_| EINVAL)?,
+            ),
             (Some("home"), Some(p), Some(u), None) => {
                 let p = vpid::parse_port(p)
                     .filter(|p| !matches!(p, vpid::Ppid::Uplink(_)))
@@ -404,8 +397,7 @@ impl AttributeOperations<8> for DeviceConfig {
                 pr_err!("failover: expected 0, 1, 'group <mask>' or 'home vfN|sfN <uplink>', got '{}'\n", text);
                 return Err(EINVAL);
             }
-        }
-        dev.eswitch().rebalance();
-        Ok(())
+        };
+        Ok(dev.eswitch().set_failover(setting)?)
     }
 }

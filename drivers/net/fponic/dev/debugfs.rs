@@ -17,10 +17,7 @@ use kernel::{
     },
     prelude::*,
     str::CString,
-    sync::{
-        atomic::Relaxed,
-        Arc, //
-    },
+    sync::Arc,
     uaccess::UserSliceReader,
 };
 
@@ -63,9 +60,9 @@ impl core::fmt::Debug for FaultKnob {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         let fault = self.esw.fault(self.uplink);
         let v = match self.knob {
-            Knob::CarrierDown => u32::from(fault.carrier_down.load(Relaxed)),
-            Knob::DropEvery => fault.drop_every.load(Relaxed),
-            Knob::FailNextRemap => u32::from(fault.fail_next_remap.load(Relaxed)),
+            Knob::CarrierDown => u32::from(fault.carrier_down()),
+            Knob::DropEvery => fault.drop_every(),
+            Knob::FailNextRemap => u32::from(fault.fail_next_remap()),
         };
         writeln!(f, "{v}")
     }
@@ -84,14 +81,10 @@ impl Reader for FaultKnob {
             .trim()
             .parse()
             .map_err(|_| EINVAL)?;
-        let fault = self.esw.fault(self.uplink);
         match self.knob {
-            Knob::CarrierDown if v <= 1 => {
-                fault.carrier_down.store(v == 1, Relaxed);
-                self.esw.sync_uplink_carrier(self.uplink);
-            }
-            Knob::DropEvery => fault.drop_every.store(v, Relaxed),
-            Knob::FailNextRemap if v <= 1 => fault.fail_next_remap.store(v == 1, Relaxed),
+            Knob::CarrierDown if v <= 1 => self.esw.inject_carrier_down(self.uplink, v == 1),
+            Knob::DropEvery => self.esw.inject_drop_every(self.uplink, v),
+            Knob::FailNextRemap if v <= 1 => self.esw.inject_fail_next_remap(self.uplink, v == 1),
             _ => return Err(EINVAL),
         }
         Ok(())

@@ -624,34 +624,32 @@ impl Device {
 
     /// Sets the home uplink of function `p` (configfs `failover`: `home vfN|sfN <uplink>`).
     pub(crate) fn set_home(&self, p: Ppid, uplink: u8) -> Result {
-        let data = self.data();
-        let mut g = self.devlink.lock();
-        let st = data.state.get_mut(g.parts().0);
-        if usize::from(uplink) >= st.uplinks.len() {
-            return Err(EINVAL);
-        }
-        let f = st.funcs.iter().find(|f| f.ppid() == p).ok_or(ENODEV)?;
-        f.shared().home.store(u32::from(uplink), Relaxed);
-        data.esw.rebalance();
-        Ok(())
+        let id = match p {
+            Ppid::Vf(n) => FuncKind::Vf(n).id(),
+            Ppid::Sf(n) => FuncKind::Sf(n).id(),
+            Ppid::Uplink(_) => return Err(ENODEV),
+        };
+        // Under the instance lock: functions neither come nor go meanwhile.
+        let _g = self.devlink.lock();
+        Ok(self.data().esw.set_home(id, uplink)?)
     }
 
     /// Writes the failover state (configfs `failover`).
     pub(crate) fn write_failover(&self, w: &mut impl core::fmt::Write) -> Result {
         let data = self.data();
-        let fo = data.esw.failover();
         let mut g = self.devlink.lock();
         let st = data.state.get_mut(g.parts().0);
+        let (p, c) = (data.esw.failover().policy(), data.esw.failover().counters());
         w.write_fmt(fmt!(
             "enabled {}\ngroup {:#x}\nholddown_ms {}\nfailovers {}\nfailbacks {}\nannounces {}\nfailed_moves {}\nsteered {}\n",
-            u8::from(fo.enabled.load(Relaxed)),
-            fo.group.load(Relaxed),
-            fo.holddown_ms.load(Relaxed),
-            fo.failovers.load(Relaxed),
-            fo.failbacks.load(Relaxed),
-            fo.announces.load(Relaxed),
-            fo.failed_moves.load(Relaxed),
-            fo.steered.load(Relaxed)
+            u8::from(p.enabled),
+            p.group,
+            p.holddown_ms,
+            c.failovers,
+            c.failbacks,
+            c.announces,
+            c.failed_moves,
+            c.steered
         ))?;
         for i in 0..st.uplinks.len() {
             // CAST: at most 8 uplinks.

@@ -15,7 +15,7 @@
 use kernel::{
     prelude::*,
     str::CString,
-    sync::{atomic::Relaxed, rcu},
+    sync::rcu, //
 };
 
 use crate::{
@@ -101,14 +101,14 @@ fn write_event(fmsg: &mut Fmsg, e: &Event) {
 
 /// The uplinks and counters (`diagnose`, and dumps taken without an event).
 fn write_state(esw: &Eswitch, fmsg: &mut Fmsg) {
-    let fo = esw.failover();
-    fmsg.bool(c"failover_enabled", fo.enabled.load(Relaxed));
-    fmsg.u32(c"holddown_ms", fo.holddown_ms.load(Relaxed));
-    fmsg.u64(c"failovers", fo.failovers.load(Relaxed));
-    fmsg.u64(c"failbacks", fo.failbacks.load(Relaxed));
-    fmsg.u64(c"announces", fo.announces.load(Relaxed));
-    fmsg.u64(c"failed_moves", fo.failed_moves.load(Relaxed));
-    fmsg.u64(c"steered", fo.steered.load(Relaxed));
+    let (p, c) = (esw.failover().policy(), esw.failover().counters());
+    fmsg.bool(c"failover_enabled", p.enabled);
+    fmsg.u32(c"holddown_ms", p.holddown_ms);
+    fmsg.u64(c"failovers", c.failovers);
+    fmsg.u64(c"failbacks", c.failbacks);
+    fmsg.u64(c"announces", c.announces);
+    fmsg.u64(c"failed_moves", c.failed_moves);
+    fmsg.u64(c"steered", c.steered);
     fmsg.array(c"uplinks", |a| {
         for i in 0..esw.num_uplinks() {
             // CAST: at most 8 uplinks.

@@ -8,7 +8,62 @@
 //! function always uses its home uplink. An uplink's own virtual port follows the same rule, so
 //! rules that redirect to an uplink keep working when it fails.
 //!
+//! The policy's settings are validated here, once for every front end (devlink parameters,
+//! configfs): a refused setting changes nothing.
+//!
 //! This file is plain `core` Rust: it is also compiled into the host test crate.
+
+/// Longest failback hold-down, in milliseconds.
+pub(crate) const MAX_HOLDDOWN_MS: u32 = 600_000;
+
+/// Why a failover setting was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PolicyError {
+    /// The failover group is empty or names an uplink that cannot exist.
+    BadGroup,
+    /// The failback hold-down is longer than [`MAX_HOLDDOWN_MS`].
+    HoldDownTooLong,
+    /// A home uplink the device does not have.
+    NoSuchUplink,
+    /// A home for a function the device does not have.
+    NoSuchFunction,
+}
+
+impl PolicyError {
+    /// The message for the user (a devlink extack).
+    pub(crate) fn message(self) -> &'static core::ffi::CStr {
+        match self {
+            PolicyError::BadGroup => c"fponic: failover_group is a non-empty mask of uplinks 0-7",
+            PolicyError::HoldDownTooLong => c"fponic: failback_delay_ms is at most 600000",
+            PolicyError::NoSuchUplink => c"fponic: no such uplink",
+            PolicyError::NoSuchFunction => c"fponic: no such function",
+        }
+    }
+}
+
+/// Checks a failover group: a non-empty bit mask of uplinks 0 to 7.
+pub(crate) fn check_group(mask: u32) -> Result<u32, PolicyError> {
+    if mask == 0 || mask > 0xff {
+        return Err(PolicyError::BadGroup);
+    }
+    Ok(mask)
+}
+
+/// Checks a failback hold-down (ms): at most [`MAX_HOLDDOWN_MS`].
+pub(crate) fn check_holddown(ms: u32) -> Result<u32, PolicyError> {
+    if ms > MAX_HOLDDOWN_MS {
+        return Err(PolicyError::HoldDownTooLong);
+    }
+    Ok(ms)
+}
+
+/// Checks a home uplink against the number of uplinks of the device.
+pub(crate) fn check_home(uplink: u8, num_uplinks: usize) -> Result<u8, PolicyError> {
+    if usize::from(uplink) >= num_uplinks {
+        return Err(PolicyError::NoSuchUplink);
+    }
+    Ok(uplink)
+}
 
 /// Where a port with home uplink `home` should be served, given which uplinks are up.
 ///

@@ -45,34 +45,75 @@ use crate::{
 };
 
 /// Failover state of a switch.
+///
+/// The settings change only through [`Eswitch::set_failover`] and [`Eswitch::set_home`], which
+/// validate them once for every front end (devlink parameters, configfs); the fault injection
+/// knobs only through the `inject_*` methods of [`Eswitch`].
 pub(crate) struct Failover {
     /// Whether failover (and failback) is on.
-    pub(crate) enabled: Atomic<bool>,
+    enabled: Atomic<bool>,
     /// Uplinks taking part (bit mask).
-    pub(crate) group: Atomic<u32>,
+    group: Atomic<u32>,
     /// Which uplinks have a working wire (as the control plane last saw it).
     up: [Atomic<bool>; 8],
     /// Which uplinks ever had a wire: only those take part (an uplink never wired is not
     /// configured rather than failed).
     wired: [Atomic<bool>; 8],
     /// Moves away from a home uplink.
-    pub(crate) failovers: Atomic<u64>,
+    failovers: Atomic<u64>,
     /// Moves back home.
-    pub(crate) failbacks: Atomic<u64>,
+    failbacks: Atomic<u64>,
     /// Announcement frames sent.
-    pub(crate) announces: Atomic<u64>,
+    announces: Atomic<u64>,
     /// Moves that failed (fault injection).
-    pub(crate) failed_moves: Atomic<u64>,
+    failed_moves: Atomic<u64>,
     /// Packets the data path steered away from a dead serving uplink.
-    pub(crate) steered: Atomic<u64>,
+    steered: Atomic<u64>,
     /// Failback hold-down: a home uplink must be up this long before functions return (ms).
-    pub(crate) holddown_ms: Atomic<u32>,
+    holddown_ms: Atomic<u32>,
     /// When each uplink last came up (ms, monotonic).
     up_since: [Atomic<u64>; 8],
     /// Fault injection per uplink (debugfs).
     faults: [Fault; 8],
     /// The next [`Eswitch::rebalance`] ignores the hold-down (`devlink health recover`).
     force_failback: Atomic<bool>,
+}
+
+/// The failover settings.
+#[derive(Clone, Copy)]
+pub(crate) struct Policy {
+    /// Whether failover (and failback) is on.
+    pub(crate) enabled: bool,
+    /// Uplinks taking part (bit mask).
+    pub(crate) group: u32,
+    /// Failback hold-down (ms).
+    pub(crate) holddown_ms: u32,
+}
+
+/// A change to one failover setting ([`Eswitch::set_failover`]).
+#[derive(Clone, Copy)]
+pub(crate) enum Setting {
+    /// Failover (and failback) on or off.
+    Enabled(bool),
+    /// The uplinks taking part (bit mask).
+    Group(u32),
+    /// The failback hold-down (ms).
+    HoldDownMs(u32),
+}
+
+/// The failover counters.
+#[derive(Clone, Copy)]
+pub(crate) struct Counters {
+    /// Moves away from a home uplink.
+    pub(crate) failovers: u64,
+    /// Moves back home.
+    pub(crate) failbacks: u64,
+    /// Announcement frames sent.
+    pub(crate) announces: u64,
+    /// Moves that failed (fault injection).
+    pub(crate) failed_moves: u64,
+    /// Packets the data path steered away from a dead serving uplink.
+    pub(crate) steered: u64,
 }
 
 impl Failover {
@@ -101,18 +142,72 @@ impl Failover {
             force_failback: Atomic::new(false),
         }
     }
+
+    /// The current settings.
+    pub(crate) fn policy(&self) -> Policy {
+        Policy {
+            enabled: self.enabled.load(Relaxed),
+            group: self.group.load(Relaxed),
+            holddown_ms: self.holddown_ms.load(Relaxed),
+        }
+    }
+
+    /// The counters.
+    pub(crate) fn counters(&self) -> Counters {
+        Counters {
+            failovers: self.failovers.load(Relaxed),
+            failbacks: self.failbacks.load(Relaxed),
+            announces: self.announces.load(Relaxed),
+            failed_moves: self.failed_moves.load(Relaxed),
+            steered: self.steered.load(Relaxed),
+        }
+    }
 }
 
 /// Fault injection knobs of one uplink.
 pub(crate) struct Fault {
     /// Behave as if the wire had no carrier.
-    pub(crate) carrier_down: Atomic<bool>,
+    carrier_down: Atomic<bool>,
     /// Drop every N-th frame sent out of the wire (0: never).
-    pub(crate) drop_every: Atomic<u32>,
+    drop_every: Atomic<u32>,
     /// Frames counted towards `drop_every`.
-    pub(crate) sent: Atomic<u32>,
+    sent: Atomic<u32>,
     /// Fail the next failover move.
-    pub(crate) fail_next_remap: Atomic<bool>,
+    fail_next_remap: Atomic<bool>,
+}
+
+impl Fault {
+    /// Whether the wire behaves as if it had no carrier.
+    pub(crate) fn carrier_down(&self) -> bool {
+        self.carrier_down.load(Relaxed)
+    }
+
+    /// Every how many frames one sent out of the wire is dropped (0: never).
+    pub(crate) fn drop_every(&self) -> u32 {
+        self.drop_every.load(Relaxed)
+    }
+
+    /// Whether the next failover move fails.
+    pub(crate) fn fail_next_remap(&self) -> bool {
+        self.fail_next_remap.load(Relaxed)
+    }
+
+    /// Counts a frame about to be sent out of the wire; whether to drop it (`drop_every`).
+    pub(crate) fn drop_next_frame(&self) -> bool {
+        let every = self.drop_every.load(Relaxed);
+        every != 0 && self.sent.fetch_add(1, Relaxed) % every == every - 1
+    }
+}
+
+impl From<failover::PolicyError> for Error {
+    fn from(e: failover::PolicyError) -> Error {
+        match e {
+            failover::PolicyError::NoSuchFunction => ENODEV,
+            failover::PolicyError::BadGroup
+            | failover::PolicyError::HoldDownTooLong
+            | failover::PolicyError::NoSuchUplink => EINVAL,
+        }
+    }
 }
 
 /// Moves kept per event (the total is counted).
@@ -219,6 +314,53 @@ impl EventLog {
 }
 
 impl Eswitch {
+    /// Changes one failover setting, then applies the policy ([`Eswitch::rebalance`]). The one
+    /// way the front ends (devlink parameters, configfs `failover`) change a setting: it is
+    /// validated here, and a refused one changes nothing.
+    pub(crate) fn set_failover(&self, s: Setting) -> Result<(), failover::PolicyError> {
+        let fo = &self.failover;
+        match s {
+            Setting::Enabled(on) => fo.enabled.store(on, Relaxed),
+            Setting::Group(mask) => fo.group.store(failover::check_group(mask)?, Relaxed),
+            Setting::HoldDownMs(ms) => fo.holddown_ms.store(failover::check_holddown(ms)?, Relaxed),
+        }
+        self.rebalance();
+        Ok(())
+    }
+
+    /// Sets the home uplink of function `id`, then applies the policy. The uplink is checked
+    /// first, then that the function exists; a refused change changes nothing.
+    pub(crate) fn set_home(&self, id: u32, uplink: u8) -> Result<(), failover::PolicyError> {
+        let uplink = failover::check_home(uplink, self.num_uplinks())?;
+        {
+            let guard = rcu::Guard::new();
+            let f = self
+                .funcs(&guard)
+                .find(|f| f.shared().id == id)
+                .ok_or(failover::PolicyError::NoSuchFunction)?;
+            f.shared().home.store(u32::from(uplink), Relaxed);
+        }
+        self.rebalance();
+        Ok(())
+    }
+
+    /// Fault injection: uplink `i`'s wire behaves as if it had no carrier (`on`) or as it is;
+    /// the uplink's carrier and the failover state follow at once.
+    pub(crate) fn inject_carrier_down(&self, i: u8, on: bool) {
+        self.fault(i).carrier_down.store(on, Relaxed);
+        self.sync_uplink_carrier(i);
+    }
+
+    /// Fault injection: drops every `n`-th frame sent out of uplink `i`'s wire (0: none).
+    pub(crate) fn inject_drop_every(&self, i: u8, n: u32) {
+        self.fault(i).drop_every.store(n, Relaxed);
+    }
+
+    /// Fault injection: the next failover move of a function served by uplink `i` fails.
+    pub(crate) fn inject_fail_next_remap(&self, i: u8, on: bool) {
+        self.fault(i).fail_next_remap.store(on, Relaxed);
+    }
+
     /// Makes uplink `i`'s carrier follow its wire: up only if the wire is up with carrier.
     pub(crate) fn sync_uplink_carrier(&self, i: u8) {
         let guard = rcu::Guard::new();
@@ -244,8 +386,7 @@ impl Eswitch {
     /// Whether uplink `i`'s wire can carry traffic now: bound, running, with carrier, and no
     /// injected carrier loss. Any context.
     pub(crate) fn wire_alive(&self, i: u8, guard: &rcu::Guard) -> bool {
-        self.wire(i, guard).is_some_and(|w| w.is_oper_up())
-            && !self.fault(i).carrier_down.load(Relaxed)
+        self.wire(i, guard).is_some_and(|w| w.is_oper_up()) && !self.fault(i).carrier_down()
     }
 
     /// The uplink a packet for uplink `i` leaves through: `i` if its wire is alive, else the

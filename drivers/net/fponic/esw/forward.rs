@@ -6,10 +6,7 @@
 
 use kernel::{
     prelude::*,
-    sync::{
-        atomic::Relaxed,
-        rcu, //
-    },
+    sync::rcu, //
 };
 
 use crate::{
@@ -267,11 +264,10 @@ impl Eswitch {
             // A dead wire is bypassed at once (see `crate::failover`).
             let i = self.live_uplink(i, guard);
             let wire = self.wire(i, guard).ok_or(DropCause::NoWire)?;
-            if !wire.is_oper_up() || self.fault(i).carrier_down.load(Relaxed) {
+            if !wire.is_oper_up() || self.fault(i).carrier_down() {
                 return Err(DropCause::WireDown);
             }
-            let every = self.fault(i).drop_every.load(Relaxed);
-            if every != 0 && self.fault(i).sent.fetch_add(1, Relaxed) % every == every - 1 {
+            if self.fault(i).drop_next_frame() {
                 return Err(DropCause::FaultInjected);
             }
             wire.queue_xmit(skb);

@@ -89,3 +89,39 @@ fn uplink_traffic_properties() {
         }
     }
 }
+
+#[test]
+fn settings_are_validated_once() {
+    assert_eq!(check_group(0), Err(PolicyError::BadGroup));
+    assert_eq!(check_group(0x100), Err(PolicyError::BadGroup));
+    assert_eq!(check_group(u32::MAX), Err(PolicyError::BadGroup));
+    assert_eq!(check_group(1), Ok(1));
+    assert_eq!(check_group(0xff), Ok(0xff));
+    assert_eq!(check_holddown(0), Ok(0));
+    assert_eq!(check_holddown(MAX_HOLDDOWN_MS), Ok(MAX_HOLDDOWN_MS));
+    assert_eq!(
+        check_holddown(MAX_HOLDDOWN_MS + 1),
+        Err(PolicyError::HoldDownTooLong)
+    );
+    assert_eq!(check_holddown(u32::MAX), Err(PolicyError::HoldDownTooLong));
+    assert_eq!(check_home(1, 2), Ok(1));
+    assert_eq!(check_home(2, 2), Err(PolicyError::NoSuchUplink));
+    assert_eq!(check_home(u8::MAX, 8), Err(PolicyError::NoSuchUplink));
+    // Every refusal has a message; the devlink extack texts are these.
+    for e in [
+        PolicyError::BadGroup,
+        PolicyError::HoldDownTooLong,
+        PolicyError::NoSuchUplink,
+        PolicyError::NoSuchFunction,
+    ] {
+        assert!(e.message().to_bytes().starts_with(b"fponic: "));
+    }
+    assert_eq!(
+        PolicyError::BadGroup.message().to_bytes(),
+        b"fponic: failover_group is a non-empty mask of uplinks 0-7"
+    );
+    assert_eq!(
+        PolicyError::HoldDownTooLong.message().to_bytes(),
+        b"fponic: failback_delay_ms is at most 600000"
+    );
+}
