@@ -79,6 +79,10 @@ use crate::{
             self,
             Ppid, //
         },
+        id::{
+            PerUplink,
+            UplinkId, //
+        },
         switch::{
             FuncView,
             Mode, //
@@ -99,16 +103,64 @@ use crate::tc::flowtable::FlowTable;
 
 /// Identity and runtime state of a function (VF or SF) shared by its netdev, its representor,
 /// its devlink port and the snapshots.
+///
+/// # Invariants
+///
+/// `home` and `uplink` hold uplink numbers ([`UplinkId`]).
 pub(crate) struct FuncShared {
     /// Function id: VF `n` is `n`, SF `n` is [`SF_ID_BASE`]` + n`.
     pub(crate) id: u32,
     /// Home uplink (configured).
-    pub(crate) home: Atomic<u32>,
+    home: Atomic<u32>,
     /// Uplink that serves the function now (its legacy domain): the home uplink, or a surviving
     /// one after a failover.
-    pub(crate) uplink: Atomic<u32>,
+    uplink: Atomic<u32>,
     /// Whether the function is active (devlink port function state).
     pub(crate) active: Atomic<bool>,
+}
+
+impl FuncShared {
+    /// Function `id`, active, homed on and served by uplink 0.
+    pub(crate) fn new(id: u32) -> Self {
+        // INVARIANT: uplink 0.
+        Self {
+            id,
+            home: Atomic::new(u32::from(UplinkId::FIRST)),
+            uplink: Atomic::new(u32::from(UplinkId::FIRST)),
+            active: Atomic::new(true),
+        }
+    }
+
+    /// The home uplink.
+    pub(crate) fn home(&self) -> UplinkId {
+        // By the type invariant, never `FIRST` for want of a valid number.
+        UplinkId::try_from(self.home.load(Relaxed)).unwrap_or(UplinkId::FIRST)
+    }
+
+    /// The uplink that serves the function now.
+    pub(crate) fn serving(&self) -> UplinkId {
+        // As in `home`.
+        UplinkId::try_from(self.uplink.load(Relaxed)).unwrap_or(UplinkId::FIRST)
+    }
+
+    /// Sets the home uplink ([`Eswitch::set_home`]).
+    fn set_home(&self, i: UplinkId) {
+        // INVARIANT: an uplink number.
+        self.home.store(u32::from(i), Relaxed);
+    }
+
+    /// Moves the function to uplink `i` ([`Eswitch::rebalance`]).
+    fn set_serving(&self, i: UplinkId) {
+        // INVARIANT: an uplink number.
+        self.uplink.store(u32::from(i), Relaxed);
+    }
+}
+
+/// Uplinks print as their number (`fmt!` formats with [`kernel::fmt::Display`]).
+impl kernel::fmt::Display for UplinkId {
+    fn fmt(&self, f: &mut kernel::fmt::Formatter<'_>) -> kernel::fmt::Result {
+        kernel::fmt::Display::fmt(&self.get(), f)
+    }
 }
 
 /// Function ids of SFs start here.
@@ -146,19 +198,20 @@ impl FuncSnap {
     }
 
     fn view(&self) -> FuncView {
-        self.view_through(&IDENTITY_UPLINKS)
+        FuncView {
+            id: self.shared.id,
+            mac: self.netdev.as_netdev().mac(),
+            home: self.shared.serving(),
+            active: self.shared.active.load(Relaxed),
+        }
     }
 
     /// The view with the serving uplink mapped through `eff` (uplink -> uplink that carries its
     /// traffic now, see [`Eswitch::effective_uplinks`]).
-    fn view_through(&self, eff: &[u8; 8]) -> FuncView {
-        // CAST: uplink indices are below 8.
-        let serving = (self.shared.uplink.load(Relaxed) as u8).min(7);
+    fn view_through(&self, eff: &PerUplink<UplinkId>) -> FuncView {
         FuncView {
-            id: self.shared.id,
-            mac: self.netdev.as_netdev().mac(),
-            home: eff[usize::from(serving)],
-            active: self.shared.active.load(Relaxed),
+            home: eff[self.shared.serving()],
+            ..self.view()
         }
     }
 }
@@ -208,14 +261,14 @@ impl Snapshot {
 
     fn views_through<'a>(
         &'a self,
-        eff: &'a [u8; 8],
+        eff: &'a PerUplink<UplinkId>,
     ) -> impl Iterator<Item = FuncView> + Clone + 'a {
         self.funcs.iter().map(move |f| f.view_through(eff))
     }
 
-    fn uplink_mac(&self, i: u8) -> [u8; 6] {
+    fn uplink_mac(&self, i: UplinkId) -> [u8; 6] {
         self.uplinks
-            .get(usize::from(i))
+            .get(i.index())
             .map_or([0; 6], |d| d.as_netdev().mac())
     }
 
@@ -228,9 +281,6 @@ impl Snapshot {
         )
     }
 }
-
-/// Every uplink carries its own traffic.
-pub(super) const IDENTITY_UPLINKS: [u8; 8] = [0, 1, 2, 3, 4, 5, 6, 7];
 
 /// The switch of one device.
 #[pin_data]
@@ -433,15 +483,10 @@ impl Eswitch {
     pub(crate) fn funcs_served<'a>(
         &'a self,
         guard: &'a rcu::Guard,
-    ) -> impl Iterator<Item = (u32, u8, u8)> + 'a {
+    ) -> impl Iterator<Item = (u32, UplinkId, UplinkId)> + 'a {
         self.funcs(guard).map(|f| {
             let s = f.shared();
-            // CAST: uplink indices are below 8.
-            (
-                s.id,
-                s.home.load(Relaxed) as u8,
-                s.uplink.load(Relaxed) as u8,
-            )
+            (s.id, s.home(), s.serving())
         })
     }
 }

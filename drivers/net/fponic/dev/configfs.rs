@@ -41,13 +41,14 @@ use kernel::{
 };
 
 use crate::{
-    dev::device::{
-        Device,
-        MAX_UPLINKS, //
-    },
+    dev::device::Device,
     dev::function::MAX_VFS,
     engine::{
         flow::vpid,
+        id::{
+            UplinkId,
+            MAX_UPLINKS, //
+        },
         naming, //
     },
     esw::failover::Setting,
@@ -182,7 +183,7 @@ impl AttributeOperations<0> for DeviceConfig {
     }
 
     fn store(this: &DeviceConfig, page: &[u8]) -> Result {
-        let n = naming::parse_u32_in(page, 1, MAX_UPLINKS).ok_or(EINVAL)?;
+        let n = naming::parse_u32_in(page, 1, u32::from(MAX_UPLINKS)).ok_or(EINVAL)?;
         let mut inner = this.inner.lock();
         if inner.device.is_some() {
             return Err(EBUSY);
@@ -288,10 +289,10 @@ impl AttributeOperations<4> for DeviceConfig {
         })?;
         let inner = this.inner.lock();
         let dev = inner.device.as_ref().ok_or(ENODEV)?;
-        if u32::from(port) >= inner.num_uplinks {
+        let Some(port) = UplinkId::new(port).filter(|_| u32::from(port) < inner.num_uplinks) else {
             pr_err!("wires: no uplink {}\n", port);
             return Err(EINVAL);
-        }
+        };
         match ifname {
             None => dev.unbind_wire(port),
             Some(name) => {

@@ -21,7 +21,10 @@ use kernel::{
     uaccess::UserSliceReader,
 };
 
-use crate::esw::Eswitch;
+use crate::{
+    engine::id::UplinkId,
+    esw::Eswitch, //
+};
 
 /// The offload log as debugfs shows it (same text as configfs `offload`, not cut to a page).
 pub(crate) struct OffloadLogView(Arc<Eswitch>);
@@ -52,7 +55,7 @@ enum Knob {
 /// One fault-injection file of one uplink.
 pub(crate) struct FaultKnob {
     esw: Arc<Eswitch>,
-    uplink: u8,
+    uplink: UplinkId,
     knob: Knob,
 }
 
@@ -103,7 +106,7 @@ pub(crate) struct DeviceDebugfs {
 
 impl DeviceDebugfs {
     /// Creates `/sys/kernel/debug/<name>/` for `esw` with `num_uplinks` uplinks.
-    pub(crate) fn new(name: &CStr, esw: &Arc<Eswitch>, num_uplinks: u8) -> Result<Self> {
+    pub(crate) fn new(name: &CStr, esw: &Arc<Eswitch>, num_uplinks: usize) -> Result<Self> {
         let root = debugfs::Dir::new(name);
         let offload = KBox::pin_init(
             root.read_only_file(c"offload", OffloadLogView(esw.clone())),
@@ -115,7 +118,7 @@ impl DeviceDebugfs {
         )?;
         let mut uplinks = KVec::new();
         let mut files = KVec::new();
-        for i in 0..num_uplinks {
+        for i in UplinkId::below(num_uplinks) {
             let dir = root.subdir(&CString::try_from_fmt(fmt!("p{}", i))?);
             for (fname, knob) in [
                 (c"carrier_down", Knob::CarrierDown),

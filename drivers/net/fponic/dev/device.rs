@@ -10,7 +10,7 @@
 use kernel::{
     prelude::*,
     str::CString,
-    sync::{atomic::Relaxed, Arc},
+    sync::Arc, //
 };
 
 use crate::{
@@ -51,6 +51,7 @@ use crate::{
             self,
             Ppid, //
         },
+        id::UplinkId,
         naming::{
             NameBuf,
             NameError, //
@@ -63,8 +64,6 @@ use crate::{
     },
 };
 
-/// Maximum number of physical ports of one device.
-pub(crate) const MAX_UPLINKS: u32 = 8;
 /// devlink resource id of the flow table.
 const FLOW_TABLE_RESOURCE: u64 = 1;
 
@@ -113,13 +112,13 @@ impl DevState {
 
     /// Creates the uplinks and publishes the switch (device creation and reload).
     fn build(&mut self, ctx: &PortCtx, esw: &Arc<Eswitch>, name: &CStr) -> Result {
-        for n in 0..self.num_uplinks {
+        for n in UplinkId::below(usize::from(self.num_uplinks)) {
             let u = Uplink::new(ctx, esw, name, n)?;
             self.uplinks.push(u, GFP_KERNEL)?;
         }
         self.publish(esw)?;
         // Wires stay bound across a reload: the new uplink netdevs take their carrier.
-        for n in 0..self.num_uplinks {
+        for n in UplinkId::below(usize::from(self.num_uplinks)) {
             esw.sync_uplink_carrier(n);
         }
         Ok(())
@@ -186,9 +185,8 @@ impl DevState {
 
     /// Every virtual port by identity: uplinks, then functions.
     fn vports(&self) -> impl Iterator<Item = Ppid> + '_ {
-        // CAST: at most 8 uplinks.
         Iterator::chain(
-            (0..self.uplinks.len()).map(|i| Ppid::Uplink(i as u8)),
+            UplinkId::below(self.uplinks.len()).map(Ppid::Uplink),
             self.funcs.iter().map(Func::ppid),
         )
     }
@@ -524,8 +522,7 @@ impl Device {
         let esw = this.data().esw.clone();
         let health = this.devlink.add_health_reporter(esw.clone())?;
         esw.set_health(health);
-        // CAST: at most MAX_UPLINKS.
-        this._debugfs = Some(DeviceDebugfs::new(&faux_name, &esw, num_uplinks as u8)?);
+        this._debugfs = Some(DeviceDebugfs::new(&faux_name, &esw, esw.num_uplinks())?);
         // Last: user space sees the instance complete, with its ports, parameters and reporter.
         this.devlink.register();
         pr_info!(
@@ -550,7 +547,7 @@ impl Device {
     }
 
     /// Binds the netdev `ifname` as the wire of uplink `port`.
-    pub(crate) fn bind_wire(&self, port: u8, ifname: &CStr) -> Result {
+    pub(crate) fn bind_wire(&self, port: UplinkId, ifname: &CStr) -> Result {
         let lower = NetDev::get_by_name(ifname).ok_or_else(|| {
             pr_err!("wire: no netdev named {}\n", ifname.to_str().unwrap_or("?"));
             ENODEV
@@ -560,7 +557,7 @@ impl Device {
     }
 
     /// Unbinds the wire of uplink `port`.
-    pub(crate) fn unbind_wire(&self, port: u8) {
+    pub(crate) fn unbind_wire(&self, port: UplinkId) {
         let rtnl = Rtnl::lock();
         self.data().esw.unbind_wire(port, &rtnl);
     }
@@ -584,7 +581,7 @@ impl Device {
             w.write_fmt(fmt!("uplink {} ifindex {}\n", i, u.ifindex()))?;
         }
         for f in st.funcs.iter() {
-            let home = f.shared().home.load(Relaxed);
+            let home = f.shared().home();
             w.write_fmt(fmt!(
                 "func {:?} netdev {} active {} home {}\n",
                 f.kind(),
@@ -651,9 +648,8 @@ impl Device {
             c.failed_moves,
             c.steered
         ))?;
-        for i in 0..st.uplinks.len() {
-            // CAST: at most 8 uplinks.
-            let up = data.esw.uplink_up(i as u8);
+        for i in UplinkId::below(st.uplinks.len()) {
+            let up = data.esw.uplink_up(i);
             w.write_fmt(fmt!("uplink p{} {}\n", i, if up { "up" } else { "down" }))?;
         }
         for f in st.funcs.iter() {
@@ -662,8 +658,8 @@ impl Device {
                 "{}{} home p{} uplink p{}\n",
                 a,
                 an,
-                f.shared().home.load(Relaxed),
-                f.shared().uplink.load(Relaxed)
+                f.shared().home(),
+                f.shared().serving()
             ))?;
         }
         Ok(())

@@ -7,11 +7,8 @@ use kernel::{
     prelude::*,
     str::CString,
     sync::{
-        atomic::{
-            Atomic,
-            Relaxed, //
-        },
-        Arc,
+        atomic::Relaxed,
+        Arc, //
     },
 };
 
@@ -79,7 +76,7 @@ impl FuncKind {
         }
     }
 
-    /// Devlink port index: VFs from 0x1000, SFs from 0x2000 (uplinks use 0..8).
+    /// Devlink port index: VFs from 0x1000, SFs from 0x2000 (uplinks use their number).
     pub(crate) fn port_index(self) -> u32 {
         match self {
             FuncKind::Vf(n) => 0x1000 + u32::from(n),
@@ -116,15 +113,7 @@ impl Func {
         kind: FuncKind,
         with_rep: bool,
     ) -> Result<Self> {
-        let shared = Arc::new(
-            FuncShared {
-                id: kind.id(),
-                home: Atomic::new(0),
-                uplink: Atomic::new(0),
-                active: Atomic::new(true),
-            },
-            GFP_KERNEL,
-        )?;
+        let shared = Arc::new(FuncShared::new(kind.id()), GFP_KERNEL)?;
         let name = ifname(naming::func_netdev_name(
             dev_name.to_bytes(),
             kind.flavour(),

@@ -28,6 +28,7 @@ use crate::{
         },
         work::WorkHandler,
     },
+    engine::id::UplinkId,
     esw::failover::Event,
     esw::Eswitch,
 };
@@ -81,8 +82,8 @@ fn write_event(fmsg: &mut Fmsg, e: &Event) {
         f.u64(c"time_ms", e.t_ms);
         f.str(c"kind", if e.failover { c"failover" } else { c"failback" });
         f.array(c"uplinks_down", |a| {
-            for i in (0..8).filter(|i| e.down & (1 << i) != 0) {
-                a.u32(i);
+            for i in UplinkId::all().filter(|i| e.down & i.bit() != 0) {
+                a.u32(u32::from(i));
             }
         });
         f.u64(c"dropped_wire_down", e.dropped);
@@ -110,9 +111,7 @@ fn write_state(esw: &Eswitch, fmsg: &mut Fmsg) {
     fmsg.u64(c"failed_moves", c.failed_moves);
     fmsg.u64(c"steered", c.steered);
     fmsg.array(c"uplinks", |a| {
-        for i in 0..esw.num_uplinks() {
-            // CAST: at most 8 uplinks.
-            let i = i as u8;
+        for i in UplinkId::below(esw.num_uplinks()) {
             // Read under RCU; format and emit (both allocate, and may sleep) outside it.
             let (name, serving, away) = {
                 let guard = rcu::Guard::new();

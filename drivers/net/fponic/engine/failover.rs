@@ -13,6 +13,8 @@
 //!
 //! This file is plain `core` Rust: it is also compiled into the host test crate.
 
+use super::id::UplinkId;
+
 /// Longest failback hold-down, in milliseconds.
 pub(crate) const MAX_HOLDDOWN_MS: u32 = 600_000;
 
@@ -41,9 +43,14 @@ impl PolicyError {
     }
 }
 
-/// Checks a failover group: a non-empty bit mask of uplinks 0 to 7.
+/// Every uplink a device can have, as an uplink set (the default failover group).
+pub(crate) fn all_uplinks() -> u32 {
+    UplinkId::all().fold(0, |m, i| m | i.bit())
+}
+
+/// Checks a failover group: a non-empty bit mask of uplinks a device can have.
 pub(crate) fn check_group(mask: u32) -> Result<u32, PolicyError> {
-    if mask == 0 || mask > 0xff {
+    if mask == 0 || mask & !all_uplinks() != 0 {
         return Err(PolicyError::BadGroup);
     }
     Ok(mask)
@@ -57,12 +64,12 @@ pub(crate) fn check_holddown(ms: u32) -> Result<u32, PolicyError> {
     Ok(ms)
 }
 
-/// Checks a home uplink against the number of uplinks of the device.
-pub(crate) fn check_home(uplink: u8, num_uplinks: usize) -> Result<u8, PolicyError> {
-    if usize::from(uplink) >= num_uplinks {
-        return Err(PolicyError::NoSuchUplink);
-    }
-    Ok(uplink)
+/// Checks a home uplink (a number as the user gave it) against the number of uplinks of the
+/// device.
+pub(crate) fn check_home(uplink: u8, num_uplinks: usize) -> Result<UplinkId, PolicyError> {
+    UplinkId::new(uplink)
+        .filter(|i| i.index() < num_uplinks)
+        .ok_or(PolicyError::NoSuchUplink)
 }
 
 /// Where a port with home uplink `home` should be served, given which uplinks are up.
@@ -70,23 +77,28 @@ pub(crate) fn check_home(uplink: u8, num_uplinks: usize) -> Result<u8, PolicyErr
 /// `group` is a bit mask of the uplinks that take part in failover (bit `i` for uplink `i`).
 /// Returns `home` when it is up, when failover is off, or when no uplink of the group is up (the
 /// port then waits on its home uplink).
-pub(crate) fn serve(home: u8, up: &[bool], group: u32, enabled: bool) -> u8 {
-    let home_up = up.get(usize::from(home)).copied().unwrap_or(false);
-    if !enabled || home_up || group & (1 << home) == 0 {
+pub(crate) fn serve(home: UplinkId, up: &[bool], group: u32, enabled: bool) -> UplinkId {
+    let home_up = up.get(home.index()).copied().unwrap_or(false);
+    if !enabled || home_up || group & home.bit() == 0 {
         return home;
     }
-    up.iter()
-        .enumerate()
-        .find(|&(i, &u)| u && group & (1 << i) != 0)
-        // CAST: at most 8 uplinks.
-        .map_or(home, |(i, _)| i as u8)
+    UplinkId::below(up.len())
+        .zip(up)
+        .find(|&(i, &u)| u && group & i.bit() != 0)
+        .map_or(home, |(i, _)| i)
 }
 
 /// Where the traffic of uplink `i` itself goes (frames the switch sends out of uplink `i`, and
 /// the uplink's own virtual port): like [`serve`] with `i` as home, except that an uplink that
 /// was never `wired` is not configured rather than failed and keeps its traffic.
-pub(crate) fn serve_uplink(i: u8, up: &[bool], wired: &[bool], group: u32, enabled: bool) -> u8 {
-    if wired.get(usize::from(i)).copied().unwrap_or(false) {
+pub(crate) fn serve_uplink(
+    i: UplinkId,
+    up: &[bool],
+    wired: &[bool],
+    group: u32,
+    enabled: bool,
+) -> UplinkId {
+    if wired.get(i.index()).copied().unwrap_or(false) {
         serve(i, up, group, enabled)
     } else {
         i
@@ -108,7 +120,7 @@ pub(crate) enum Move {
 }
 
 /// Classifies a move of a port with home `home` from uplink `from` to uplink `to`.
-pub(crate) fn classify(home: u8, from: u8, to: u8) -> Move {
+pub(crate) fn classify(home: UplinkId, from: UplinkId, to: UplinkId) -> Move {
     match (from == to, from == home, to == home) {
         (true, _, _) => Move::Stay,
         (false, true, _) => Move::Failover,
@@ -121,15 +133,15 @@ pub(crate) fn classify(home: u8, from: u8, to: u8) -> Move {
 /// home until the home uplink has been up long enough (`home_settled`), as long as `cur` is still
 /// up. Failover itself is never delayed.
 pub(crate) fn serve_holddown(
-    home: u8,
-    cur: u8,
+    home: UplinkId,
+    cur: UplinkId,
     up: &[bool],
     group: u32,
     enabled: bool,
     home_settled: bool,
-) -> u8 {
+) -> UplinkId {
     let to = serve(home, up, group, enabled);
-    let cur_up = up.get(usize::from(cur)).copied().unwrap_or(false);
+    let cur_up = up.get(cur.index()).copied().unwrap_or(false);
     if enabled && to == home && cur != home && cur_up && !home_settled {
         cur
     } else {

@@ -586,11 +586,13 @@ where
 /// `0x2000 + n` (the devlink port index). A PPID names what currently backs it: an uplink's wire
 /// or a function. Remapping a VPID to another PPID redirects every rule naming it at once.
 pub(crate) mod vpid {
+    use super::super::id::UplinkId;
+
     /// What backs a virtual port.
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     pub(crate) enum Ppid {
         /// The wire of uplink `i`.
-        Uplink(u8),
+        Uplink(UplinkId),
         /// VF `n`.
         Vf(u16),
         /// SF `n`.
@@ -608,8 +610,10 @@ pub(crate) mod vpid {
 
     /// The port a VPID names by identity.
     pub(crate) fn identity(vpid: u32) -> Option<Ppid> {
+        if let Ok(i) = UplinkId::try_from(vpid) {
+            return Some(Ppid::Uplink(i));
+        }
         match vpid {
-            0..=7 => Some(Ppid::Uplink(vpid as u8)),
             0x1000..=0x10ff => Some(Ppid::Vf((vpid - 0x1000) as u16)),
             0x2000..=0x23e7 => Some(Ppid::Sf(vpid - 0x2000)),
             _ => None,
@@ -629,7 +633,7 @@ pub(crate) mod vpid {
     pub(crate) fn decode(v: u64) -> Option<Ppid> {
         let low = (v & 0xffff_ffff) as u32;
         match v >> 32 {
-            1 if low < 8 => Some(Ppid::Uplink(low as u8)),
+            1 => UplinkId::try_from(low).ok().map(Ppid::Uplink),
             2 if low <= 0xff => Some(Ppid::Vf(low as u16)),
             3 if low <= 999 => Some(Ppid::Sf(low)),
             _ => None,
@@ -653,7 +657,9 @@ pub(crate) mod vpid {
                 .filter(|p| matches!(p, Ppid::Sf(_)));
         }
         if let Some(t) = s.strip_prefix('p') {
-            return num(t).filter(|&n| n < 8).and_then(identity);
+            return num(t)
+                .and_then(|n| UplinkId::try_from(n).ok())
+                .map(Ppid::Uplink);
         }
         num(s).and_then(identity)
     }

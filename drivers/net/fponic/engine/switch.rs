@@ -19,6 +19,8 @@
 //!
 //! This file is plain `core` Rust: it is also compiled into the host test crate.
 
+use super::id::UplinkId;
+
 /// Eswitch mode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Mode {
@@ -32,9 +34,9 @@ pub(crate) enum Mode {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum From {
     /// Received on the wire of uplink `i`.
-    Wire(u8),
+    Wire(UplinkId),
     /// Transmitted by the netdev of uplink `i` (PF or uplink representor).
-    Uplink(u8),
+    Uplink(UplinkId),
     /// Transmitted by the netdev of function `id`.
     Func(u32),
     /// Transmitted by the representor of function `id`.
@@ -45,9 +47,9 @@ pub(crate) enum From {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum To {
     /// Out of the wire of uplink `i`.
-    Wire(u8),
+    Wire(UplinkId),
     /// Received by the netdev of uplink `i`.
-    Uplink(u8),
+    Uplink(UplinkId),
     /// Received by the netdev of function `id`.
     Func(u32),
     /// Received by the representor of function `id`.
@@ -71,7 +73,7 @@ pub(crate) struct FuncView {
     /// Current MAC address of its netdev.
     pub(crate) mac: [u8; 6],
     /// Home uplink (legacy domain).
-    pub(crate) home: u8,
+    pub(crate) home: UplinkId,
     /// Whether the function is active.
     pub(crate) active: bool,
 }
@@ -84,8 +86,8 @@ pub(crate) enum Decision {
     /// Flood the legacy domain of uplink `domain`: every active function of the domain except
     /// `skip_func`, plus the PF netdev and the wire if requested.
     Flood {
-        /// The domain (uplink index).
-        domain: u8,
+        /// The domain (an uplink).
+        domain: UplinkId,
         /// The function the frame came from, which does not get a copy.
         skip_func: Option<u32>,
         /// Whether the PF netdev of the domain gets a copy.
@@ -108,7 +110,7 @@ pub(crate) fn is_group(mac: &[u8; 6]) -> bool {
 pub(crate) fn decide<I, M>(mode: Mode, from: From, dst: &[u8; 6], funcs: I, pf_mac: M) -> Decision
 where
     I: Iterator<Item = FuncView> + Clone,
-    M: Fn(u8) -> [u8; 6],
+    M: Fn(UplinkId) -> [u8; 6],
 {
     match mode {
         Mode::Switchdev => decide_switchdev(from, funcs),
@@ -140,7 +142,7 @@ fn decide_switchdev<I: Iterator<Item = FuncView> + Clone>(from: From, funcs: I) 
 fn decide_legacy<I, M>(from: From, dst: &[u8; 6], funcs: I, pf_mac: M) -> Decision
 where
     I: Iterator<Item = FuncView> + Clone,
-    M: Fn(u8) -> [u8; 6],
+    M: Fn(UplinkId) -> [u8; 6],
 {
     let (domain, skip_func) = match from {
         From::Wire(i) | From::Uplink(i) => (i, None),
@@ -186,7 +188,7 @@ where
             to_uplink,
             to_wire,
         } => (domain, skip_func, to_uplink, to_wire, true),
-        _ => (0, None, false, false, false),
+        _ => (UplinkId::FIRST, None, false, false, false),
     };
     funcs
         .filter(move |f| on && f.home == domain && f.active && Some(f.id) != skip)

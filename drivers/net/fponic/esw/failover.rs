@@ -36,6 +36,10 @@ use crate::{
             self,
             Ppid, //
         },
+        id::{
+            PerUplink,
+            UplinkId, //
+        },
     },
     esw::{
         func_vpid,
@@ -55,10 +59,10 @@ pub(crate) struct Failover {
     /// Uplinks taking part (bit mask).
     group: Atomic<u32>,
     /// Which uplinks have a working wire (as the control plane last saw it).
-    up: [Atomic<bool>; 8],
+    up: PerUplink<Atomic<bool>>,
     /// Which uplinks ever had a wire: only those take part (an uplink never wired is not
     /// configured rather than failed).
-    wired: [Atomic<bool>; 8],
+    wired: PerUplink<Atomic<bool>>,
     /// Moves away from a home uplink.
     failovers: Atomic<u64>,
     /// Moves back home.
@@ -72,9 +76,9 @@ pub(crate) struct Failover {
     /// Failback hold-down: a home uplink must be up this long before functions return (ms).
     holddown_ms: Atomic<u32>,
     /// When each uplink last came up (ms, monotonic).
-    up_since: [Atomic<u64>; 8],
+    up_since: PerUplink<Atomic<u64>>,
     /// Fault injection per uplink (debugfs).
-    faults: [Fault; 8],
+    faults: PerUplink<Fault>,
     /// The next [`Eswitch::rebalance`] ignores the hold-down (`devlink health recover`).
     force_failback: Atomic<bool>,
 }
@@ -118,27 +122,25 @@ pub(crate) struct Counters {
 
 impl Failover {
     /// Initial state: failover on for every uplink, no hold-down, no uplink up yet.
-    pub(crate) const fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             enabled: Atomic::new(true),
-            group: Atomic::new(0xff),
-            up: [const { Atomic::new(false) }; 8],
-            wired: [const { Atomic::new(false) }; 8],
+            group: Atomic::new(failover::all_uplinks()),
+            up: PerUplink::from_fn(|_| Atomic::new(false)),
+            wired: PerUplink::from_fn(|_| Atomic::new(false)),
             failovers: Atomic::new(0),
             failbacks: Atomic::new(0),
             announces: Atomic::new(0),
             failed_moves: Atomic::new(0),
             steered: Atomic::new(0),
             holddown_ms: Atomic::new(0),
-            up_since: [const { Atomic::new(0) }; 8],
-            faults: [const {
-                Fault {
-                    carrier_down: Atomic::new(false),
-                    drop_every: Atomic::new(0),
-                    sent: Atomic::new(0),
-                    fail_next_remap: Atomic::new(false),
-                }
-            }; 8],
+            up_since: PerUplink::from_fn(|_| Atomic::new(0)),
+            faults: PerUplink::from_fn(|_| Fault {
+                carrier_down: Atomic::new(false),
+                drop_every: Atomic::new(0),
+                sent: Atomic::new(0),
+                fail_next_remap: Atomic::new(false),
+            }),
             force_failback: Atomic::new(false),
         }
     }
@@ -216,14 +218,14 @@ pub(crate) const EVENT_MOVES: usize = 32;
 const EVENT_LOG_LEN: usize = 16;
 
 /// One virtual port that changed uplinks.
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Copy)]
 pub(crate) struct Moved {
     /// The virtual port.
     pub(crate) vpid: u32,
     /// Uplink it left.
-    pub(crate) from: u8,
+    pub(crate) from: UplinkId,
     /// Uplink it is served by now.
-    pub(crate) to: u8,
+    pub(crate) to: UplinkId,
 }
 
 /// What one [`Eswitch::rebalance`] changed.
@@ -338,7 +340,7 @@ impl Eswitch {
                 .funcs(&guard)
                 .find(|f| f.shared().id == id)
                 .ok_or(failover::PolicyError::NoSuchFunction)?;
-            f.shared().home.store(u32::from(uplink), Relaxed);
+            f.shared().set_home(uplink);
         }
         self.rebalance();
         Ok(())
@@ -346,64 +348,55 @@ impl Eswitch {
 
     /// Fault injection: uplink `i`'s wire behaves as if it had no carrier (`on`) or as it is;
     /// the uplink's carrier and the failover state follow at once.
-    pub(crate) fn inject_carrier_down(&self, i: u8, on: bool) {
+    pub(crate) fn inject_carrier_down(&self, i: UplinkId, on: bool) {
         self.fault(i).carrier_down.store(on, Relaxed);
         self.sync_uplink_carrier(i);
     }
 
     /// Fault injection: drops every `n`-th frame sent out of uplink `i`'s wire (0: none).
-    pub(crate) fn inject_drop_every(&self, i: u8, n: u32) {
+    pub(crate) fn inject_drop_every(&self, i: UplinkId, n: u32) {
         self.fault(i).drop_every.store(n, Relaxed);
     }
 
     /// Fault injection: the next failover move of a function served by uplink `i` fails.
-    pub(crate) fn inject_fail_next_remap(&self, i: u8, on: bool) {
+    pub(crate) fn inject_fail_next_remap(&self, i: UplinkId, on: bool) {
         self.fault(i).fail_next_remap.store(on, Relaxed);
     }
 
     /// Makes uplink `i`'s carrier follow its wire: up only if the wire is up with carrier.
-    pub(crate) fn sync_uplink_carrier(&self, i: u8) {
+    pub(crate) fn sync_uplink_carrier(&self, i: UplinkId) {
         let guard = rcu::Guard::new();
         let up = self.wire_alive(i, &guard);
         if self.wire(i, &guard).is_some() {
-            if let Some(w) = self.failover.wired.get(usize::from(i)) {
-                w.store(true, Relaxed);
-            }
+            self.failover.wired[i].store(true, Relaxed);
         }
         drop(guard);
         self.set_uplink_carrier(i, up);
-        if let Some(u) = self.failover.up.get(usize::from(i)) {
-            if u.xchg(up, Relaxed) != up {
-                if up {
-                    self.failover.up_since[usize::from(i)]
-                        .store(crate::bind::time::now_ms(), Relaxed);
-                }
-                self.rebalance();
+        if self.failover.up[i].xchg(up, Relaxed) != up {
+            if up {
+                self.failover.up_since[i].store(crate::bind::time::now_ms(), Relaxed);
             }
+            self.rebalance();
         }
     }
 
     /// Whether uplink `i`'s wire can carry traffic now: bound, running, with carrier, and no
     /// injected carrier loss. Any context.
-    pub(crate) fn wire_alive(&self, i: u8, guard: &rcu::Guard) -> bool {
+    pub(crate) fn wire_alive(&self, i: UplinkId, guard: &rcu::Guard) -> bool {
         self.wire(i, guard).is_some_and(|w| w.is_oper_up()) && !self.fault(i).carrier_down()
     }
 
     /// The uplink a packet for uplink `i` leaves through: `i` if its wire is alive, else the
     /// uplink the failover policy picks among the uplinks alive right now (data path, so the
     /// switch does not wait for the notifier; see the module documentation).
-    pub(crate) fn live_uplink(&self, i: u8, guard: &rcu::Guard) -> u8 {
+    pub(crate) fn live_uplink(&self, i: UplinkId, guard: &rcu::Guard) -> UplinkId {
         if self.wire_alive(i, guard) || !self.failover.enabled.load(Relaxed) {
             return i;
         }
-        let (mut up, wired) = ([false; 8], self.wired_mask());
-        let n = self.num_uplinks().min(8);
-        for (j, u) in up.iter_mut().enumerate().take(n) {
-            // CAST: at most 8 uplinks.
-            *u = self.wire_alive(j as u8, guard);
-        }
+        let up = self.alive_uplinks(guard);
+        let (n, wired) = (self.num_uplinks(), self.wired_mask());
         let group = self.failover.group.load(Relaxed);
-        let to = failover::serve_uplink(i, &up[..n], &wired[..n], group, true);
+        let to = failover::serve_uplink(i, up.first(n), wired.first(n), group, true);
         if to != i {
             self.failover.steered.add(1, Relaxed);
         }
@@ -412,34 +405,33 @@ impl Eswitch {
 
     /// For every uplink, the uplink that carries its traffic right now ([`Eswitch::live_uplink`]
     /// without counting). Data path.
-    pub(crate) fn effective_uplinks(&self, guard: &rcu::Guard) -> [u8; 8] {
-        let mut eff = [0, 1, 2, 3, 4, 5, 6, 7];
-        let n = self.num_uplinks().min(8);
-        let mut up = [false; 8];
-        let mut all = true;
-        for (j, u) in up.iter_mut().enumerate().take(n) {
-            // CAST: at most 8 uplinks.
-            *u = self.wire_alive(j as u8, guard);
-            all &= *u;
-        }
-        if all || !self.failover.enabled.load(Relaxed) {
+    pub(crate) fn effective_uplinks(&self, guard: &rcu::Guard) -> PerUplink<UplinkId> {
+        let mut eff = PerUplink::identity();
+        let n = self.num_uplinks();
+        let up = self.alive_uplinks(guard);
+        if up.first(n).iter().all(|&u| u) || !self.failover.enabled.load(Relaxed) {
             return eff;
         }
         let (group, wired) = (self.failover.group.load(Relaxed), self.wired_mask());
-        for (i, e) in eff.iter_mut().enumerate().take(n) {
-            // CAST: at most 8 uplinks.
-            *e = failover::serve_uplink(i as u8, &up[..n], &wired[..n], group, true);
+        for (i, e) in eff.iter_mut().take(n) {
+            *e = failover::serve_uplink(i, up.first(n), wired.first(n), group, true);
         }
         eff
     }
 
-    /// Which uplinks ever had a wire.
-    fn wired_mask(&self) -> [bool; 8] {
-        let mut w = [false; 8];
-        for (o, a) in w.iter_mut().zip(self.failover.wired.iter()) {
-            *o = a.load(Relaxed);
+    /// Which uplinks' wires can carry traffic now ([`Eswitch::wire_alive`]); `false` past the
+    /// switch's uplinks.
+    fn alive_uplinks(&self, guard: &rcu::Guard) -> PerUplink<bool> {
+        let mut up = PerUplink::<bool>::default();
+        for (i, u) in up.iter_mut().take(self.num_uplinks()) {
+            *u = self.wire_alive(i, guard);
         }
-        w
+        up
+    }
+
+    /// Which uplinks ever had a wire.
+    fn wired_mask(&self) -> PerUplink<bool> {
+        PerUplink::from_fn(|i| self.failover.wired[i].load(Relaxed))
     }
 
     /// The failover state.
@@ -447,17 +439,14 @@ impl Eswitch {
         &self.failover
     }
 
-    /// The fault injection knobs of uplink `i` (the last uplink's for out-of-range `i`).
-    pub(crate) fn fault(&self, i: u8) -> &Fault {
-        &self.failover.faults[usize::from(i).min(7)]
+    /// The fault injection knobs of uplink `i`.
+    pub(crate) fn fault(&self, i: UplinkId) -> &Fault {
+        &self.failover.faults[i]
     }
 
     /// Whether uplink `i` has a working wire (as the control plane last saw it).
-    pub(crate) fn uplink_up(&self, i: u8) -> bool {
-        self.failover
-            .up
-            .get(usize::from(i))
-            .is_some_and(|u| u.load(Relaxed))
+    pub(crate) fn uplink_up(&self, i: UplinkId) -> bool {
+        self.failover.up[i].load(Relaxed)
     }
 
     /// Whether every port is served by its home uplink (nothing left to fail back).
@@ -465,10 +454,9 @@ impl Eswitch {
         let guard = rcu::Guard::new();
         let funcs_home = self.funcs_served(&guard).all(|(_, home, cur)| home == cur);
         funcs_home
-            && (0..self.num_uplinks()).all(|i| {
-                // CAST: at most 8 uplinks.
-                let v = vpid::of(Ppid::Uplink(i as u8));
-                !matches!(self.vpid_target(v), Some(Ppid::Uplink(u)) if usize::from(u) != i)
+            && UplinkId::below(self.num_uplinks()).all(|i| {
+                let v = vpid::of(Ppid::Uplink(i));
+                !matches!(self.vpid_target(v), Some(Ppid::Uplink(u)) if u != i)
             })
     }
 
@@ -492,22 +480,20 @@ impl Eswitch {
         // Innermost lock: held across xarray stores and announcements, which take no RTNL or
         // devlink lock.
         let _serial = self.rebalance_lock.lock();
-        let n = self.num_uplinks().min(8);
-        let mut up = [false; 8];
-        for (i, u) in up.iter_mut().enumerate().take(n) {
-            *u = self.failover.up[i].load(Relaxed);
-        }
+        let n = self.num_uplinks();
+        let up = PerUplink::from_fn(|i| self.failover.up[i].load(Relaxed));
+        let up = up.first(n);
         let enabled = self.failover.enabled.load(Relaxed);
         let group = self.failover.group.load(Relaxed);
         let holddown = u64::from(self.failover.holddown_ms.load(Relaxed));
         let force = self.failover.force_failback.xchg(false, Relaxed);
         let now = crate::bind::time::now_ms();
         // Time left before uplink `i` counts as settled (0: settled).
-        let wait = |i: u8| {
+        let wait = |i: UplinkId| {
             if force {
                 return 0;
             }
-            let since = self.failover.up_since[usize::from(i).min(7)].load(Relaxed);
+            let since = self.failover.up_since[i].load(Relaxed);
             (since + holddown).saturating_sub(now)
         };
         let mut rearm: u64 = 0;
@@ -515,17 +501,20 @@ impl Eswitch {
             seq: 0,
             t_ms: now,
             failover: false,
-            down: up[..n]
-                .iter()
-                .enumerate()
+            down: UplinkId::all()
+                .zip(up)
                 .filter(|(_, &u)| !u)
-                .fold(0, |m, (i, _)| m | (1 << i)),
+                .fold(0, |m, (i, _)| m | i.bit()),
             dropped: 0,
             total_moves: 0,
-            moves: [Moved::default(); EVENT_MOVES],
+            moves: [Moved {
+                vpid: 0,
+                from: UplinkId::FIRST,
+                to: UplinkId::FIRST,
+            }; EVENT_MOVES],
         };
         // Counts function moves (the `failovers`/`failbacks` counters) if `count`.
-        let mut record = |vpid: u32, from: u8, to: u8, home: u8, count: bool| {
+        let mut record = |vpid: u32, from: UplinkId, to: UplinkId, home: UplinkId, count: bool| {
             match failover::classify(home, from, to) {
                 failover::Move::Failover => {
                     if count {
@@ -542,18 +531,15 @@ impl Eswitch {
             ev.total_moves += 1;
         };
         // Moves to announce: (MAC, new uplink). Collected under RCU, sent afterwards.
-        let mut moved: KVec<([u8; 6], u8)> = KVec::new();
+        let mut moved: KVec<([u8; 6], UplinkId)> = KVec::new();
         {
             let guard = rcu::Guard::new();
             for f in self.funcs(&guard) {
-                // CAST: uplink indices are below 8.
-                let home = f.shared().home.load(Relaxed) as u8;
-                // CAST: as above.
-                let cur = f.shared().uplink.load(Relaxed) as u8;
+                let (home, cur) = (f.shared().home(), f.shared().serving());
                 let left = wait(home);
-                let to = failover::serve_holddown(home, cur, &up[..n], group, enabled, left == 0);
+                let to = failover::serve_holddown(home, cur, up, group, enabled, left == 0);
                 if to == cur {
-                    if to != home && failover::serve(home, &up[..n], group, enabled) == home {
+                    if to != home && failover::serve(home, up, group, enabled) == home {
                         // Held down: come back when the home uplink has settled.
                         rearm = rearm.max(left);
                     }
@@ -564,7 +550,7 @@ impl Eswitch {
                     self.failover.failed_moves.add(1, Relaxed);
                     continue;
                 }
-                f.shared().uplink.store(u32::from(to), Relaxed);
+                f.shared().set_serving(to);
                 record(func_vpid(f.shared().id), cur, to, home, true);
                 // Allocation failure only loses an announcement.
                 let _ = moved.push((f.mac(), to), GFP_ATOMIC);
@@ -574,11 +560,9 @@ impl Eswitch {
         // representor), unless an administrator remapped it elsewhere. An uplink that was
         // never wired is not configured rather than failed: it keeps its virtual port.
         let wired = self.wired_mask();
-        for i in 0..n {
-            // CAST: at most 8 uplinks.
-            let i = i as u8;
+        for i in UplinkId::below(n) {
             let v = vpid::of(Ppid::Uplink(i));
-            let to = failover::serve_uplink(i, &up[..n], &wired[..n], group, enabled);
+            let to = failover::serve_uplink(i, up, wired.first(n), group, enabled);
             if let Some(Ppid::Uplink(cur)) = self.vpid_target(v) {
                 // Failure keeps the previous mapping; the next state change retries.
                 if cur != to && self.map_vpid(v, Ppid::Uplink(to)).is_ok() {

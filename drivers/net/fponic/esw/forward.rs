@@ -26,6 +26,10 @@ use crate::{
             self,
             Ppid, //
         },
+        id::{
+            PerUplink,
+            UplinkId, //
+        },
         switch::{
             self,
             Decision,
@@ -43,7 +47,6 @@ use super::{
     Eswitch,
     FuncSnap,
     Snapshot,
-    IDENTITY_UPLINKS,
     SF_ID_BASE, //
 };
 
@@ -97,7 +100,7 @@ impl Eswitch {
     }
 
     /// Receive path of uplink `uplink`'s wire (rx handler, softirq).
-    pub(crate) fn rx_from_wire(&self, uplink: u8, skb: SkBuff) {
+    pub(crate) fn rx_from_wire(&self, uplink: UplinkId, skb: SkBuff) {
         let guard = rcu::Guard::new();
         let Some(snap) = self.snap.get(&guard) else {
             self.count_drop(DropCause::NoSuchPort);
@@ -149,7 +152,7 @@ impl Eswitch {
         // and floods alike.
         let eff = match (snap.mode, from) {
             (Mode::Legacy, From::Wire(_)) => self.effective_uplinks(guard),
-            _ => IDENTITY_UPLINKS,
+            _ => PerUplink::identity(),
         };
         let decision = match (snap.mode, from) {
             // The switchdev slow path only needs the ingress function: find it by id instead of
@@ -245,7 +248,7 @@ impl Eswitch {
     fn netdev_of<'a>(&self, snap: &'a Snapshot, to: To) -> Option<&'a NetDevice<PortNetdev>> {
         match to {
             To::Wire(_) => None,
-            To::Uplink(i) => snap.uplinks.get(usize::from(i)).map(|d| &**d),
+            To::Uplink(i) => snap.uplinks.get(i.index()).map(|d| &**d),
             To::Func(id) => snap.func(id).map(|f| &*f.netdev),
             To::Rep(id) => snap.func(id).and_then(|f| f.rep.as_deref()),
         }

@@ -33,7 +33,14 @@ use crate::{
         },
         skb::SkBuff,
     },
-    engine::switch::From,
+    engine::{
+        flow::vpid::{
+            self,
+            Ppid, //
+        },
+        id::UplinkId,
+        switch::From, //
+    },
 };
 
 use super::{
@@ -48,7 +55,7 @@ pub(crate) const RX_RING_SIZE: u32 = 1024;
 /// What a netdev is in the switch.
 pub(crate) enum Role {
     /// The netdev of uplink `i`: PF port in legacy mode, uplink representor in switchdev mode.
-    Uplink(u8),
+    Uplink(UplinkId),
     /// A function's own netdev (what a VM or namespace uses).
     Func(Arc<FuncShared>),
     /// A function's representor (switchdev mode).
@@ -113,7 +120,7 @@ impl PortNetdev {
     /// function for a representor, the uplink for an uplink netdev. `None` for function netdevs.
     pub(crate) fn offload_vpid(&self) -> Option<u32> {
         match &self.role {
-            Role::Uplink(i) => Some(u32::from(*i)),
+            Role::Uplink(i) => Some(vpid::of(Ppid::Uplink(*i))),
             Role::Rep(f) => Some(super::func_vpid(f.id)),
             Role::Func(_) => None,
         }

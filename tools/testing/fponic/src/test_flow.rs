@@ -7,6 +7,7 @@ use crate::flow::vpid::{self, Ppid};
 use crate::flow::*;
 use crate::packet;
 use crate::rng::Rng;
+use crate::test_id::up;
 
 fn frame_udp(dst_port: u16, ttl: u8) -> Vec<u8> {
     let mut f = Vec::new();
@@ -334,8 +335,8 @@ fn word_wise_masked_match_agrees_with_bytewise() {
 #[test]
 fn vpid_encoding_round_trips() {
     for p in [
-        Ppid::Uplink(0),
-        Ppid::Uplink(7),
+        Ppid::Uplink(up(0)),
+        Ppid::Uplink(up(7)),
         Ppid::Vf(0),
         Ppid::Vf(255),
         Ppid::Sf(0),
@@ -351,7 +352,7 @@ fn vpid_encoding_round_trips() {
     assert_eq!(vpid::identity(8), None);
     assert_eq!(vpid::parse_port("vf3"), Some(Ppid::Vf(3)));
     assert_eq!(vpid::parse_port("sf12"), Some(Ppid::Sf(12)));
-    assert_eq!(vpid::parse_port("p1"), Some(Ppid::Uplink(1)));
+    assert_eq!(vpid::parse_port("p1"), Some(Ppid::Uplink(up(1))));
     assert_eq!(vpid::parse_port("4097"), Some(Ppid::Vf(1)));
     for bad in [
         "",
