@@ -16,7 +16,10 @@ pub(crate) mod switch;
 
 #[kernel::macros::kunit_tests(fponic_engine)]
 mod tests {
-    use super::id::UplinkId;
+    use super::id::{
+        FuncId,
+        UplinkId, //
+    };
     use super::naming::{
         self,
         PortFlavour, //
@@ -43,22 +46,30 @@ mod tests {
         }
     }
 
+    /// VF `n`.
+    const fn vf(n: u16) -> FuncId {
+        match FuncId::vf(n) {
+            Some(id) => id,
+            None => panic!("no such VF"),
+        }
+    }
+
     const PF0: [u8; 6] = [2, 0, 0, 0, 0, 0xf0];
     const FUNCS: [FuncView; 3] = [
         FuncView {
-            id: 0,
+            id: vf(0),
             mac: [2, 0, 0, 0, 0, 0],
             home: up(0),
             active: true,
         },
         FuncView {
-            id: 1,
+            id: vf(1),
             mac: [2, 0, 0, 0, 0, 1],
             home: up(0),
             active: true,
         },
         FuncView {
-            id: 2,
+            id: vf(2),
             mac: [2, 0, 0, 0, 0, 2],
             home: up(1),
             active: true,
@@ -185,12 +196,12 @@ mod tests {
     fn switchdev_slow_path_pairs_ports_with_representors() {
         let any = [2, 9, 9, 9, 9, 9];
         assert_eq!(
-            decide(Mode::Switchdev, From::Func(1), any, &FUNCS),
-            Decision::One(To::Rep(1))
+            decide(Mode::Switchdev, From::Func(vf(1)), any, &FUNCS),
+            Decision::One(To::Rep(vf(1)))
         );
         assert_eq!(
-            decide(Mode::Switchdev, From::Rep(2), any, &FUNCS),
-            Decision::One(To::Func(2))
+            decide(Mode::Switchdev, From::Rep(vf(2)), any, &FUNCS),
+            Decision::One(To::Func(vf(2)))
         );
         assert_eq!(
             decide(Mode::Switchdev, From::Wire(up(1)), any, &FUNCS),
@@ -201,7 +212,7 @@ mod tests {
             Decision::One(To::Wire(up(0)))
         );
         assert_eq!(
-            decide(Mode::Switchdev, From::Rep(7), any, &FUNCS),
+            decide(Mode::Switchdev, From::Rep(vf(7)), any, &FUNCS),
             Decision::Drop(DropReason::NoSuchPort)
         );
     }
@@ -210,17 +221,17 @@ mod tests {
     fn legacy_switches_by_mac_within_the_domain() {
         // Known unicast in the domain.
         assert_eq!(
-            decide(Mode::Legacy, From::Func(0), FUNCS[1].mac, &FUNCS),
-            Decision::One(To::Func(1))
+            decide(Mode::Legacy, From::Func(vf(0)), FUNCS[1].mac, &FUNCS),
+            Decision::One(To::Func(vf(1)))
         );
         // Function 2 lives on uplink 1: from function 0 it is reached through the wire.
         assert_eq!(
-            decide(Mode::Legacy, From::Func(0), FUNCS[2].mac, &FUNCS),
+            decide(Mode::Legacy, From::Func(vf(0)), FUNCS[2].mac, &FUNCS),
             Decision::One(To::Wire(up(0)))
         );
         // The PF netdev by its MAC; unknown unicast from the wire goes to the PF.
         assert_eq!(
-            decide(Mode::Legacy, From::Func(1), PF0, &FUNCS),
+            decide(Mode::Legacy, From::Func(vf(1)), PF0, &FUNCS),
             Decision::One(To::Uplink(up(0)))
         );
         assert_eq!(
@@ -229,7 +240,7 @@ mod tests {
         );
         assert_eq!(
             decide(Mode::Legacy, From::Wire(up(1)), FUNCS[2].mac, &FUNCS),
-            Decision::One(To::Func(2))
+            Decision::One(To::Func(vf(2)))
         );
     }
 
@@ -237,16 +248,16 @@ mod tests {
     fn legacy_flood_skips_source_and_inactive() {
         let mut funcs = FUNCS;
         funcs[1].active = false;
-        let d = decide(Mode::Legacy, From::Func(0), [0xff; 6], &funcs);
+        let d = decide(Mode::Legacy, From::Func(vf(0)), [0xff; 6], &funcs);
         let mut n = 0;
         for to in switch::flood_targets(&d, funcs.iter().copied()) {
-            assert!(to != To::Func(0) && to != To::Func(1) && to != To::Func(2));
+            assert!(to != To::Func(vf(0)) && to != To::Func(vf(1)) && to != To::Func(vf(2)));
             n += 1;
         }
         // The PF netdev and the wire of domain 0.
         assert_eq!(n, 2);
         assert_eq!(
-            decide(Mode::Legacy, From::Func(1), [0xff; 6], &funcs),
+            decide(Mode::Legacy, From::Func(vf(1)), [0xff; 6], &funcs),
             Decision::Drop(DropReason::FuncInactive)
         );
     }

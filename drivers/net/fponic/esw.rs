@@ -75,11 +75,12 @@ use crate::{
         },
     },
     engine::{
-        flow::vpid::{
-            self,
-            Ppid, //
-        },
         id::{
+            vpid::{
+                self,
+                Ppid, //
+            },
+            FuncId,
             PerUplink,
             UplinkId, //
         },
@@ -108,8 +109,8 @@ use crate::tc::flowtable::FlowTable;
 ///
 /// `home` and `uplink` hold uplink numbers ([`UplinkId`]).
 pub(crate) struct FuncShared {
-    /// Function id: VF `n` is `n`, SF `n` is [`SF_ID_BASE`]` + n`.
-    pub(crate) id: u32,
+    /// Which function.
+    pub(crate) id: FuncId,
     /// Home uplink (configured).
     home: Atomic<u32>,
     /// Uplink that serves the function now (its legacy domain): the home uplink, or a surviving
@@ -121,7 +122,7 @@ pub(crate) struct FuncShared {
 
 impl FuncShared {
     /// Function `id`, active, homed on and served by uplink 0.
-    pub(crate) fn new(id: u32) -> Self {
+    pub(crate) fn new(id: FuncId) -> Self {
         // INVARIANT: uplink 0.
         Self {
             id,
@@ -160,19 +161,6 @@ impl FuncShared {
 impl kernel::fmt::Display for UplinkId {
     fn fmt(&self, f: &mut kernel::fmt::Formatter<'_>) -> kernel::fmt::Result {
         kernel::fmt::Display::fmt(&self.get(), f)
-    }
-}
-
-/// Function ids of SFs start here.
-pub(crate) const SF_ID_BASE: u32 = 0x1_0000;
-
-/// The VPID of function `id`.
-pub(crate) fn func_vpid(id: u32) -> u32 {
-    if id >= SF_ID_BASE {
-        vpid::of(Ppid::Sf(id - SF_ID_BASE))
-    } else {
-        // CAST: VF ids are below 0x100.
-        vpid::of(Ppid::Vf(id as u16))
     }
 }
 
@@ -248,7 +236,7 @@ impl Snapshot {
         }
     }
 
-    fn func(&self, id: u32) -> Option<&FuncSnap> {
+    fn func(&self, id: FuncId) -> Option<&FuncSnap> {
         self.funcs
             .binary_search_by_key(&id, |f| f.shared.id)
             .ok()
@@ -397,7 +385,7 @@ impl Eswitch {
 
     /// `ip link set <pf> vf <n> mac`: the VF netdev takes the MAC at once (`ENODEV` if VF `n`
     /// does not exist).
-    pub(crate) fn set_vf_mac(&self, id: u32, mac: [u8; 6], rtnl: &Rtnl) -> Result {
+    pub(crate) fn set_vf_mac(&self, id: FuncId, mac: [u8; 6], rtnl: &Rtnl) -> Result {
         let dev = {
             let guard = rcu::Guard::new();
             let snap = self.snap.get(&guard).ok_or(ENODEV)?;
@@ -408,7 +396,7 @@ impl Eswitch {
 
     /// `ip link set <pf> vf <n> state`: `disable` deactivates the function like the devlink
     /// port function state does.
-    pub(crate) fn set_vf_active(&self, id: u32, up: bool) -> Result {
+    pub(crate) fn set_vf_active(&self, id: FuncId, up: bool) -> Result {
         let guard = rcu::Guard::new();
         let snap = self.snap.get(&guard).ok_or(ENODEV)?;
         let f = snap.func(id).ok_or(ENODEV)?;
@@ -452,7 +440,7 @@ impl Eswitch {
 
     /// Vport counters of function `id` as its representor reports them: what the function sent
     /// is what the switch received from it, and the other way round.
-    pub(crate) fn func_vport_stats(&self, id: u32) -> crate::bind::netdev::LinkStats {
+    pub(crate) fn func_vport_stats(&self, id: FuncId) -> crate::bind::netdev::LinkStats {
         let guard = rcu::Guard::new();
         let mut s = self
             .snap
@@ -483,7 +471,7 @@ impl Eswitch {
     pub(crate) fn funcs_served<'a>(
         &'a self,
         guard: &'a rcu::Guard,
-    ) -> impl Iterator<Item = (u32, UplinkId, UplinkId)> + 'a {
+    ) -> impl Iterator<Item = (FuncId, UplinkId, UplinkId)> + 'a {
         self.funcs(guard).map(|f| {
             let s = f.shared();
             (s.id, s.home(), s.serving())

@@ -44,8 +44,8 @@ use crate::{
     dev::device::Device,
     dev::function::MAX_VFS,
     engine::{
-        flow::vpid,
         id::{
+            vpid,
             UplinkId,
             MAX_UPLINKS, //
         },

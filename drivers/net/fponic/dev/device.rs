@@ -40,18 +40,19 @@ use crate::{
         PARAMS,
         PARAM_FLOW_TABLE_SIZE, //
     },
-    dev::function::{
-        Func,
-        FuncKind,
-        MAX_SFNUM, //
-    },
+    dev::function::Func,
     dev::uplink::Uplink,
     engine::{
-        flow::vpid::{
-            self,
-            Ppid, //
+        id::{
+            vpid::{
+                self,
+                Ppid, //
+            },
+            FuncId,
+            FuncKind,
+            UplinkId,
+            MAX_SF, //
         },
-        id::UplinkId,
         naming::{
             NameBuf,
             NameError, //
@@ -192,11 +193,8 @@ impl DevState {
     }
 
     /// Function `id`.
-    pub(crate) fn func(&self, id: u32) -> Result<&Func> {
-        self.funcs
-            .iter()
-            .find(|f| f.kind().id() == id)
-            .ok_or(ENODEV)
+    pub(crate) fn func(&self, id: FuncId) -> Result<&Func> {
+        self.funcs.iter().find(|f| f.id() == id).ok_or(ENODEV)
     }
 
     /// Publishes the current state to the data path.
@@ -339,9 +337,9 @@ impl DevState {
             ext.set(c"fponic: the device has a single PF, pfnum 0");
             return Err(EINVAL);
         }
-        let in_use = |n: u32| self.funcs.iter().any(|f| f.kind() == FuncKind::Sf(n));
+        let in_use = |n: u32| self.funcs.iter().any(|f| f.id().kind() == FuncKind::Sf(n));
         let sfnum = match attrs.sfnum {
-            Some(n) if n > MAX_SFNUM => {
+            Some(n) if n > MAX_SF => {
                 ext.set(c"fponic: sfnum must be at most 999");
                 return Err(ERANGE);
             }
@@ -350,20 +348,21 @@ impl DevState {
                 return Err(EEXIST);
             }
             Some(n) => n,
-            None => (0..=MAX_SFNUM).find(|&n| !in_use(n)).ok_or(ENOSPC)?,
+            None => (0..=MAX_SF).find(|&n| !in_use(n)).ok_or(ENOSPC)?,
         };
         if self
             .funcs
             .iter()
-            .filter(|f| matches!(f.kind(), FuncKind::Sf(_)))
+            .filter(|f| matches!(f.id().kind(), FuncKind::Sf(_)))
             .count()
             >= MAX_SFS
         {
             ext.set(c"fponic: too many SFs (at most 64)");
             return Err(ENOSPC);
         }
-        let kind = FuncKind::Sf(sfnum);
-        if attrs.port_index.is_some_and(|i| i != kind.port_index()) {
+        // Checked above: at most `MAX_SF`.
+        let id = FuncId::sf(sfnum).ok_or(ERANGE)?;
+        if attrs.port_index.is_some_and(|i| i != id.port_index()) {
             ext.set(c"fponic: the port index of an SF is 0x2000 + sfnum");
             return Err(EINVAL);
         }
@@ -371,12 +370,12 @@ impl DevState {
             ctx,
             &dev.esw,
             &dev.name,
-            kind,
+            id,
             self.mode == EswitchMode::Switchdev,
         )?;
         self.funcs.push(f, GFP_KERNEL)?;
         if let Err(e) = self.publish(&dev.esw) {
-            let _ = self.remove_funcs(ctx, &dev.esw, |f| f.kind() == kind);
+            let _ = self.remove_funcs(ctx, &dev.esw, |f| f.id() == id);
             return Err(e);
         }
         self.funcs.last().and_then(Func::port).ok_or(ENODEV)
@@ -387,11 +386,11 @@ impl DevState {
         &mut self,
         ctx: &PortCtx,
         dev: &DevData,
-        id: u32,
+        id: FuncId,
         ext: &mut ExtAck<'_>,
     ) -> Result {
-        match self.func(id)?.kind() {
-            FuncKind::Sf(_) => self.remove_funcs(ctx, &dev.esw, |f| f.kind().id() == id),
+        match self.func(id)?.id().kind() {
+            FuncKind::Sf(_) => self.remove_funcs(ctx, &dev.esw, |f| f.id() == id),
             FuncKind::Vf(_) => {
                 ext.set(c"fponic: VF ports go away by setting num_vfs to 0");
                 Err(EOPNOTSUPP)
@@ -416,17 +415,20 @@ impl DevState {
         }
         if n == 0 {
             self.num_vfs = 0;
-            return self.remove_funcs(ctx, &dev.esw, |f| matches!(f.kind(), FuncKind::Vf(_)));
+            return self.remove_funcs(ctx, &dev.esw, |f| matches!(f.id().kind(), FuncKind::Vf(_)));
         }
         let switchdev = self.mode == EswitchMode::Switchdev;
         for vf in 0..n {
-            match Func::new(ctx, &dev.esw, &dev.name, FuncKind::Vf(vf), switchdev)
+            // At most `MAX_VFS`, which a VPID can name.
+            match FuncId::vf(vf)
+                .ok_or(EINVAL)
+                .and_then(|id| Func::new(ctx, &dev.esw, &dev.name, id, switchdev))
                 .and_then(|f| self.funcs.push(f, GFP_KERNEL).map_err(Error::from))
             {
                 Ok(()) => {}
                 Err(e) => {
-                    let _ =
-                        self.remove_funcs(ctx, &dev.esw, |f| matches!(f.kind(), FuncKind::Vf(_)));
+                    let _ = self
+                        .remove_funcs(ctx, &dev.esw, |f| matches!(f.id().kind(), FuncKind::Vf(_)));
                     return Err(e);
                 }
             }
@@ -584,7 +586,7 @@ impl Device {
             let home = f.shared().home();
             w.write_fmt(fmt!(
                 "func {:?} netdev {} active {} home {}\n",
-                f.kind(),
+                f.id(),
                 f.netdev_name()?.to_str()?,
                 u8::from(f.is_active()),
                 home
@@ -621,11 +623,7 @@ impl Device {
 
     /// Sets the home uplink of function `p` (configfs `failover`: `home vfN|sfN <uplink>`).
     pub(crate) fn set_home(&self, p: Ppid, uplink: u8) -> Result {
-        let id = match p {
-            Ppid::Vf(n) => FuncKind::Vf(n).id(),
-            Ppid::Sf(n) => FuncKind::Sf(n).id(),
-            Ppid::Uplink(_) => return Err(ENODEV),
-        };
+        let id = FuncId::of_ppid(p).ok_or(ENODEV)?;
         // Under the instance lock: functions neither come nor go meanwhile.
         let _g = self.devlink.lock();
         Ok(self.data().esw.set_home(id, uplink)?)

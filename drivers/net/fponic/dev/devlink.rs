@@ -23,6 +23,7 @@ use crate::{
         Port, //
     },
     dev::device::DevState,
+    engine::id::FuncId,
     esw::{
         failover::Setting,
         Eswitch,
@@ -94,7 +95,7 @@ pub(crate) enum PortData {
 }
 
 impl PortData {
-    fn func_id(&self, ext: &mut ExtAck<'_>) -> Result<u32> {
+    fn func_id(&self, ext: &mut ExtAck<'_>) -> Result<FuncId> {
         match self {
             PortData::Func(f) => Ok(f.id),
             PortData::Uplink => {

@@ -25,11 +25,13 @@ use crate::{
     dev::device::ifname,
     dev::devlink::PortData,
     engine::{
-        flow::vpid::{
-            self,
-            Ppid, //
+        id::{
+            vpid::{
+                self,
+                Ppid, //
+            },
+            UplinkId, //
         },
-        id::UplinkId,
         naming::{
             self,
             PortFlavour, //
@@ -61,7 +63,7 @@ impl Uplink {
     ) -> Result<Self> {
         let port = devlink::Port::new(
             ctx,
-            u32::from(number),
+            number.port_index(),
             Flavour::Physical(u32::from(number)),
             &naming::switch_id(esw.dev_id),
             PortData::Uplink,
@@ -75,7 +77,7 @@ impl Uplink {
         .and_then(|name| {
             let cfg = netdev::Config {
                 name: &name,
-                mac: naming::port_mac(esw.dev_id, u32::from(number)),
+                mac: naming::port_mac(esw.dev_id, number.mac_slot()),
                 devlink_port: Some(port.netdev_link()),
             };
             netdev::Registration::new(&cfg, |dev| {

@@ -19,7 +19,10 @@
 //!
 //! This file is plain `core` Rust: it is also compiled into the host test crate.
 
-use super::id::UplinkId;
+use super::id::{
+    FuncId,
+    UplinkId, //
+};
 
 /// Eswitch mode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,9 +41,9 @@ pub(crate) enum From {
     /// Transmitted by the netdev of uplink `i` (PF or uplink representor).
     Uplink(UplinkId),
     /// Transmitted by the netdev of function `id`.
-    Func(u32),
+    Func(FuncId),
     /// Transmitted by the representor of function `id`.
-    Rep(u32),
+    Rep(FuncId),
 }
 
 /// Where a frame leaves the switch.
@@ -51,9 +54,9 @@ pub(crate) enum To {
     /// Received by the netdev of uplink `i`.
     Uplink(UplinkId),
     /// Received by the netdev of function `id`.
-    Func(u32),
+    Func(FuncId),
     /// Received by the representor of function `id`.
-    Rep(u32),
+    Rep(FuncId),
 }
 
 /// Why the switch dropped a frame.
@@ -69,7 +72,7 @@ pub(crate) enum DropReason {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct FuncView {
     /// Function id.
-    pub(crate) id: u32,
+    pub(crate) id: FuncId,
     /// Current MAC address of its netdev.
     pub(crate) mac: [u8; 6],
     /// Home uplink (legacy domain).
@@ -89,7 +92,7 @@ pub(crate) enum Decision {
         /// The domain (an uplink).
         domain: UplinkId,
         /// The function the frame came from, which does not get a copy.
-        skip_func: Option<u32>,
+        skip_func: Option<FuncId>,
         /// Whether the PF netdev of the domain gets a copy.
         to_uplink: bool,
         /// Whether the frame goes out of the domain's wire.
@@ -118,7 +121,7 @@ where
     }
 }
 
-fn find<I: Iterator<Item = FuncView>>(mut funcs: I, id: u32) -> Option<FuncView> {
+fn find<I: Iterator<Item = FuncView>>(mut funcs: I, id: FuncId) -> Option<FuncView> {
     funcs.find(|f| f.id == id)
 }
 

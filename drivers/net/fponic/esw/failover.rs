@@ -32,17 +32,17 @@ use kernel::{
 use crate::{
     engine::{
         failover,
-        flow::vpid::{
-            self,
-            Ppid, //
-        },
         id::{
+            vpid::{
+                self,
+                Ppid, //
+            },
+            FuncId,
             PerUplink,
             UplinkId, //
         },
     },
     esw::{
-        func_vpid,
         DropCause,
         Eswitch, //
     },
@@ -332,7 +332,7 @@ impl Eswitch {
 
     /// Sets the home uplink of function `id`, then applies the policy. The uplink is checked
     /// first, then that the function exists; a refused change changes nothing.
-    pub(crate) fn set_home(&self, id: u32, uplink: u8) -> Result<(), failover::PolicyError> {
+    pub(crate) fn set_home(&self, id: FuncId, uplink: u8) -> Result<(), failover::PolicyError> {
         let uplink = failover::check_home(uplink, self.num_uplinks())?;
         {
             let guard = rcu::Guard::new();
@@ -551,7 +551,7 @@ impl Eswitch {
                     continue;
                 }
                 f.shared().set_serving(to);
-                record(func_vpid(f.shared().id), cur, to, home, true);
+                record(f.shared().id.vpid(), cur, to, home, true);
                 // Allocation failure only loses an announcement.
                 let _ = moved.push((f.mac(), to), GFP_ATOMIC);
             }

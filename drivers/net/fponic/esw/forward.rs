@@ -22,11 +22,12 @@ use crate::{
         },
     },
     engine::{
-        flow::vpid::{
-            self,
-            Ppid, //
-        },
         id::{
+            vpid::{
+                self,
+                Ppid, //
+            },
+            FuncId,
             PerUplink,
             UplinkId, //
         },
@@ -46,8 +47,7 @@ use super::{
     DropCause,
     Eswitch,
     FuncSnap,
-    Snapshot,
-    SF_ID_BASE, //
+    Snapshot, //
 };
 
 /// What the switch did with a packet.
@@ -233,8 +233,9 @@ impl Eswitch {
         };
         let to = match ppid {
             Ppid::Uplink(i) => To::Wire(i),
-            Ppid::Vf(n) => To::Func(u32::from(n)),
-            Ppid::Sf(n) => To::Func(SF_ID_BASE + n),
+            Ppid::Vf(_) | Ppid::Sf(_) => {
+                To::Func(FuncId::of_ppid(ppid).ok_or(DropCause::VpidUnresolved)?)
+            }
         };
         match self.deliver(snap, guard, to, skb, None)? {
             Delivery::Done => Ok(()),

@@ -14,12 +14,12 @@ use crate::{
     },
     engine::{
         flow::{
-            vpid::{
-                self,
-                Ppid, //
-            },
             Action,
             Key, //
+        },
+        id::vpid::{
+            self,
+            Ppid, //
         },
         packet,
         switch::From,
@@ -27,7 +27,6 @@ use crate::{
 };
 
 use super::{
-    func_vpid,
     DropCause,
     Eswitch,
     Snapshot, //
@@ -74,7 +73,7 @@ impl Eswitch {
     ) -> Offload {
         let in_vpid = match from {
             From::Wire(i) => vpid::of(Ppid::Uplink(i)),
-            From::Func(id) => func_vpid(id),
+            From::Func(id) => id.vpid(),
             From::Uplink(_) | From::Rep(_) => return Offload::Miss(skb),
         };
         let mut chain = 0;

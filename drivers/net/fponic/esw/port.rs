@@ -34,11 +34,13 @@ use crate::{
         skb::SkBuff,
     },
     engine::{
-        flow::vpid::{
-            self,
-            Ppid, //
+        id::{
+            vpid::{
+                self,
+                Ppid, //
+            },
+            UplinkId, //
         },
-        id::UplinkId,
         switch::From, //
     },
 };
@@ -121,7 +123,7 @@ impl PortNetdev {
     pub(crate) fn offload_vpid(&self) -> Option<u32> {
         match &self.role {
             Role::Uplink(i) => Some(vpid::of(Ppid::Uplink(*i))),
-            Role::Rep(f) => Some(super::func_vpid(f.id)),
+            Role::Rep(f) => Some(f.id.vpid()),
             Role::Func(_) => None,
         }
     }

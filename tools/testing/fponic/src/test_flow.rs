@@ -3,8 +3,8 @@
 use std::vec;
 use std::vec::Vec;
 
-use crate::flow::vpid::{self, Ppid};
 use crate::flow::*;
+use crate::id::vpid::{self, Ppid};
 use crate::packet;
 use crate::rng::Rng;
 use crate::test_id::up;

@@ -2,7 +2,10 @@
 
 use std::vec::Vec;
 
-use crate::id::UplinkId;
+use crate::id::{
+    FuncId,
+    UplinkId, //
+};
 use crate::rng::Rng;
 use crate::switch::*;
 use crate::test_id::up as u;
@@ -14,10 +17,14 @@ fn pf_mac(i: UplinkId) -> [u8; 6] {
 }
 
 fn random_funcs(rng: &mut Rng) -> Vec<FuncView> {
-    let n = rng.below(12) as u32;
+    let n = rng.below(12) as u16;
     (0..n)
         .map(|i| FuncView {
-            id: if rng.below(2) == 0 { i } else { 0x1_0000 + i },
+            id: if rng.below(2) == 0 {
+                FuncId::vf(i).unwrap()
+            } else {
+                FuncId::sf(u32::from(i)).unwrap()
+            },
             // Small MAC space so that collisions and PF-MAC hits happen.
             mac: [2, rng.below(2) as u8, 0, 0, 0, rng.below(6) as u8],
             home: u(rng.below(u64::from(UPLINKS)) as u8),
@@ -39,7 +46,8 @@ fn random_dst(rng: &mut Rng, funcs: &[FuncView]) -> [u8; 6] {
 fn random_from(rng: &mut Rng, funcs: &[FuncView]) -> From {
     let up = u(rng.below(u64::from(UPLINKS)) as u8);
     let id = if funcs.is_empty() || rng.below(8) == 0 {
-        0xdead
+        // No such function.
+        FuncId::sf(999).unwrap()
     } else {
         funcs[rng.below(funcs.len() as u64) as usize].id
     };
@@ -51,7 +59,7 @@ fn random_from(rng: &mut Rng, funcs: &[FuncView]) -> From {
     }
 }
 
-fn func(funcs: &[FuncView], id: u32) -> Option<FuncView> {
+fn func(funcs: &[FuncView], id: FuncId) -> Option<FuncView> {
     funcs.iter().copied().find(|f| f.id == id)
 }
 
@@ -165,7 +173,7 @@ fn switchdev_slow_path_is_a_fixed_pairing() {
 #[test]
 fn flood_targets_of_non_flood_decisions_are_empty() {
     let funcs = [FuncView {
-        id: 1,
+        id: FuncId::vf(1).unwrap(),
         mac: [2, 0, 0, 0, 0, 1],
         home: u(0),
         active: true,
