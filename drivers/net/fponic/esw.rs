@@ -78,7 +78,8 @@ use crate::{
         id::{
             vpid::{
                 self,
-                Ppid, //
+                Ppid,
+                Vpid, //
             },
             FuncId,
             PerUplink,
@@ -159,6 +160,13 @@ impl FuncShared {
 
 /// Uplinks print as their number (`fmt!` formats with [`kernel::fmt::Display`]).
 impl kernel::fmt::Display for UplinkId {
+    fn fmt(&self, f: &mut kernel::fmt::Formatter<'_>) -> kernel::fmt::Result {
+        kernel::fmt::Display::fmt(&self.get(), f)
+    }
+}
+
+/// VPIDs print as their number.
+impl kernel::fmt::Display for Vpid {
     fn fmt(&self, f: &mut kernel::fmt::Formatter<'_>) -> kernel::fmt::Result {
         kernel::fmt::Display::fmt(&self.get(), f)
     }
@@ -423,17 +431,17 @@ impl Eswitch {
     }
 
     /// Maps `vpid` to `ppid` (identity when a port is created, or a remap).
-    pub(crate) fn map_vpid(&self, v: u32, ppid: Ppid) -> Result {
+    pub(crate) fn map_vpid(&self, v: Vpid, ppid: Ppid) -> Result {
         self.vpids.store(u64::from(v), vpid::encode(ppid))
     }
 
     /// Removes the mapping of `vpid`; rules naming it then drop (`vpid_unresolved`).
-    pub(crate) fn unmap_vpid(&self, v: u32) {
+    pub(crate) fn unmap_vpid(&self, v: Vpid) {
         self.vpids.erase(u64::from(v));
     }
 
     /// The current mapping of `vpid`.
-    pub(crate) fn vpid_target(&self, v: u32) -> Option<Ppid> {
+    pub(crate) fn vpid_target(&self, v: Vpid) -> Option<Ppid> {
         let guard = rcu::Guard::new();
         self.vpids.load(u64::from(v), &guard).and_then(vpid::decode)
     }

@@ -338,7 +338,7 @@ impl AttributeOperations<6> for DeviceConfig {
             pr_err!("vpid_map: expected '<vpid> <port>', got '{}'\n", text);
             return Err(EINVAL);
         };
-        let (Some(v), Some(t)) = (vpid::parse_port(v), vpid::parse_port(t)) else {
+        let (Some(v), Some(t)) = (vpid::parse(v), vpid::parse_port(t)) else {
             pr_err!(
                 "vpid_map: ports are pN, vfN, sfN or a VPID number; got '{}'\n",
                 text
@@ -347,7 +347,7 @@ impl AttributeOperations<6> for DeviceConfig {
         };
         let inner = this.inner.lock();
         let dev = inner.device.as_ref().ok_or(ENODEV)?;
-        dev.remap_vpid(vpid::of(v), t)
+        dev.remap_vpid(v, t)
     }
 }
 

@@ -46,7 +46,8 @@ use crate::{
         id::{
             vpid::{
                 self,
-                Ppid, //
+                Ppid,
+                Vpid, //
             },
             FuncId,
             FuncKind,
@@ -602,12 +603,12 @@ impl Device {
 
     /// Remaps virtual port `vpid` to the port `target` currently backs by identity (configfs
     /// `vpid_map`). Both must exist; flows are untouched and the next packet follows the map.
-    pub(crate) fn remap_vpid(&self, v: u32, target: Ppid) -> Result {
+    pub(crate) fn remap_vpid(&self, v: Vpid, target: Ppid) -> Result {
         let data = self.data();
         let mut g = self.devlink.lock();
         let st = data.state.get_mut(g.parts().0);
         let known = |p: Ppid| st.vports().any(|q| q == p);
-        match vpid::identity(v) {
+        match v.port() {
             Some(p) if known(p) => {}
             _ => {
                 pr_err!("vpid_map: no virtual port {}\n", v);

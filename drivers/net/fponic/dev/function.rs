@@ -26,7 +26,10 @@ use crate::{
     dev::devlink::PortData,
     engine::{
         id::{
-            vpid::Ppid,
+            vpid::{
+                Ppid,
+                Vpid, //
+            },
             FuncId,
             FuncKind, //
         },
@@ -124,7 +127,7 @@ impl Func {
     }
 
     /// Its virtual port id.
-    pub(crate) fn vpid(&self) -> u32 {
+    pub(crate) fn vpid(&self) -> Vpid {
         self.id.vpid()
     }
 

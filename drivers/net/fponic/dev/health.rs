@@ -91,7 +91,7 @@ fn write_event(fmsg: &mut Fmsg, e: &Event) {
         f.array(c"moves", |a| {
             for m in e.moves() {
                 a.obj(|o| {
-                    o.u32(c"vpid", m.vpid);
+                    o.u32(c"vpid", m.vpid.get());
                     o.u32(c"from_uplink", u32::from(m.from));
                     o.u32(c"to_uplink", u32::from(m.to));
                 });

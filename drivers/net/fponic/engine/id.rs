@@ -279,13 +279,13 @@ impl FuncId {
     }
 
     /// The function's VPID.
-    pub(crate) fn vpid(self) -> u32 {
+    pub(crate) fn vpid(self) -> vpid::Vpid {
         vpid::of(self.ppid())
     }
 
     /// The devlink port index of the function's port: its VPID.
     pub(crate) fn port_index(self) -> u32 {
-        self.vpid()
+        self.vpid().get()
     }
 
     /// The MAC slot of the function's netdev, or of its representor if `rep`.
@@ -325,6 +325,53 @@ pub(crate) mod vpid {
     /// First VPID of the SFs.
     const SF_BASE: u32 = 0x2000;
 
+    /// A virtual port id, as rules name a port (it may name no port: [`Vpid::port`]).
+    #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+    pub(crate) struct Vpid(u32);
+
+    impl Vpid {
+        /// The VPID numbered `v` (a number from a rule or the user).
+        pub(crate) const fn new(v: u32) -> Self {
+            Self(v)
+        }
+
+        /// The number.
+        pub(crate) fn get(self) -> u32 {
+            self.0
+        }
+
+        /// The port the VPID names by identity, if any.
+        pub(crate) fn port(self) -> Option<Ppid> {
+            identity(self.0)
+        }
+    }
+
+    impl From<Vpid> for u32 {
+        fn from(v: Vpid) -> u32 {
+            v.0
+        }
+    }
+
+    impl From<Vpid> for u64 {
+        fn from(v: Vpid) -> u64 {
+            u64::from(v.0)
+        }
+    }
+
+    /// The number.
+    impl core::fmt::Debug for Vpid {
+        fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+            core::fmt::Debug::fmt(&self.0, f)
+        }
+    }
+
+    /// The number.
+    impl core::fmt::Display for Vpid {
+        fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+            core::fmt::Display::fmt(&self.0, f)
+        }
+    }
+
     /// What backs a virtual port.
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     pub(crate) enum Ppid {
@@ -337,13 +384,13 @@ pub(crate) mod vpid {
     }
 
     /// The VPID of a port, by identity.
-    pub(crate) fn of(p: Ppid) -> u32 {
-        match p {
+    pub(crate) fn of(p: Ppid) -> Vpid {
+        Vpid(match p {
             Ppid::Uplink(i) => u32::from(i),
             Ppid::Vf(n) => VF_BASE + u32::from(n),
             // The `Ppid`s of this module have `n <= MAX_SF`: never saturates.
             Ppid::Sf(n) => SF_BASE.saturating_add(n),
-        }
+        })
     }
 
     /// The port a VPID names by identity.
@@ -401,6 +448,12 @@ pub(crate) mod vpid {
                 .map(Ppid::Uplink);
         }
         num(s).and_then(identity)
+    }
+
+    /// Parses a VPID as configfs takes it: a port name ([`parse_port`]) or a VPID number, which
+    /// must name a port.
+    pub(crate) fn parse(s: &str) -> Option<Vpid> {
+        parse_port(s).map(of)
     }
 
     /// Number of ports a VPID can name: every uplink, VF and SF number.

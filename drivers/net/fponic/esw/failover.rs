@@ -35,7 +35,8 @@ use crate::{
         id::{
             vpid::{
                 self,
-                Ppid, //
+                Ppid,
+                Vpid, //
             },
             FuncId,
             PerUplink,
@@ -221,7 +222,7 @@ const EVENT_LOG_LEN: usize = 16;
 #[derive(Clone, Copy)]
 pub(crate) struct Moved {
     /// The virtual port.
-    pub(crate) vpid: u32,
+    pub(crate) vpid: Vpid,
     /// Uplink it left.
     pub(crate) from: UplinkId,
     /// Uplink it is served by now.
@@ -508,13 +509,13 @@ impl Eswitch {
             dropped: 0,
             total_moves: 0,
             moves: [Moved {
-                vpid: 0,
+                vpid: Vpid::new(0),
                 from: UplinkId::FIRST,
                 to: UplinkId::FIRST,
             }; EVENT_MOVES],
         };
         // Counts function moves (the `failovers`/`failbacks` counters) if `count`.
-        let mut record = |vpid: u32, from: UplinkId, to: UplinkId, home: UplinkId, count: bool| {
+        let mut record = |vpid: Vpid, from: UplinkId, to: UplinkId, home: UplinkId, count: bool| {
             match failover::classify(home, from, to) {
                 failover::Move::Failover => {
                     if count {

@@ -72,8 +72,8 @@ impl Eswitch {
         mut skb: SkBuff,
     ) -> Offload {
         let in_vpid = match from {
-            From::Wire(i) => vpid::of(Ppid::Uplink(i)),
-            From::Func(id) => id.vpid(),
+            From::Wire(i) => vpid::of(Ppid::Uplink(i)).get(),
+            From::Func(id) => id.vpid().get(),
             From::Uplink(_) | From::Rep(_) => return Offload::Miss(skb),
         };
         let mut chain = 0;

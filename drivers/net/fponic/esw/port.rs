@@ -122,8 +122,8 @@ impl PortNetdev {
     /// function for a representor, the uplink for an uplink netdev. `None` for function netdevs.
     pub(crate) fn offload_vpid(&self) -> Option<u32> {
         match &self.role {
-            Role::Uplink(i) => Some(vpid::of(Ppid::Uplink(*i))),
-            Role::Rep(f) => Some(f.id.vpid()),
+            Role::Uplink(i) => Some(vpid::of(Ppid::Uplink(*i)).get()),
+            Role::Rep(f) => Some(f.id.vpid().get()),
             Role::Func(_) => None,
         }
     }

@@ -343,10 +343,10 @@ fn vpid_encoding_round_trips() {
         Ppid::Sf(999),
     ] {
         assert_eq!(vpid::decode(vpid::encode(p)), Some(p));
-        assert_eq!(vpid::identity(vpid::of(p)), Some(p));
+        assert_eq!(vpid::of(p).port(), Some(p));
     }
-    assert_eq!(vpid::of(Ppid::Vf(3)), 0x1003);
-    assert_eq!(vpid::of(Ppid::Sf(5)), 0x2005);
+    assert_eq!(vpid::of(Ppid::Vf(3)).get(), 0x1003);
+    assert_eq!(vpid::of(Ppid::Sf(5)).get(), 0x2005);
     assert_eq!(vpid::decode(0), None);
     assert_eq!(vpid::decode((1 << 32) | 8), None);
     assert_eq!(vpid::identity(8), None);

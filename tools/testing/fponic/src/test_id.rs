@@ -88,7 +88,7 @@ fn numbering_schemes() {
     let (vf3, sf7, p2) = (FuncId::vf(3).unwrap(), FuncId::sf(7).unwrap(), up(2));
     assert_eq!(
         (
-            vf3.vpid(),
+            vf3.vpid().get(),
             vf3.port_index(),
             vf3.mac_slot(false),
             vf3.mac_slot(true)
@@ -97,7 +97,7 @@ fn numbering_schemes() {
     );
     assert_eq!(
         (
-            sf7.vpid(),
+            sf7.vpid().get(),
             sf7.port_index(),
             sf7.mac_slot(false),
             sf7.mac_slot(true)
@@ -106,7 +106,7 @@ fn numbering_schemes() {
     );
     assert_eq!(
         (
-            vpid::of(vpid::Ppid::Uplink(p2)),
+            vpid::of(vpid::Ppid::Uplink(p2)).get(),
             p2.port_index(),
             p2.mac_slot()
         ),
@@ -114,13 +114,13 @@ fn numbering_schemes() {
     );
     // Every function's VPID names it back; the devlink port index is the VPID.
     for f in all_funcs() {
-        assert_eq!(vpid::identity(f.vpid()), Some(f.ppid()));
+        assert_eq!(f.vpid().port(), Some(f.ppid()));
         assert_eq!(FuncId::of_ppid(f.ppid()), Some(f));
-        assert_eq!(f.port_index(), f.vpid());
+        assert_eq!(f.port_index(), f.vpid().get());
     }
     for i in UplinkId::all() {
         assert_eq!(FuncId::of_ppid(vpid::Ppid::Uplink(i)), None);
-        assert_eq!(i.port_index(), vpid::of(vpid::Ppid::Uplink(i)));
+        assert_eq!(i.port_index(), vpid::of(vpid::Ppid::Uplink(i)).get());
     }
     assert_eq!(FuncId::of_ppid(vpid::Ppid::Vf(MAX_VF + 1)), None);
     assert_eq!(FuncId::of_ppid(vpid::Ppid::Sf(u32::MAX)), None);
@@ -198,4 +198,18 @@ fn port_names_out_of_range_are_refused() {
     ] {
         assert_eq!(vpid::decode(e), None, "{e:#x}");
     }
+}
+
+#[test]
+fn vpids_parse_as_configfs_takes_them() {
+    assert_eq!(vpid::parse("vf3").map(vpid::Vpid::get), Some(0x1003));
+    assert_eq!(vpid::parse("sf999").map(vpid::Vpid::get), Some(0x23e7));
+    assert_eq!(vpid::parse("p7").map(vpid::Vpid::get), Some(7));
+    assert_eq!(vpid::parse("4096").map(vpid::Vpid::get), Some(0x1000));
+    for bad in ["4095", "vf256", "sf4294963200", "vf4294967295", "p8", "x"] {
+        assert_eq!(vpid::parse(bad), None, "{bad}");
+    }
+    // A VPID from a rule may name nothing.
+    assert_eq!(vpid::Vpid::new(0x3000).port(), None);
+    assert_eq!(std::format!("{}", vpid::Vpid::new(0x1003)), "4099");
 }
