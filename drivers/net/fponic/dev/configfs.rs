@@ -250,8 +250,7 @@ impl AttributeOperations<3> for DeviceConfig {
         let n = naming::parse_u32_in(page, 0, MAX_VFS.into()).ok_or(EINVAL)?;
         let mut inner = this.inner.lock();
         let dev = inner.device.as_ref().ok_or(ENODEV)?;
-        // CAST: at most MAX_VFS.
-        dev.set_num_vfs(n as u16)?;
+        dev.set_num_vfs(u16::try_from(n).map_err(|_| EINVAL)?)?;
         inner.num_vfs = n;
         Ok(())
     }
