@@ -9,12 +9,17 @@
 
 pub(crate) mod failover;
 pub(crate) mod flow;
+pub(crate) mod id;
 pub(crate) mod naming;
 pub(crate) mod packet;
 pub(crate) mod switch;
 
 #[kernel::macros::kunit_tests(fponic_engine)]
 mod tests {
+    use super::id::{
+        FuncId,
+        UplinkId, //
+    };
     use super::naming::{
         self,
         PortFlavour, //
@@ -33,24 +38,40 @@ mod tests {
         To, //
     };
 
+    /// Uplink `n`.
+    const fn up(n: u8) -> UplinkId {
+        match UplinkId::new(n) {
+            Some(i) => i,
+            None => panic!("no such uplink"),
+        }
+    }
+
+    /// VF `n`.
+    const fn vf(n: u16) -> FuncId {
+        match FuncId::vf(n) {
+            Some(id) => id,
+            None => panic!("no such VF"),
+        }
+    }
+
     const PF0: [u8; 6] = [2, 0, 0, 0, 0, 0xf0];
     const FUNCS: [FuncView; 3] = [
         FuncView {
-            id: 0,
+            id: vf(0),
             mac: [2, 0, 0, 0, 0, 0],
-            home: 0,
+            home: up(0),
             active: true,
         },
         FuncView {
-            id: 1,
+            id: vf(1),
             mac: [2, 0, 0, 0, 0, 1],
-            home: 0,
+            home: up(0),
             active: true,
         },
         FuncView {
-            id: 2,
+            id: vf(2),
             mac: [2, 0, 0, 0, 0, 2],
-            home: 1,
+            home: up(1),
             active: true,
         },
     ];
@@ -175,23 +196,23 @@ mod tests {
     fn switchdev_slow_path_pairs_ports_with_representors() {
         let any = [2, 9, 9, 9, 9, 9];
         assert_eq!(
-            decide(Mode::Switchdev, From::Func(1), any, &FUNCS),
-            Decision::One(To::Rep(1))
+            decide(Mode::Switchdev, From::Func(vf(1)), any, &FUNCS),
+            Decision::One(To::Rep(vf(1)))
         );
         assert_eq!(
-            decide(Mode::Switchdev, From::Rep(2), any, &FUNCS),
-            Decision::One(To::Func(2))
+            decide(Mode::Switchdev, From::Rep(vf(2)), any, &FUNCS),
+            Decision::One(To::Func(vf(2)))
         );
         assert_eq!(
-            decide(Mode::Switchdev, From::Wire(1), any, &FUNCS),
-            Decision::One(To::Uplink(1))
+            decide(Mode::Switchdev, From::Wire(up(1)), any, &FUNCS),
+            Decision::One(To::Uplink(up(1)))
         );
         assert_eq!(
-            decide(Mode::Switchdev, From::Uplink(0), any, &FUNCS),
-            Decision::One(To::Wire(0))
+            decide(Mode::Switchdev, From::Uplink(up(0)), any, &FUNCS),
+            Decision::One(To::Wire(up(0)))
         );
         assert_eq!(
-            decide(Mode::Switchdev, From::Rep(7), any, &FUNCS),
+            decide(Mode::Switchdev, From::Rep(vf(7)), any, &FUNCS),
             Decision::Drop(DropReason::NoSuchPort)
         );
     }
@@ -200,26 +221,26 @@ mod tests {
     fn legacy_switches_by_mac_within_the_domain() {
         // Known unicast in the domain.
         assert_eq!(
-            decide(Mode::Legacy, From::Func(0), FUNCS[1].mac, &FUNCS),
-            Decision::One(To::Func(1))
+            decide(Mode::Legacy, From::Func(vf(0)), FUNCS[1].mac, &FUNCS),
+            Decision::One(To::Func(vf(1)))
         );
         // Function 2 lives on uplink 1: from function 0 it is reached through the wire.
         assert_eq!(
-            decide(Mode::Legacy, From::Func(0), FUNCS[2].mac, &FUNCS),
-            Decision::One(To::Wire(0))
+            decide(Mode::Legacy, From::Func(vf(0)), FUNCS[2].mac, &FUNCS),
+            Decision::One(To::Wire(up(0)))
         );
         // The PF netdev by its MAC; unknown unicast from the wire goes to the PF.
         assert_eq!(
-            decide(Mode::Legacy, From::Func(1), PF0, &FUNCS),
-            Decision::One(To::Uplink(0))
+            decide(Mode::Legacy, From::Func(vf(1)), PF0, &FUNCS),
+            Decision::One(To::Uplink(up(0)))
         );
         assert_eq!(
-            decide(Mode::Legacy, From::Wire(0), [2, 7, 7, 7, 7, 7], &FUNCS),
-            Decision::One(To::Uplink(0))
+            decide(Mode::Legacy, From::Wire(up(0)), [2, 7, 7, 7, 7, 7], &FUNCS),
+            Decision::One(To::Uplink(up(0)))
         );
         assert_eq!(
-            decide(Mode::Legacy, From::Wire(1), FUNCS[2].mac, &FUNCS),
-            Decision::One(To::Func(2))
+            decide(Mode::Legacy, From::Wire(up(1)), FUNCS[2].mac, &FUNCS),
+            Decision::One(To::Func(vf(2)))
         );
     }
 
@@ -227,16 +248,16 @@ mod tests {
     fn legacy_flood_skips_source_and_inactive() {
         let mut funcs = FUNCS;
         funcs[1].active = false;
-        let d = decide(Mode::Legacy, From::Func(0), [0xff; 6], &funcs);
+        let d = decide(Mode::Legacy, From::Func(vf(0)), [0xff; 6], &funcs);
         let mut n = 0;
         for to in switch::flood_targets(&d, funcs.iter().copied()) {
-            assert!(to != To::Func(0) && to != To::Func(1) && to != To::Func(2));
+            assert!(to != To::Func(vf(0)) && to != To::Func(vf(1)) && to != To::Func(vf(2)));
             n += 1;
         }
         // The PF netdev and the wire of domain 0.
         assert_eq!(n, 2);
         assert_eq!(
-            decide(Mode::Legacy, From::Func(1), [0xff; 6], &funcs),
+            decide(Mode::Legacy, From::Func(vf(1)), [0xff; 6], &funcs),
             Decision::Drop(DropReason::FuncInactive)
         );
     }
@@ -249,16 +270,16 @@ mod tests {
             Move, //
         };
         let all = 0b11;
-        assert_eq!(serve(0, &[true, true], all, true), 0);
-        assert_eq!(serve(0, &[false, true], all, true), 1);
+        assert_eq!(serve(up(0), &[true, true], all, true), up(0));
+        assert_eq!(serve(up(0), &[false, true], all, true), up(1));
         // Nowhere to go: stay home. Failover off. Uplink 1 not in the group.
-        assert_eq!(serve(0, &[false, false], all, true), 0);
-        assert_eq!(serve(0, &[false, true], all, false), 0);
-        assert_eq!(serve(0, &[false, true], 0b01, true), 0);
-        assert_eq!(classify(0, 0, 1), Move::Failover);
-        assert_eq!(classify(0, 1, 0), Move::Failback);
-        assert_eq!(classify(0, 1, 2), Move::Shift);
-        assert_eq!(classify(0, 1, 1), Move::Stay);
+        assert_eq!(serve(up(0), &[false, false], all, true), up(0));
+        assert_eq!(serve(up(0), &[false, true], all, false), up(0));
+        assert_eq!(serve(up(0), &[false, true], 0b01, true), up(0));
+        assert_eq!(classify(up(0), up(0), up(1)), Move::Failover);
+        assert_eq!(classify(up(0), up(1), up(0)), Move::Failback);
+        assert_eq!(classify(up(0), up(1), up(2)), Move::Shift);
+        assert_eq!(classify(up(0), up(1), up(1)), Move::Stay);
     }
 
     #[test]
@@ -267,14 +288,17 @@ mod tests {
         let all = 0b11;
         // Uplink 1 has no wire yet: not a failure, its traffic stays.
         assert_eq!(
-            serve_uplink(1, &[true, false], &[true, false], all, true),
-            1
+            serve_uplink(up(1), &[true, false], &[true, false], all, true),
+            up(1)
         );
         // Once wired, losing the wire moves its traffic to uplink 0.
-        assert_eq!(serve_uplink(1, &[true, false], &[true, true], all, true), 0);
         assert_eq!(
-            serve_uplink(1, &[true, false], &[true, true], all, false),
-            1
+            serve_uplink(up(1), &[true, false], &[true, true], all, true),
+            up(0)
+        );
+        assert_eq!(
+            serve_uplink(up(1), &[true, false], &[true, true], all, false),
+            up(1)
         );
     }
 

@@ -92,9 +92,15 @@ use crate::{
         },
     },
     engine::{
-        flow::vpid::{
-            self,
-            Ppid, //
+        id::{
+            vpid::{
+                self,
+                Ppid,
+                Vpid, //
+            },
+            FuncId,
+            PerUplink,
+            UplinkId, //
         },
         switch::{
             FuncView,
@@ -116,28 +122,70 @@ use crate::tc::flowtable::FlowTable;
 
 /// Identity and runtime state of a function (VF or SF) shared by its netdev, its representor,
 /// its devlink port and the snapshots.
+///
+/// # Invariants
+///
+/// `home` and `uplink` hold uplink numbers ([`UplinkId`]).
 pub(crate) struct FuncShared {
-    /// Function id: VF `n` is `n`, SF `n` is [`SF_ID_BASE`]` + n`.
-    pub(crate) id: u32,
+    /// Which function.
+    pub(crate) id: FuncId,
     /// Home uplink (configured).
-    pub(crate) home: Atomic<u32>,
+    home: Atomic<u32>,
     /// Uplink that serves the function now (its legacy domain): the home uplink, or a surviving
     /// one after a failover.
-    pub(crate) uplink: Atomic<u32>,
+    uplink: Atomic<u32>,
     /// Whether the function is active (devlink port function state).
     pub(crate) active: Atomic<bool>,
 }
 
-/// Function ids of SFs start here.
-pub(crate) const SF_ID_BASE: u32 = 0x1_0000;
+impl FuncShared {
+    /// Function `id`, active, homed on and served by uplink 0.
+    pub(crate) fn new(id: FuncId) -> Self {
+        // INVARIANT: uplink 0.
+        Self {
+            id,
+            home: Atomic::new(u32::from(UplinkId::FIRST)),
+            uplink: Atomic::new(u32::from(UplinkId::FIRST)),
+            active: Atomic::new(true),
+        }
+    }
 
-/// The VPID of function `id`.
-pub(crate) fn func_vpid(id: u32) -> u32 {
-    if id >= SF_ID_BASE {
-        vpid::of(Ppid::Sf(id - SF_ID_BASE))
-    } else {
-        // CAST: VF ids are below 0x100.
-        vpid::of(Ppid::Vf(id as u16))
+    /// The home uplink.
+    pub(crate) fn home(&self) -> UplinkId {
+        // By the type invariant, never `FIRST` for want of a valid number.
+        UplinkId::try_from(self.home.load(Relaxed)).unwrap_or(UplinkId::FIRST)
+    }
+
+    /// The uplink that serves the function now.
+    pub(crate) fn serving(&self) -> UplinkId {
+        // As in `home`.
+        UplinkId::try_from(self.uplink.load(Relaxed)).unwrap_or(UplinkId::FIRST)
+    }
+
+    /// Sets the home uplink ([`Eswitch::set_home`]).
+    fn set_home(&self, i: UplinkId) {
+        // INVARIANT: an uplink number.
+        self.home.store(u32::from(i), Relaxed);
+    }
+
+    /// Moves the function to uplink `i` ([`Eswitch::rebalance`]).
+    fn set_serving(&self, i: UplinkId) {
+        // INVARIANT: an uplink number.
+        self.uplink.store(u32::from(i), Relaxed);
+    }
+}
+
+/// Uplinks print as their number (`fmt!` formats with [`kernel::fmt::Display`]).
+impl kernel::fmt::Display for UplinkId {
+    fn fmt(&self, f: &mut kernel::fmt::Formatter<'_>) -> kernel::fmt::Result {
+        kernel::fmt::Display::fmt(&self.get(), f)
+    }
+}
+
+/// VPIDs print as their number.
+impl kernel::fmt::Display for Vpid {
+    fn fmt(&self, f: &mut kernel::fmt::Formatter<'_>) -> kernel::fmt::Result {
+        kernel::fmt::Display::fmt(&self.get(), f)
     }
 }
 
@@ -163,19 +211,20 @@ impl FuncSnap {
     }
 
     fn view(&self) -> FuncView {
-        self.view_through(&IDENTITY_UPLINKS)
+        FuncView {
+            id: self.shared.id,
+            mac: self.netdev.as_netdev().mac(),
+            home: self.shared.serving(),
+            active: self.shared.active.load(Relaxed),
+        }
     }
 
     /// The view with the serving uplink mapped through `eff` (uplink -> uplink that carries its
     /// traffic now, see [`Eswitch::effective_uplinks`]).
-    fn view_through(&self, eff: &[u8; 8]) -> FuncView {
-        // CAST: uplink indices are below 8.
-        let serving = (self.shared.uplink.load(Relaxed) as u8).min(7);
+    fn view_through(&self, eff: &PerUplink<UplinkId>) -> FuncView {
         FuncView {
-            id: self.shared.id,
-            mac: self.netdev.as_netdev().mac(),
-            home: eff[usize::from(serving)],
-            active: self.shared.active.load(Relaxed),
+            home: eff[self.shared.serving()],
+            ..self.view()
         }
     }
 }
@@ -212,7 +261,7 @@ impl Snapshot {
         }
     }
 
-    fn func(&self, id: u32) -> Option<&FuncSnap> {
+    fn func(&self, id: FuncId) -> Option<&FuncSnap> {
         self.funcs
             .binary_search_by_key(&id, |f| f.shared.id)
             .ok()
@@ -225,14 +274,14 @@ impl Snapshot {
 
     fn views_through<'a>(
         &'a self,
-        eff: &'a [u8; 8],
+        eff: &'a PerUplink<UplinkId>,
     ) -> impl Iterator<Item = FuncView> + Clone + 'a {
         self.funcs.iter().map(move |f| f.view_through(eff))
     }
 
-    fn uplink_mac(&self, i: u8) -> [u8; 6] {
+    fn uplink_mac(&self, i: UplinkId) -> [u8; 6] {
         self.uplinks
-            .get(usize::from(i))
+            .get(i.index())
             .map_or([0; 6], |d| d.as_netdev().mac())
     }
 
@@ -245,9 +294,6 @@ impl Snapshot {
         )
     }
 }
-
-/// Every uplink carries its own traffic.
-pub(super) const IDENTITY_UPLINKS: [u8; 8] = [0, 1, 2, 3, 4, 5, 6, 7];
 
 /// The switch of one device.
 #[pin_data]
@@ -277,7 +323,7 @@ pub(crate) struct Eswitch {
     #[pin]
     log: Mutex<OffloadLog>,
     /// Failover policy and state.
-    pub(crate) failover: Failover,
+    failover: Failover,
     /// Serializes [`Eswitch::rebalance`] (the notifier, configfs and control changes call it).
     #[pin]
     pub(crate) rebalance_lock: Mutex<()>,
@@ -364,7 +410,7 @@ impl Eswitch {
 
     /// `ip link set <pf> vf <n> mac`: the VF netdev takes the MAC at once (`ENODEV` if VF `n`
     /// does not exist).
-    pub(crate) fn set_vf_mac(&self, id: u32, mac: [u8; 6], rtnl: &Rtnl) -> Result {
+    pub(crate) fn set_vf_mac(&self, id: FuncId, mac: [u8; 6], rtnl: &Rtnl) -> Result {
         let dev = {
             let guard = rcu::Guard::new();
             let snap = self.snap.get(&guard).ok_or(ENODEV)?;
@@ -375,7 +421,7 @@ impl Eswitch {
 
     /// `ip link set <pf> vf <n> state`: `disable` deactivates the function like the devlink
     /// port function state does.
-    pub(crate) fn set_vf_active(&self, id: u32, up: bool) -> Result {
+    pub(crate) fn set_vf_active(&self, id: FuncId, up: bool) -> Result {
         let guard = rcu::Guard::new();
         let snap = self.snap.get(&guard).ok_or(ENODEV)?;
         let f = snap.func(id).ok_or(ENODEV)?;
@@ -402,24 +448,24 @@ impl Eswitch {
     }
 
     /// Maps `vpid` to `ppid` (identity when a port is created, or a remap).
-    pub(crate) fn map_vpid(&self, v: u32, ppid: Ppid) -> Result {
+    pub(crate) fn map_vpid(&self, v: Vpid, ppid: Ppid) -> Result {
         self.vpids.store(u64::from(v), vpid::encode(ppid))
     }
 
     /// Removes the mapping of `vpid`; rules naming it then drop (`vpid_unresolved`).
-    pub(crate) fn unmap_vpid(&self, v: u32) {
+    pub(crate) fn unmap_vpid(&self, v: Vpid) {
         self.vpids.erase(u64::from(v));
     }
 
     /// The current mapping of `vpid`.
-    pub(crate) fn vpid_target(&self, v: u32) -> Option<Ppid> {
+    pub(crate) fn vpid_target(&self, v: Vpid) -> Option<Ppid> {
         let guard = rcu::Guard::new();
         self.vpids.load(u64::from(v), &guard).and_then(vpid::decode)
     }
 
     /// Vport counters of function `id` as its representor reports them: what the function sent
     /// is what the switch received from it, and the other way round.
-    pub(crate) fn func_vport_stats(&self, id: u32) -> crate::bind::netdev::LinkStats {
+    pub(crate) fn func_vport_stats(&self, id: FuncId) -> crate::bind::netdev::LinkStats {
         let guard = rcu::Guard::new();
         let mut s = self
             .snap
@@ -450,15 +496,10 @@ impl Eswitch {
     pub(crate) fn funcs_served<'a>(
         &'a self,
         guard: &'a rcu::Guard,
-    ) -> impl Iterator<Item = (u32, u8, u8)> + 'a {
+    ) -> impl Iterator<Item = (FuncId, UplinkId, UplinkId)> + 'a {
         self.funcs(guard).map(|f| {
             let s = f.shared();
-            // CAST: uplink indices are below 8.
-            (
-                s.id,
-                s.home.load(Relaxed) as u8,
-                s.uplink.load(Relaxed) as u8,
-            )
+            (s.id, s.home(), s.serving())
         })
     }
 }

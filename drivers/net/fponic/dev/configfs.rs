@@ -37,22 +37,21 @@ use kernel::{
         kstrtobool_bytes,
         CString, //
     },
-    sync::{
-        atomic::Relaxed,
-        Mutex, //
-    },
+    sync::Mutex,
 };
 
 use crate::{
-    dev::device::{
-        Device,
-        MAX_UPLINKS, //
-    },
+    dev::device::Device,
     dev::function::MAX_VFS,
     engine::{
-        flow::vpid,
+        id::{
+            vpid,
+            UplinkId,
+            MAX_UPLINKS, //
+        },
         naming, //
     },
+    esw::failover::Setting,
 };
 
 /// Writes attribute text into the configfs page, never past it: output that does not fit is cut
@@ -184,7 +183,7 @@ impl AttributeOperations<0> for DeviceConfig {
     }
 
     fn store(this: &DeviceConfig, page: &[u8]) -> Result {
-        let n = naming::parse_u32_in(page, 1, MAX_UPLINKS).ok_or(EINVAL)?;
+        let n = naming::parse_u32_in(page, 1, u32::from(MAX_UPLINKS)).ok_or(EINVAL)?;
         let mut inner = this.inner.lock();
         if inner.device.is_some() {
             return Err(EBUSY);
@@ -251,8 +250,7 @@ impl AttributeOperations<3> for DeviceConfig {
         let n = naming::parse_u32_in(page, 0, MAX_VFS.into()).ok_or(EINVAL)?;
         let mut inner = this.inner.lock();
         let dev = inner.device.as_ref().ok_or(ENODEV)?;
-        // CAST: at most MAX_VFS.
-        dev.set_num_vfs(n as u16)?;
+        dev.set_num_vfs(u16::try_from(n).map_err(|_| EINVAL)?)?;
         inner.num_vfs = n;
         Ok(())
     }
@@ -290,10 +288,10 @@ impl AttributeOperations<4> for DeviceConfig {
         })?;
         let inner = this.inner.lock();
         let dev = inner.device.as_ref().ok_or(ENODEV)?;
-        if u32::from(port) >= inner.num_uplinks {
+        let Some(port) = UplinkId::new(port).filter(|_| u32::from(port) < inner.num_uplinks) else {
             pr_err!("wires: no uplink {}\n", port);
             return Err(EINVAL);
-        }
+        };
         match ifname {
             None => dev.unbind_wire(port),
             Some(name) => {
@@ -339,7 +337,7 @@ impl AttributeOperations<6> for DeviceConfig {
             pr_err!("vpid_map: expected '<vpid> <port>', got '{}'\n", text);
             return Err(EINVAL);
         };
-        let (Some(v), Some(t)) = (vpid::parse_port(v), vpid::parse_port(t)) else {
+        let (Some(v), Some(t)) = (vpid::parse(v), vpid::parse_port(t)) else {
             pr_err!(
                 "vpid_map: ports are pN, vfN, sfN or a VPID number; got '{}'\n",
                 text
@@ -348,7 +346,7 @@ impl AttributeOperations<6> for DeviceConfig {
         };
         let inner = this.inner.lock();
         let dev = inner.device.as_ref().ok_or(ENODEV)?;
-        dev.remap_vpid(vpid::of(v), t)
+        dev.remap_vpid(v, t)
     }
 }
 
@@ -381,18 +379,13 @@ impl AttributeOperations<8> for DeviceConfig {
         let text = core::str::from_utf8(page).map_err(|_| EINVAL)?.trim();
         let inner = this.inner.lock();
         let dev = inner.device.as_ref().ok_or(ENODEV)?;
-        let fo = dev.eswitch().failover();
         let mut it = text.split_whitespace();
-        match (it.next(), it.next(), it.next(), it.next()) {
-            (Some("0"), None, None, None) => fo.enabled.store(false, Relaxed),
-            (Some("1"), None, None, None) => fo.enabled.store(true, Relaxed),
-            (Some("group"), Some(m), None, None) => {
-                let m = u32::from_str_radix(m.trim_start_matches("0x"), 16).map_err(|_| EINVAL)?;
-                if m == 0 || m > 0xff {
-                    return Err(EINVAL);
-                }
-                fo.group.store(m, Relaxed);
-            }
+        let setting = match (it.next(), it.next(), it.next(), it.next()) {
+            (Some("0"), None, None, None) => Setting::Enabled(false),
+            (Some("1"), None, None, None) => Setting::Enabled(true),
+            (Some("group"), Some(m), None, None) => Setting::Group(
+                u32::from_str_radix(m.trim_start_matches("0x"), 16).map_err(|_| EINVAL)?,
+            ),
             (Some("home"), Some(p), Some(u), None) => {
                 let p = vpid::parse_port(p)
                     .filter(|p| !matches!(p, vpid::Ppid::Uplink(_)))
@@ -404,8 +397,7 @@ impl AttributeOperations<8> for DeviceConfig {
                 pr_err!("failover: expected 0, 1, 'group <mask>' or 'home vfN|sfN <uplink>', got '{}'\n", text);
                 return Err(EINVAL);
             }
-        }
-        dev.eswitch().rebalance();
-        Ok(())
+        };
+        Ok(dev.eswitch().set_failover(setting)?)
     }
 }

@@ -17,14 +17,14 @@ use kernel::{
     },
     prelude::*,
     str::CString,
-    sync::{
-        atomic::Relaxed,
-        Arc, //
-    },
+    sync::Arc,
     uaccess::UserSliceReader,
 };
 
-use crate::esw::Eswitch;
+use crate::{
+    engine::id::UplinkId,
+    esw::Eswitch, //
+};
 
 /// The offload log as debugfs shows it (same text as configfs `offload`, not cut to a page).
 pub(crate) struct OffloadLogView(Arc<Eswitch>);
@@ -55,7 +55,7 @@ enum Knob {
 /// One fault-injection file of one uplink.
 pub(crate) struct FaultKnob {
     esw: Arc<Eswitch>,
-    uplink: u8,
+    uplink: UplinkId,
     knob: Knob,
 }
 
@@ -63,9 +63,9 @@ impl core::fmt::Debug for FaultKnob {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         let fault = self.esw.fault(self.uplink);
         let v = match self.knob {
-            Knob::CarrierDown => u32::from(fault.carrier_down.load(Relaxed)),
-            Knob::DropEvery => fault.drop_every.load(Relaxed),
-            Knob::FailNextRemap => u32::from(fault.fail_next_remap.load(Relaxed)),
+            Knob::CarrierDown => u32::from(fault.carrier_down()),
+            Knob::DropEvery => fault.drop_every(),
+            Knob::FailNextRemap => u32::from(fault.fail_next_remap()),
         };
         writeln!(f, "{v}")
     }
@@ -84,14 +84,10 @@ impl Reader for FaultKnob {
             .trim()
             .parse()
             .map_err(|_| EINVAL)?;
-        let fault = self.esw.fault(self.uplink);
         match self.knob {
-            Knob::CarrierDown if v <= 1 => {
-                fault.carrier_down.store(v == 1, Relaxed);
-                self.esw.sync_uplink_carrier(self.uplink);
-            }
-            Knob::DropEvery => fault.drop_every.store(v, Relaxed),
-            Knob::FailNextRemap if v <= 1 => fault.fail_next_remap.store(v == 1, Relaxed),
+            Knob::CarrierDown if v <= 1 => self.esw.inject_carrier_down(self.uplink, v == 1),
+            Knob::DropEvery => self.esw.inject_drop_every(self.uplink, v),
+            Knob::FailNextRemap if v <= 1 => self.esw.inject_fail_next_remap(self.uplink, v == 1),
             _ => return Err(EINVAL),
         }
         Ok(())
@@ -110,7 +106,7 @@ pub(crate) struct DeviceDebugfs {
 
 impl DeviceDebugfs {
     /// Creates `/sys/kernel/debug/<name>/` for `esw` with `num_uplinks` uplinks.
-    pub(crate) fn new(name: &CStr, esw: &Arc<Eswitch>, num_uplinks: u8) -> Result<Self> {
+    pub(crate) fn new(name: &CStr, esw: &Arc<Eswitch>, num_uplinks: usize) -> Result<Self> {
         let root = debugfs::Dir::new(name);
         let offload = KBox::pin_init(
             root.read_only_file(c"offload", OffloadLogView(esw.clone())),
@@ -122,7 +118,7 @@ impl DeviceDebugfs {
         )?;
         let mut uplinks = KVec::new();
         let mut files = KVec::new();
-        for i in 0..num_uplinks {
+        for i in UplinkId::below(num_uplinks) {
             let dir = root.subdir(&CString::try_from_fmt(fmt!("p{}", i))?);
             for (fname, knob) in [
                 (c"carrier_down", Knob::CarrierDown),

@@ -11,7 +11,7 @@ use kernel::{
     alloc::kvec::PushError,
     prelude::*,
     str::CString,
-    sync::{atomic::Relaxed, Arc},
+    sync::Arc, //
 };
 
 use crate::{
@@ -41,16 +41,19 @@ use crate::{
         PARAMS,
         PARAM_FLOW_TABLE_SIZE, //
     },
-    dev::function::{
-        Func,
-        FuncKind,
-        MAX_SFNUM, //
-    },
+    dev::function::Func,
     dev::uplink::Uplink,
     engine::{
-        flow::vpid::{
-            self,
-            Ppid, //
+        id::{
+            vpid::{
+                self,
+                Ppid,
+                Vpid, //
+            },
+            FuncId,
+            FuncKind,
+            UplinkId,
+            MAX_SF, //
         },
         naming::{
             NameBuf,
@@ -64,8 +67,6 @@ use crate::{
     },
 };
 
-/// Maximum number of physical ports of one device.
-pub(crate) const MAX_UPLINKS: u32 = 8;
 /// devlink resource id of the flow table.
 const FLOW_TABLE_RESOURCE: u64 = 1;
 
@@ -114,7 +115,7 @@ impl DevState {
 
     /// Creates the uplinks and publishes the switch (device creation and reload).
     fn build(&mut self, ctx: &PortCtx, esw: &Arc<Eswitch>, name: &CStr) -> Result {
-        for n in 0..self.num_uplinks {
+        for n in UplinkId::below(usize::from(self.num_uplinks)) {
             // Room first: a port dropped instead of destroyed unregisters itself, taking the
             // instance lock that this thread holds.
             self.uplinks.reserve(1, GFP_KERNEL)?;
@@ -126,7 +127,7 @@ impl DevState {
         }
         self.publish(esw)?;
         // Wires stay bound across a reload: the new uplink netdevs take their carrier.
-        for n in 0..self.num_uplinks {
+        for n in UplinkId::below(usize::from(self.num_uplinks)) {
             esw.sync_uplink_carrier(n);
         }
         Ok(())
@@ -193,19 +194,15 @@ impl DevState {
 
     /// Every virtual port by identity: uplinks, then functions.
     fn vports(&self) -> impl Iterator<Item = Ppid> + '_ {
-        // CAST: at most 8 uplinks.
         Iterator::chain(
-            (0..self.uplinks.len()).map(|i| Ppid::Uplink(i as u8)),
+            UplinkId::below(self.uplinks.len()).map(Ppid::Uplink),
             self.funcs.iter().map(Func::ppid),
         )
     }
 
     /// Function `id`.
-    pub(crate) fn func(&self, id: u32) -> Result<&Func> {
-        self.funcs
-            .iter()
-            .find(|f| f.kind().id() == id)
-            .ok_or(ENODEV)
+    pub(crate) fn func(&self, id: FuncId) -> Result<&Func> {
+        self.funcs.iter().find(|f| f.id() == id).ok_or(ENODEV)
     }
 
     /// Publishes the current state to the data path.
@@ -348,9 +345,9 @@ impl DevState {
             ext.set(c"fponic: the device has a single PF, pfnum 0");
             return Err(EINVAL);
         }
-        let in_use = |n: u32| self.funcs.iter().any(|f| f.kind() == FuncKind::Sf(n));
+        let in_use = |n: u32| self.funcs.iter().any(|f| f.id().kind() == FuncKind::Sf(n));
         let sfnum = match attrs.sfnum {
-            Some(n) if n > MAX_SFNUM => {
+            Some(n) if n > MAX_SF => {
                 ext.set(c"fponic: sfnum must be at most 999");
                 return Err(ERANGE);
             }
@@ -359,20 +356,21 @@ impl DevState {
                 return Err(EEXIST);
             }
             Some(n) => n,
-            None => (0..=MAX_SFNUM).find(|&n| !in_use(n)).ok_or(ENOSPC)?,
+            None => (0..=MAX_SF).find(|&n| !in_use(n)).ok_or(ENOSPC)?,
         };
         if self
             .funcs
             .iter()
-            .filter(|f| matches!(f.kind(), FuncKind::Sf(_)))
+            .filter(|f| matches!(f.id().kind(), FuncKind::Sf(_)))
             .count()
             >= MAX_SFS
         {
             ext.set(c"fponic: too many SFs (at most 64)");
             return Err(ENOSPC);
         }
-        let kind = FuncKind::Sf(sfnum);
-        if attrs.port_index.is_some_and(|i| i != kind.port_index()) {
+        // Checked above: at most `MAX_SF`.
+        let id = FuncId::sf(sfnum).ok_or(ERANGE)?;
+        if attrs.port_index.is_some_and(|i| i != id.port_index()) {
             ext.set(c"fponic: the port index of an SF is 0x2000 + sfnum");
             return Err(EINVAL);
         }
@@ -382,7 +380,7 @@ impl DevState {
             ctx,
             &dev.esw,
             &dev.name,
-            kind,
+            id,
             self.mode == EswitchMode::Switchdev,
         )?;
         if let Err(PushError(f)) = self.funcs.push_within_capacity(f) {
@@ -390,7 +388,7 @@ impl DevState {
             return Err(ENOMEM);
         }
         if let Err(e) = self.publish(&dev.esw) {
-            let _ = self.remove_funcs(ctx, &dev.esw, |f| f.kind() == kind);
+            let _ = self.remove_funcs(ctx, &dev.esw, |f| f.id() == id);
             return Err(e);
         }
         self.funcs.last().and_then(Func::port).ok_or(ENODEV)
@@ -401,11 +399,11 @@ impl DevState {
         &mut self,
         ctx: &PortCtx,
         dev: &DevData,
-        id: u32,
+        id: FuncId,
         ext: &mut ExtAck<'_>,
     ) -> Result {
-        match self.func(id)?.kind() {
-            FuncKind::Sf(_) => self.remove_funcs(ctx, &dev.esw, |f| f.kind().id() == id),
+        match self.func(id)?.id().kind() {
+            FuncKind::Sf(_) => self.remove_funcs(ctx, &dev.esw, |f| f.id() == id),
             FuncKind::Vf(_) => {
                 ext.set(c"fponic: VF ports go away by setting num_vfs to 0");
                 Err(EOPNOTSUPP)
@@ -430,16 +428,17 @@ impl DevState {
         }
         if n == 0 {
             self.num_vfs = 0;
-            return self.remove_funcs(ctx, &dev.esw, |f| matches!(f.kind(), FuncKind::Vf(_)));
+            return self.remove_funcs(ctx, &dev.esw, |f| matches!(f.id().kind(), FuncKind::Vf(_)));
         }
         let switchdev = self.mode == EswitchMode::Switchdev;
         for vf in 0..n {
-            // Room first, as in `build`.
-            match self
-                .funcs
-                .reserve(1, GFP_KERNEL)
-                .map_err(Error::from)
-                .and_then(|()| Func::new(ctx, &dev.esw, &dev.name, FuncKind::Vf(vf), switchdev))
+            // At most `MAX_VFS`, which a VPID can name. Room first, as in `build`.
+            match FuncId::vf(vf)
+                .ok_or(EINVAL)
+                .and_then(|id| {
+                    self.funcs.reserve(1, GFP_KERNEL)?;
+                    Func::new(ctx, &dev.esw, &dev.name, id, switchdev)
+                })
                 .and_then(|f| {
                     self.funcs.push_within_capacity(f).map_err(|PushError(f)| {
                         f.destroy(ctx, &dev.esw);
@@ -448,8 +447,8 @@ impl DevState {
                 }) {
                 Ok(()) => {}
                 Err(e) => {
-                    let _ =
-                        self.remove_funcs(ctx, &dev.esw, |f| matches!(f.kind(), FuncKind::Vf(_)));
+                    let _ = self
+                        .remove_funcs(ctx, &dev.esw, |f| matches!(f.id().kind(), FuncKind::Vf(_)));
                     return Err(e);
                 }
             }
@@ -545,8 +544,7 @@ impl Device {
         let esw = this.data().esw.clone();
         let health = this.devlink.add_health_reporter(esw.clone())?;
         esw.set_health(health);
-        // CAST: at most MAX_UPLINKS.
-        this._debugfs = Some(DeviceDebugfs::new(&faux_name, &esw, num_uplinks as u8)?);
+        this._debugfs = Some(DeviceDebugfs::new(&faux_name, &esw, esw.num_uplinks())?);
         // Last: user space sees the instance complete, with its ports, parameters and reporter.
         this.devlink.register();
         pr_info!(
@@ -571,7 +569,7 @@ impl Device {
     }
 
     /// Binds the netdev `ifname` as the wire of uplink `port`.
-    pub(crate) fn bind_wire(&self, port: u8, ifname: &CStr) -> Result {
+    pub(crate) fn bind_wire(&self, port: UplinkId, ifname: &CStr) -> Result {
         let lower = NetDev::get_by_name(ifname).ok_or_else(|| {
             pr_err!("wire: no netdev named {}\n", ifname.to_str().unwrap_or("?"));
             ENODEV
@@ -581,7 +579,7 @@ impl Device {
     }
 
     /// Unbinds the wire of uplink `port`.
-    pub(crate) fn unbind_wire(&self, port: u8) {
+    pub(crate) fn unbind_wire(&self, port: UplinkId) {
         let rtnl = Rtnl::lock();
         self.data().esw.unbind_wire(port, &rtnl);
     }
@@ -605,10 +603,10 @@ impl Device {
             w.write_fmt(fmt!("uplink {} ifindex {}\n", i, u.ifindex()))?;
         }
         for f in st.funcs.iter() {
-            let home = f.shared().home.load(Relaxed);
+            let home = f.shared().home();
             w.write_fmt(fmt!(
                 "func {:?} netdev {} active {} home {}\n",
-                f.kind(),
+                f.id(),
                 f.netdev_name()?.to_str()?,
                 u8::from(f.is_active()),
                 home
@@ -624,12 +622,12 @@ impl Device {
 
     /// Remaps virtual port `vpid` to the port `target` currently backs by identity (configfs
     /// `vpid_map`). Both must exist; flows are untouched and the next packet follows the map.
-    pub(crate) fn remap_vpid(&self, v: u32, target: Ppid) -> Result {
+    pub(crate) fn remap_vpid(&self, v: Vpid, target: Ppid) -> Result {
         let data = self.data();
         let mut g = self.devlink.lock();
         let st = data.state.get_mut(g.parts().0);
         let known = |p: Ppid| st.vports().any(|q| q == p);
-        match vpid::identity(v) {
+        match v.port() {
             Some(p) if known(p) => {}
             _ => {
                 pr_err!("vpid_map: no virtual port {}\n", v);
@@ -645,38 +643,31 @@ impl Device {
 
     /// Sets the home uplink of function `p` (configfs `failover`: `home vfN|sfN <uplink>`).
     pub(crate) fn set_home(&self, p: Ppid, uplink: u8) -> Result {
-        let data = self.data();
-        let mut g = self.devlink.lock();
-        let st = data.state.get_mut(g.parts().0);
-        if usize::from(uplink) >= st.uplinks.len() {
-            return Err(EINVAL);
-        }
-        let f = st.funcs.iter().find(|f| f.ppid() == p).ok_or(ENODEV)?;
-        f.shared().home.store(u32::from(uplink), Relaxed);
-        data.esw.rebalance();
-        Ok(())
+        let id = FuncId::of_ppid(p).ok_or(ENODEV)?;
+        // Under the instance lock: functions neither come nor go meanwhile.
+        let _g = self.devlink.lock();
+        Ok(self.data().esw.set_home(id, uplink)?)
     }
 
     /// Writes the failover state (configfs `failover`).
     pub(crate) fn write_failover(&self, w: &mut impl core::fmt::Write) -> Result {
         let data = self.data();
-        let fo = data.esw.failover();
         let mut g = self.devlink.lock();
         let st = data.state.get_mut(g.parts().0);
+        let (p, c) = (data.esw.failover().policy(), data.esw.failover().counters());
         w.write_fmt(fmt!(
             "enabled {}\ngroup {:#x}\nholddown_ms {}\nfailovers {}\nfailbacks {}\nannounces {}\nfailed_moves {}\nsteered {}\n",
-            u8::from(fo.enabled.load(Relaxed)),
-            fo.group.load(Relaxed),
-            fo.holddown_ms.load(Relaxed),
-            fo.failovers.load(Relaxed),
-            fo.failbacks.load(Relaxed),
-            fo.announces.load(Relaxed),
-            fo.failed_moves.load(Relaxed),
-            fo.steered.load(Relaxed)
+            u8::from(p.enabled),
+            p.group,
+            p.holddown_ms,
+            c.failovers,
+            c.failbacks,
+            c.announces,
+            c.failed_moves,
+            c.steered
         ))?;
-        for i in 0..st.uplinks.len() {
-            // CAST: at most 8 uplinks.
-            let up = data.esw.uplink_up(i as u8);
+        for i in UplinkId::below(st.uplinks.len()) {
+            let up = data.esw.uplink_up(i);
             w.write_fmt(fmt!("uplink p{} {}\n", i, if up { "up" } else { "down" }))?;
         }
         for f in st.funcs.iter() {
@@ -685,8 +676,8 @@ impl Device {
                 "{}{} home p{} uplink p{}\n",
                 a,
                 an,
-                f.shared().home.load(Relaxed),
-                f.shared().uplink.load(Relaxed)
+                f.shared().home(),
+                f.shared().serving()
             ))?;
         }
         Ok(())

@@ -5,10 +5,7 @@
 use kernel::{
     prelude::*,
     str::CString,
-    sync::{
-        atomic::Relaxed,
-        Arc, //
-    },
+    sync::Arc, //
 };
 
 use crate::{
@@ -26,7 +23,9 @@ use crate::{
         Port, //
     },
     dev::device::DevState,
+    engine::id::FuncId,
     esw::{
+        failover::Setting,
         Eswitch,
         FuncShared, //
     },
@@ -96,7 +95,7 @@ pub(crate) enum PortData {
 }
 
 impl PortData {
-    fn func_id(&self, ext: &mut ExtAck<'_>) -> Result<u32> {
+    fn func_id(&self, ext: &mut ExtAck<'_>) -> Result<FuncId> {
         match self {
             PortData::Func(f) => Ok(f.id),
             PortData::Uplink => {
@@ -112,37 +111,26 @@ impl devlink::Operations for DevData {
     type Port = PortData;
 
     fn param_get(this: &Self, id: u32) -> Result<ParamValue> {
-        let fo = this.esw.failover();
+        let p = this.esw.failover().policy();
         match id {
-            PARAM_FAILOVER => Ok(ParamValue::Bool(fo.enabled.load(Relaxed))),
-            PARAM_FAILOVER_GROUP => Ok(ParamValue::U32(fo.group.load(Relaxed))),
-            PARAM_FAILBACK_DELAY => Ok(ParamValue::U32(fo.holddown_ms.load(Relaxed))),
+            PARAM_FAILOVER => Ok(ParamValue::Bool(p.enabled)),
+            PARAM_FAILOVER_GROUP => Ok(ParamValue::U32(p.group)),
+            PARAM_FAILBACK_DELAY => Ok(ParamValue::U32(p.holddown_ms)),
             _ => Err(EOPNOTSUPP),
         }
     }
 
     fn param_set(this: &Self, id: u32, value: ParamValue, ext: &mut ExtAck<'_>) -> Result {
-        let fo = this.esw.failover();
-        match (id, value) {
-            (PARAM_FAILOVER, ParamValue::Bool(b)) => fo.enabled.store(b, Relaxed),
-            (PARAM_FAILOVER_GROUP, ParamValue::U32(m)) => {
-                if m == 0 || m > 0xff {
-                    ext.set(c"fponic: failover_group is a non-empty mask of uplinks 0-7");
-                    return Err(EINVAL);
-                }
-                fo.group.store(m, Relaxed);
-            }
-            (PARAM_FAILBACK_DELAY, ParamValue::U32(ms)) => {
-                if ms > 600_000 {
-                    ext.set(c"fponic: failback_delay_ms is at most 600000");
-                    return Err(EINVAL);
-                }
-                fo.holddown_ms.store(ms, Relaxed);
-            }
+        let setting = match (id, value) {
+            (PARAM_FAILOVER, ParamValue::Bool(b)) => Setting::Enabled(b),
+            (PARAM_FAILOVER_GROUP, ParamValue::U32(m)) => Setting::Group(m),
+            (PARAM_FAILBACK_DELAY, ParamValue::U32(ms)) => Setting::HoldDownMs(ms),
             _ => return Err(EOPNOTSUPP),
-        }
-        this.esw.rebalance();
-        Ok(())
+        };
+        this.esw.set_failover(setting).map_err(|e| {
+            ext.set(e.message());
+            Error::from(e)
+        })
     }
 
     fn param_validate(_this: &Self, id: u32, value: ParamValue, ext: &mut ExtAck<'_>) -> Result {

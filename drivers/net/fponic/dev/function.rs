@@ -7,11 +7,8 @@ use kernel::{
     prelude::*,
     str::CString,
     sync::{
-        atomic::{
-            Atomic,
-            Relaxed, //
-        },
-        Arc,
+        atomic::Relaxed,
+        Arc, //
     },
 };
 
@@ -28,9 +25,13 @@ use crate::{
     dev::device::ifname,
     dev::devlink::PortData,
     engine::{
-        flow::vpid::{
-            self,
-            Ppid, //
+        id::{
+            vpid::{
+                Ppid,
+                Vpid, //
+            },
+            FuncId,
+            FuncKind, //
         },
         naming::{
             self,
@@ -45,62 +46,23 @@ use crate::{
     esw::{
         Eswitch,
         FuncShared,
-        FuncSnap,
-        SF_ID_BASE, //
+        FuncSnap, //
     },
 };
 
 /// Maximum number of VFs of a device.
 pub(crate) const MAX_VFS: u16 = 64;
-/// Largest SF number.
-pub(crate) const MAX_SFNUM: u32 = 999;
-
-/// Which function.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum FuncKind {
-    /// Virtual function `n`.
-    Vf(u16),
-    /// Subfunction `n`.
-    Sf(u32),
-}
-
-impl FuncKind {
-    /// The function id used by the switch.
-    pub(crate) fn id(self) -> u32 {
-        match self {
-            FuncKind::Vf(n) => u32::from(n),
-            FuncKind::Sf(n) => SF_ID_BASE + n,
-        }
-    }
-
-    fn flavour(self) -> PortFlavour {
-        match self {
-            FuncKind::Vf(vf) => PortFlavour::PciVf { pf: 0, vf },
-            FuncKind::Sf(sf) => PortFlavour::PciSf { pf: 0, sf },
-        }
-    }
-
-    /// Devlink port index: VFs from 0x1000, SFs from 0x2000 (uplinks use 0..8).
-    pub(crate) fn port_index(self) -> u32 {
-        match self {
-            FuncKind::Vf(n) => 0x1000 + u32::from(n),
-            FuncKind::Sf(n) => 0x2000 + n,
-        }
-    }
-
-    fn mac_slot(self, rep: bool) -> u32 {
-        match (self, rep) {
-            (FuncKind::Vf(n), false) => 0x100 + u32::from(n),
-            (FuncKind::Sf(n), false) => 0x1000 + n,
-            (FuncKind::Vf(n), true) => 0x4000 + u32::from(n),
-            (FuncKind::Sf(n), true) => 0x6000 + n,
-        }
+/// The port flavour and numbers that name function `id`.
+fn flavour(id: FuncId) -> PortFlavour {
+    match id.kind() {
+        FuncKind::Vf(vf) => PortFlavour::PciVf { pf: 0, vf },
+        FuncKind::Sf(sf) => PortFlavour::PciSf { pf: 0, sf },
     }
 }
 
 /// A live function.
 pub(crate) struct Func {
-    kind: FuncKind,
+    id: FuncId,
     shared: Arc<FuncShared>,
     rep: Option<netdev::Registration<PortNetdev>>,
     netdev: netdev::Registration<PortNetdev>,
@@ -108,31 +70,20 @@ pub(crate) struct Func {
 }
 
 impl Func {
-    /// Creates function `kind` of device `dev_name`, homed on uplink 0 and active, with a
+    /// Creates function `id` of device `dev_name`, homed on uplink 0 and active, with a
     /// representor if `with_rep`. Runs under the devlink instance lock.
     pub(crate) fn new(
         ctx: &PortCtx,
         esw: &Arc<Eswitch>,
         dev_name: &CStr,
-        kind: FuncKind,
+        id: FuncId,
         with_rep: bool,
     ) -> Result<Self> {
-        let shared = Arc::new(
-            FuncShared {
-                id: kind.id(),
-                home: Atomic::new(0),
-                uplink: Atomic::new(0),
-                active: Atomic::new(true),
-            },
-            GFP_KERNEL,
-        )?;
-        let name = ifname(naming::func_netdev_name(
-            dev_name.to_bytes(),
-            kind.flavour(),
-        ))?;
+        let shared = Arc::new(FuncShared::new(id), GFP_KERNEL)?;
+        let name = ifname(naming::func_netdev_name(dev_name.to_bytes(), flavour(id)))?;
         let cfg = netdev::Config {
             name: &name,
-            mac: naming::port_mac(esw.dev_id, kind.mac_slot(false)),
+            mac: naming::port_mac(esw.dev_id, id.mac_slot(false)),
             devlink_port: None,
             queues: QUEUES,
         };
@@ -141,19 +92,19 @@ impl Func {
             dev.carrier_off();
             PortNetdev::new(dev, esw.clone(), Role::Func(shared.clone()))
         })?;
-        let flavour = match kind {
+        let port_flavour = match id.kind() {
             FuncKind::Vf(n) => Flavour::PciVf(n),
             FuncKind::Sf(n) => Flavour::PciSf(n),
         };
         let port = devlink::Port::new(
             ctx,
-            kind.port_index(),
-            flavour,
+            id.port_index(),
+            port_flavour,
             &naming::switch_id(esw.dev_id),
             PortData::Func(shared.clone()),
         )?;
         let mut f = Self {
-            kind,
+            id,
             shared,
             rep: None,
             netdev,
@@ -173,21 +124,18 @@ impl Func {
     }
 
     /// Which function this is.
-    pub(crate) fn kind(&self) -> FuncKind {
-        self.kind
+    pub(crate) fn id(&self) -> FuncId {
+        self.id
     }
 
     /// Its virtual port id.
-    pub(crate) fn vpid(&self) -> u32 {
-        vpid::of(self.ppid())
+    pub(crate) fn vpid(&self) -> Vpid {
+        self.id.vpid()
     }
 
     /// The port that backs it by identity.
     pub(crate) fn ppid(&self) -> Ppid {
-        match self.kind {
-            FuncKind::Vf(n) => Ppid::Vf(n),
-            FuncKind::Sf(n) => Ppid::Sf(n),
-        }
+        self.id.ppid()
     }
 
     /// Creates the representor `<dev>pf0vf<N>`/`<dev>pf0sf<N>`, linked to the devlink port.
@@ -198,11 +146,11 @@ impl Func {
         let port = self.port.as_ref().ok_or(ENODEV)?;
         let name = ifname(naming::port_netdev_name(
             dev_name.to_bytes(),
-            self.kind.flavour(),
+            flavour(self.id),
         ))?;
         let cfg = netdev::Config {
             name: &name,
-            mac: naming::port_mac(esw.dev_id, self.kind.mac_slot(true)),
+            mac: naming::port_mac(esw.dev_id, self.id.mac_slot(true)),
             devlink_port: Some(port.netdev_link()),
             queues: QUEUES,
         };

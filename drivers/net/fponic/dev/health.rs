@@ -15,7 +15,7 @@
 use kernel::{
     prelude::*,
     str::CString,
-    sync::{atomic::Relaxed, rcu},
+    sync::rcu, //
 };
 
 use crate::{
@@ -28,6 +28,7 @@ use crate::{
         },
         work::WorkHandler,
     },
+    engine::id::UplinkId,
     esw::failover::Event,
     esw::Eswitch,
 };
@@ -81,8 +82,8 @@ fn write_event(fmsg: &mut Fmsg, e: &Event) {
         f.u64(c"time_ms", e.t_ms);
         f.str(c"kind", if e.failover { c"failover" } else { c"failback" });
         f.array(c"uplinks_down", |a| {
-            for i in (0..8).filter(|i| e.down & (1 << i) != 0) {
-                a.u32(i);
+            for i in UplinkId::all().filter(|i| e.down & i.bit() != 0) {
+                a.u32(u32::from(i));
             }
         });
         f.u64(c"dropped_wire_down", e.dropped);
@@ -90,7 +91,7 @@ fn write_event(fmsg: &mut Fmsg, e: &Event) {
         f.array(c"moves", |a| {
             for m in e.moves() {
                 a.obj(|o| {
-                    o.u32(c"vpid", m.vpid);
+                    o.u32(c"vpid", m.vpid.get());
                     o.u32(c"from_uplink", u32::from(m.from));
                     o.u32(c"to_uplink", u32::from(m.to));
                 });
@@ -101,18 +102,16 @@ fn write_event(fmsg: &mut Fmsg, e: &Event) {
 
 /// The uplinks and counters (`diagnose`, and dumps taken without an event).
 fn write_state(esw: &Eswitch, fmsg: &mut Fmsg) {
-    let fo = esw.failover();
-    fmsg.bool(c"failover_enabled", fo.enabled.load(Relaxed));
-    fmsg.u32(c"holddown_ms", fo.holddown_ms.load(Relaxed));
-    fmsg.u64(c"failovers", fo.failovers.load(Relaxed));
-    fmsg.u64(c"failbacks", fo.failbacks.load(Relaxed));
-    fmsg.u64(c"announces", fo.announces.load(Relaxed));
-    fmsg.u64(c"failed_moves", fo.failed_moves.load(Relaxed));
-    fmsg.u64(c"steered", fo.steered.load(Relaxed));
+    let (p, c) = (esw.failover().policy(), esw.failover().counters());
+    fmsg.bool(c"failover_enabled", p.enabled);
+    fmsg.u32(c"holddown_ms", p.holddown_ms);
+    fmsg.u64(c"failovers", c.failovers);
+    fmsg.u64(c"failbacks", c.failbacks);
+    fmsg.u64(c"announces", c.announces);
+    fmsg.u64(c"failed_moves", c.failed_moves);
+    fmsg.u64(c"steered", c.steered);
     fmsg.array(c"uplinks", |a| {
-        for i in 0..esw.num_uplinks() {
-            // CAST: at most 8 uplinks.
-            let i = i as u8;
+        for i in UplinkId::below(esw.num_uplinks()) {
             // Read under RCU; format and emit (both allocate, and may sleep) outside it.
             let (name, serving, away) = {
                 let guard = rcu::Guard::new();

@@ -21,6 +21,7 @@ use crate::{
         tc::FlowerCmd,
     },
     dev::function::MAX_VFS,
+    engine::id::FuncId,
     esw::port::PortNetdev,
 };
 
@@ -88,9 +89,10 @@ fn uplink_only(dev: &Device<PortNetdev>) -> Result {
 }
 
 /// The function id of VF `vf` as `ip link` numbers it.
-fn vf_id(vf: i32) -> Result<u32> {
-    u32::try_from(vf)
+fn vf_id(vf: i32) -> Result<FuncId> {
+    u16::try_from(vf)
         .ok()
-        .filter(|&v| v < u32::from(MAX_VFS))
+        .filter(|&v| v < MAX_VFS)
+        .and_then(FuncId::vf)
         .ok_or(EINVAL)
 }

@@ -25,7 +25,13 @@ use crate::{
     dev::device::ifname,
     dev::devlink::PortData,
     engine::{
-        flow::vpid::Ppid,
+        id::{
+            vpid::{
+                self,
+                Ppid, //
+            },
+            UplinkId, //
+        },
         naming::{
             self,
             PortFlavour, //
@@ -43,7 +49,7 @@ use crate::{
 pub(crate) struct Uplink {
     netdev: netdev::Registration<PortNetdev>,
     port: Option<devlink::Port<PortData>>,
-    number: u8,
+    number: UplinkId,
 }
 
 impl Uplink {
@@ -54,11 +60,11 @@ impl Uplink {
         ctx: &PortCtx,
         esw: &Arc<Eswitch>,
         dev_name: &CStr,
-        number: u8,
+        number: UplinkId,
     ) -> Result<Self> {
         let port = devlink::Port::new(
             ctx,
-            u32::from(number),
+            number.port_index(),
             Flavour::Physical(u32::from(number)),
             &naming::switch_id(esw.dev_id),
             PortData::Uplink,
@@ -66,13 +72,13 @@ impl Uplink {
         let netdev = ifname(naming::port_netdev_name(
             dev_name.to_bytes(),
             PortFlavour::Physical {
-                port: number.into(),
+                port: u32::from(number),
             },
         ))
         .and_then(|name| {
             let cfg = netdev::Config {
                 name: &name,
-                mac: naming::port_mac(esw.dev_id, u32::from(number)),
+                mac: naming::port_mac(esw.dev_id, number.mac_slot()),
                 devlink_port: Some(port.netdev_link()),
                 queues: QUEUES,
             };
@@ -83,7 +89,7 @@ impl Uplink {
         });
         // A remap of the uplink's VPID made before a `devlink dev reload` survives it: the
         // identity mapping is only the initial one.
-        let v = u32::from(number);
+        let v = vpid::of(Ppid::Uplink(number));
         match netdev.and_then(|n| {
             if esw.vpid_target(v).is_some() {
                 return Ok(n);
@@ -117,7 +123,7 @@ impl Uplink {
     /// (a reload, which builds the uplink again).
     pub(crate) fn destroy(mut self, ctx: &PortCtx, esw: &Eswitch, keep_vpid: bool) {
         if !keep_vpid {
-            esw.unmap_vpid(u32::from(self.number));
+            esw.unmap_vpid(vpid::of(Ppid::Uplink(self.number)));
         }
         let port = self.port.take();
         drop(self.netdev);

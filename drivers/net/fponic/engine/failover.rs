@@ -8,30 +8,97 @@
 //! function always uses its home uplink. An uplink's own virtual port follows the same rule, so
 //! rules that redirect to an uplink keep working when it fails.
 //!
+//! The policy's settings are validated here, once for every front end (devlink parameters,
+//! configfs): a refused setting changes nothing.
+//!
 //! This file is plain `core` Rust: it is also compiled into the host test crate.
+
+use super::id::UplinkId;
+
+/// Longest failback hold-down, in milliseconds.
+pub(crate) const MAX_HOLDDOWN_MS: u32 = 600_000;
+
+/// Why a failover setting was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PolicyError {
+    /// The failover group is empty or names an uplink that cannot exist.
+    BadGroup,
+    /// The failback hold-down is longer than [`MAX_HOLDDOWN_MS`].
+    HoldDownTooLong,
+    /// A home uplink the device does not have.
+    NoSuchUplink,
+    /// A home for a function the device does not have.
+    NoSuchFunction,
+}
+
+impl PolicyError {
+    /// The message for the user (a devlink extack).
+    pub(crate) fn message(self) -> &'static core::ffi::CStr {
+        match self {
+            PolicyError::BadGroup => c"fponic: failover_group is a non-empty mask of uplinks 0-7",
+            PolicyError::HoldDownTooLong => c"fponic: failback_delay_ms is at most 600000",
+            PolicyError::NoSuchUplink => c"fponic: no such uplink",
+            PolicyError::NoSuchFunction => c"fponic: no such function",
+        }
+    }
+}
+
+/// Every uplink a device can have, as an uplink set (the default failover group).
+pub(crate) fn all_uplinks() -> u32 {
+    UplinkId::all().fold(0, |m, i| m | i.bit())
+}
+
+/// Checks a failover group: a non-empty bit mask of uplinks a device can have.
+pub(crate) fn check_group(mask: u32) -> Result<u32, PolicyError> {
+    if mask == 0 || mask & !all_uplinks() != 0 {
+        return Err(PolicyError::BadGroup);
+    }
+    Ok(mask)
+}
+
+/// Checks a failback hold-down (ms): at most [`MAX_HOLDDOWN_MS`].
+pub(crate) fn check_holddown(ms: u32) -> Result<u32, PolicyError> {
+    if ms > MAX_HOLDDOWN_MS {
+        return Err(PolicyError::HoldDownTooLong);
+    }
+    Ok(ms)
+}
+
+/// Checks a home uplink (a number as the user gave it) against the number of uplinks of the
+/// device.
+pub(crate) fn check_home(uplink: u8, num_uplinks: usize) -> Result<UplinkId, PolicyError> {
+    UplinkId::new(uplink)
+        .filter(|i| i.index() < num_uplinks)
+        .ok_or(PolicyError::NoSuchUplink)
+}
 
 /// Where a port with home uplink `home` should be served, given which uplinks are up.
 ///
 /// `group` is a bit mask of the uplinks that take part in failover (bit `i` for uplink `i`).
 /// Returns `home` when it is up, when failover is off, or when no uplink of the group is up (the
 /// port then waits on its home uplink).
-pub(crate) fn serve(home: u8, up: &[bool], group: u32, enabled: bool) -> u8 {
-    let home_up = up.get(usize::from(home)).copied().unwrap_or(false);
-    if !enabled || home_up || group & (1 << home) == 0 {
+pub(crate) fn serve(home: UplinkId, up: &[bool], group: u32, enabled: bool) -> UplinkId {
+    let home_up = up.get(home.index()).copied().unwrap_or(false);
+    if !enabled || home_up || group & home.bit() == 0 {
         return home;
     }
-    up.iter()
-        .enumerate()
-        .find(|&(i, &u)| u && group & (1 << i) != 0)
-        // CAST: at most 8 uplinks.
-        .map_or(home, |(i, _)| i as u8)
+    UplinkId::below(up.len())
+        .zip(up)
+        .find(|&(i, &u)| u && group & i.bit() != 0)
+        .map_or(home, |(i, _)| i)
 }
 
 /// Where the traffic of uplink `i` itself goes (frames the switch sends out of uplink `i`, and
 /// the uplink's own virtual port): like [`serve`] with `i` as home, except that an uplink that
 /// was never `wired` is not configured rather than failed and keeps its traffic.
-pub(crate) fn serve_uplink(i: u8, up: &[bool], wired: &[bool], group: u32, enabled: bool) -> u8 {
-    if wired.get(usize::from(i)).copied().unwrap_or(false) {
+pub(crate) fn serve_uplink(
+    i: UplinkId,
+    up: &[bool],
+    wired: &[bool],
+    group: u32,
+    enabled: bool,
+) -> UplinkId {
+    if wired.get(i.index()).copied().unwrap_or(false) {
         serve(i, up, group, enabled)
     } else {
         i
@@ -53,7 +120,7 @@ pub(crate) enum Move {
 }
 
 /// Classifies a move of a port with home `home` from uplink `from` to uplink `to`.
-pub(crate) fn classify(home: u8, from: u8, to: u8) -> Move {
+pub(crate) fn classify(home: UplinkId, from: UplinkId, to: UplinkId) -> Move {
     match (from == to, from == home, to == home) {
         (true, _, _) => Move::Stay,
         (false, true, _) => Move::Failover,
@@ -66,15 +133,15 @@ pub(crate) fn classify(home: u8, from: u8, to: u8) -> Move {
 /// home until the home uplink has been up long enough (`home_settled`), as long as `cur` is still
 /// up. Failover itself is never delayed.
 pub(crate) fn serve_holddown(
-    home: u8,
-    cur: u8,
+    home: UplinkId,
+    cur: UplinkId,
     up: &[bool],
     group: u32,
     enabled: bool,
     home_settled: bool,
-) -> u8 {
+) -> UplinkId {
     let to = serve(home, up, group, enabled);
-    let cur_up = up.get(usize::from(cur)).copied().unwrap_or(false);
+    let cur_up = up.get(cur.index()).copied().unwrap_or(false);
     if enabled && to == home && cur != home && cur_up && !home_settled {
         cur
     } else {

@@ -19,6 +19,11 @@
 //!
 //! This file is plain `core` Rust: it is also compiled into the host test crate.
 
+use super::id::{
+    FuncId,
+    UplinkId, //
+};
+
 /// Eswitch mode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Mode {
@@ -32,26 +37,26 @@ pub(crate) enum Mode {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum From {
     /// Received on the wire of uplink `i`.
-    Wire(u8),
+    Wire(UplinkId),
     /// Transmitted by the netdev of uplink `i` (PF or uplink representor).
-    Uplink(u8),
+    Uplink(UplinkId),
     /// Transmitted by the netdev of function `id`.
-    Func(u32),
+    Func(FuncId),
     /// Transmitted by the representor of function `id`.
-    Rep(u32),
+    Rep(FuncId),
 }
 
 /// Where a frame leaves the switch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum To {
     /// Out of the wire of uplink `i`.
-    Wire(u8),
+    Wire(UplinkId),
     /// Received by the netdev of uplink `i`.
-    Uplink(u8),
+    Uplink(UplinkId),
     /// Received by the netdev of function `id`.
-    Func(u32),
+    Func(FuncId),
     /// Received by the representor of function `id`.
-    Rep(u32),
+    Rep(FuncId),
 }
 
 /// Why the switch dropped a frame.
@@ -67,11 +72,11 @@ pub(crate) enum DropReason {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct FuncView {
     /// Function id.
-    pub(crate) id: u32,
+    pub(crate) id: FuncId,
     /// Current MAC address of its netdev.
     pub(crate) mac: [u8; 6],
     /// Home uplink (legacy domain).
-    pub(crate) home: u8,
+    pub(crate) home: UplinkId,
     /// Whether the function is active.
     pub(crate) active: bool,
 }
@@ -84,10 +89,10 @@ pub(crate) enum Decision {
     /// Flood the legacy domain of uplink `domain`: every active function of the domain except
     /// `skip_func`, plus the PF netdev and the wire if requested.
     Flood {
-        /// The domain (uplink index).
-        domain: u8,
+        /// The domain (an uplink).
+        domain: UplinkId,
         /// The function the frame came from, which does not get a copy.
-        skip_func: Option<u32>,
+        skip_func: Option<FuncId>,
         /// Whether the PF netdev of the domain gets a copy.
         to_uplink: bool,
         /// Whether the frame goes out of the domain's wire.
@@ -108,7 +113,7 @@ pub(crate) fn is_group(mac: &[u8; 6]) -> bool {
 pub(crate) fn decide<I, M>(mode: Mode, from: From, dst: &[u8; 6], funcs: I, pf_mac: M) -> Decision
 where
     I: Iterator<Item = FuncView> + Clone,
-    M: Fn(u8) -> [u8; 6],
+    M: Fn(UplinkId) -> [u8; 6],
 {
     match mode {
         Mode::Switchdev => decide_switchdev(from, funcs),
@@ -116,7 +121,7 @@ where
     }
 }
 
-fn find<I: Iterator<Item = FuncView>>(mut funcs: I, id: u32) -> Option<FuncView> {
+fn find<I: Iterator<Item = FuncView>>(mut funcs: I, id: FuncId) -> Option<FuncView> {
     funcs.find(|f| f.id == id)
 }
 
@@ -140,7 +145,7 @@ fn decide_switchdev<I: Iterator<Item = FuncView> + Clone>(from: From, funcs: I) 
 fn decide_legacy<I, M>(from: From, dst: &[u8; 6], funcs: I, pf_mac: M) -> Decision
 where
     I: Iterator<Item = FuncView> + Clone,
-    M: Fn(u8) -> [u8; 6],
+    M: Fn(UplinkId) -> [u8; 6],
 {
     let (domain, skip_func) = match from {
         From::Wire(i) | From::Uplink(i) => (i, None),
@@ -186,7 +191,7 @@ where
             to_uplink,
             to_wire,
         } => (domain, skip_func, to_uplink, to_wire, true),
-        _ => (0, None, false, false, false),
+        _ => (UplinkId::FIRST, None, false, false, false),
     };
     funcs
         .filter(move |f| on && f.home == domain && f.active && Some(f.id) != skip)

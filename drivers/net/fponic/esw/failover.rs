@@ -32,73 +32,137 @@ use kernel::{
 use crate::{
     engine::{
         failover,
-        flow::vpid::{
-            self,
-            Ppid, //
+        id::{
+            vpid::{
+                self,
+                Ppid,
+                Vpid, //
+            },
+            FuncId,
+            PerUplink,
+            UplinkId, //
         },
     },
     esw::{
-        func_vpid,
         DropCause,
         Eswitch, //
     },
 };
 
 /// Failover state of a switch.
+///
+/// The settings change only through [`Eswitch::set_failover`] and [`Eswitch::set_home`], which
+/// validate them once for every front end (devlink parameters, configfs); the fault injection
+/// knobs only through the `inject_*` methods of [`Eswitch`].
 pub(crate) struct Failover {
     /// Whether failover (and failback) is on.
-    pub(crate) enabled: Atomic<bool>,
+    enabled: Atomic<bool>,
     /// Uplinks taking part (bit mask).
-    pub(crate) group: Atomic<u32>,
+    group: Atomic<u32>,
     /// Which uplinks have a working wire (as the control plane last saw it).
-    up: [Atomic<bool>; 8],
+    up: PerUplink<Atomic<bool>>,
     /// Which uplinks ever had a wire: only those take part (an uplink never wired is not
     /// configured rather than failed).
-    wired: [Atomic<bool>; 8],
+    wired: PerUplink<Atomic<bool>>,
     /// Moves away from a home uplink.
-    pub(crate) failovers: Atomic<u64>,
+    failovers: Atomic<u64>,
     /// Moves back home.
-    pub(crate) failbacks: Atomic<u64>,
+    failbacks: Atomic<u64>,
     /// Announcement frames sent.
-    pub(crate) announces: Atomic<u64>,
+    announces: Atomic<u64>,
     /// Moves that failed (fault injection).
-    pub(crate) failed_moves: Atomic<u64>,
+    failed_moves: Atomic<u64>,
     /// Packets the data path steered away from a dead serving uplink.
-    pub(crate) steered: Atomic<u64>,
+    steered: Atomic<u64>,
     /// Failback hold-down: a home uplink must be up this long before functions return (ms).
-    pub(crate) holddown_ms: Atomic<u32>,
+    holddown_ms: Atomic<u32>,
     /// When each uplink last came up (ms, monotonic).
-    up_since: [Atomic<u64>; 8],
+    up_since: PerUplink<Atomic<u64>>,
     /// Fault injection per uplink (debugfs).
-    faults: [Fault; 8],
+    faults: PerUplink<Fault>,
     /// The next [`Eswitch::rebalance`] ignores the hold-down (`devlink health recover`).
     force_failback: Atomic<bool>,
 }
 
+/// The failover settings.
+#[derive(Clone, Copy)]
+pub(crate) struct Policy {
+    /// Whether failover (and failback) is on.
+    pub(crate) enabled: bool,
+    /// Uplinks taking part (bit mask).
+    pub(crate) group: u32,
+    /// Failback hold-down (ms).
+    pub(crate) holddown_ms: u32,
+}
+
+/// A change to one failover setting ([`Eswitch::set_failover`]).
+#[derive(Clone, Copy)]
+pub(crate) enum Setting {
+    /// Failover (and failback) on or off.
+    Enabled(bool),
+    /// The uplinks taking part (bit mask).
+    Group(u32),
+    /// The failback hold-down (ms).
+    HoldDownMs(u32),
+}
+
+/// The failover counters.
+#[derive(Clone, Copy)]
+pub(crate) struct Counters {
+    /// Moves away from a home uplink.
+    pub(crate) failovers: u64,
+    /// Moves back home.
+    pub(crate) failbacks: u64,
+    /// Announcement frames sent.
+    pub(crate) announces: u64,
+    /// Moves that failed (fault injection).
+    pub(crate) failed_moves: u64,
+    /// Packets the data path steered away from a dead serving uplink.
+    pub(crate) steered: u64,
+}
+
 impl Failover {
     /// Initial state: failover on for every uplink, no hold-down, no uplink up yet.
-    pub(crate) const fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             enabled: Atomic::new(true),
-            group: Atomic::new(0xff),
-            up: [const { Atomic::new(false) }; 8],
-            wired: [const { Atomic::new(false) }; 8],
+            group: Atomic::new(failover::all_uplinks()),
+            up: PerUplink::from_fn(|_| Atomic::new(false)),
+            wired: PerUplink::from_fn(|_| Atomic::new(false)),
             failovers: Atomic::new(0),
             failbacks: Atomic::new(0),
             announces: Atomic::new(0),
             failed_moves: Atomic::new(0),
             steered: Atomic::new(0),
             holddown_ms: Atomic::new(0),
-            up_since: [const { Atomic::new(0) }; 8],
-            faults: [const {
-                Fault {
-                    carrier_down: Atomic::new(false),
-                    drop_every: Atomic::new(0),
-                    sent: Atomic::new(0),
-                    fail_next_remap: Atomic::new(false),
-                }
-            }; 8],
+            up_since: PerUplink::from_fn(|_| Atomic::new(0)),
+            faults: PerUplink::from_fn(|_| Fault {
+                carrier_down: Atomic::new(false),
+                drop_every: Atomic::new(0),
+                sent: Atomic::new(0),
+                fail_next_remap: Atomic::new(false),
+            }),
             force_failback: Atomic::new(false),
+        }
+    }
+
+    /// The current settings.
+    pub(crate) fn policy(&self) -> Policy {
+        Policy {
+            enabled: self.enabled.load(Relaxed),
+            group: self.group.load(Relaxed),
+            holddown_ms: self.holddown_ms.load(Relaxed),
+        }
+    }
+
+    /// The counters.
+    pub(crate) fn counters(&self) -> Counters {
+        Counters {
+            failovers: self.failovers.load(Relaxed),
+            failbacks: self.failbacks.load(Relaxed),
+            announces: self.announces.load(Relaxed),
+            failed_moves: self.failed_moves.load(Relaxed),
+            steered: self.steered.load(Relaxed),
         }
     }
 }
@@ -106,13 +170,47 @@ impl Failover {
 /// Fault injection knobs of one uplink.
 pub(crate) struct Fault {
     /// Behave as if the wire had no carrier.
-    pub(crate) carrier_down: Atomic<bool>,
+    carrier_down: Atomic<bool>,
     /// Drop every N-th frame sent out of the wire (0: never).
-    pub(crate) drop_every: Atomic<u32>,
+    drop_every: Atomic<u32>,
     /// Frames counted towards `drop_every`.
-    pub(crate) sent: Atomic<u32>,
+    sent: Atomic<u32>,
     /// Fail the next failover move.
-    pub(crate) fail_next_remap: Atomic<bool>,
+    fail_next_remap: Atomic<bool>,
+}
+
+impl Fault {
+    /// Whether the wire behaves as if it had no carrier.
+    pub(crate) fn carrier_down(&self) -> bool {
+        self.carrier_down.load(Relaxed)
+    }
+
+    /// Every how many frames one sent out of the wire is dropped (0: never).
+    pub(crate) fn drop_every(&self) -> u32 {
+        self.drop_every.load(Relaxed)
+    }
+
+    /// Whether the next failover move fails.
+    pub(crate) fn fail_next_remap(&self) -> bool {
+        self.fail_next_remap.load(Relaxed)
+    }
+
+    /// Counts a frame about to be sent out of the wire; whether to drop it (`drop_every`).
+    pub(crate) fn drop_next_frame(&self) -> bool {
+        let every = self.drop_every.load(Relaxed);
+        every != 0 && self.sent.fetch_add(1, Relaxed) % every == every - 1
+    }
+}
+
+impl From<failover::PolicyError> for Error {
+    fn from(e: failover::PolicyError) -> Error {
+        match e {
+            failover::PolicyError::NoSuchFunction => ENODEV,
+            failover::PolicyError::BadGroup
+            | failover::PolicyError::HoldDownTooLong
+            | failover::PolicyError::NoSuchUplink => EINVAL,
+        }
+    }
 }
 
 /// Moves kept per event (the total is counted).
@@ -121,14 +219,14 @@ pub(crate) const EVENT_MOVES: usize = 32;
 const EVENT_LOG_LEN: usize = 16;
 
 /// One virtual port that changed uplinks.
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Copy)]
 pub(crate) struct Moved {
     /// The virtual port.
-    pub(crate) vpid: u32,
+    pub(crate) vpid: Vpid,
     /// Uplink it left.
-    pub(crate) from: u8,
+    pub(crate) from: UplinkId,
     /// Uplink it is served by now.
-    pub(crate) to: u8,
+    pub(crate) to: UplinkId,
 }
 
 /// What one [`Eswitch::rebalance`] changed.
@@ -219,50 +317,87 @@ impl EventLog {
 }
 
 impl Eswitch {
+    /// Changes one failover setting, then applies the policy ([`Eswitch::rebalance`]). The one
+    /// way the front ends (devlink parameters, configfs `failover`) change a setting: it is
+    /// validated here, and a refused one changes nothing.
+    pub(crate) fn set_failover(&self, s: Setting) -> Result<(), failover::PolicyError> {
+        let fo = &self.failover;
+        match s {
+            Setting::Enabled(on) => fo.enabled.store(on, Relaxed),
+            Setting::Group(mask) => fo.group.store(failover::check_group(mask)?, Relaxed),
+            Setting::HoldDownMs(ms) => fo.holddown_ms.store(failover::check_holddown(ms)?, Relaxed),
+        }
+        self.rebalance();
+        Ok(())
+    }
+
+    /// Sets the home uplink of function `id`, then applies the policy. The uplink is checked
+    /// first, then that the function exists; a refused change changes nothing.
+    pub(crate) fn set_home(&self, id: FuncId, uplink: u8) -> Result<(), failover::PolicyError> {
+        let uplink = failover::check_home(uplink, self.num_uplinks())?;
+        {
+            let guard = rcu::Guard::new();
+            let f = self
+                .funcs(&guard)
+                .find(|f| f.shared().id == id)
+                .ok_or(failover::PolicyError::NoSuchFunction)?;
+            f.shared().set_home(uplink);
+        }
+        self.rebalance();
+        Ok(())
+    }
+
+    /// Fault injection: uplink `i`'s wire behaves as if it had no carrier (`on`) or as it is;
+    /// the uplink's carrier and the failover state follow at once.
+    pub(crate) fn inject_carrier_down(&self, i: UplinkId, on: bool) {
+        self.fault(i).carrier_down.store(on, Relaxed);
+        self.sync_uplink_carrier(i);
+    }
+
+    /// Fault injection: drops every `n`-th frame sent out of uplink `i`'s wire (0: none).
+    pub(crate) fn inject_drop_every(&self, i: UplinkId, n: u32) {
+        self.fault(i).drop_every.store(n, Relaxed);
+    }
+
+    /// Fault injection: the next failover move of a function served by uplink `i` fails.
+    pub(crate) fn inject_fail_next_remap(&self, i: UplinkId, on: bool) {
+        self.fault(i).fail_next_remap.store(on, Relaxed);
+    }
+
     /// Makes uplink `i`'s carrier follow its wire: up only if the wire is up with carrier.
-    pub(crate) fn sync_uplink_carrier(&self, i: u8) {
+    pub(crate) fn sync_uplink_carrier(&self, i: UplinkId) {
         let guard = rcu::Guard::new();
         let up = self.wire_alive(i, &guard);
         if self.wire(i, &guard).is_some() {
-            if let Some(w) = self.failover.wired.get(usize::from(i)) {
-                w.store(true, Relaxed);
-            }
+            self.failover.wired[i].store(true, Relaxed);
         }
         drop(guard);
         self.set_uplink_carrier(i, up);
-        if let Some(u) = self.failover.up.get(usize::from(i)) {
-            if u.xchg(up, Relaxed) != up {
-                if up {
-                    self.failover.up_since[usize::from(i)]
-                        .store(crate::bind::time::now_ms(), Relaxed);
-                }
-                self.rebalance();
+        if self.failover.up[i].xchg(up, Relaxed) != up {
+            if up {
+                self.failover.up_since[i].store(crate::bind::time::now_ms(), Relaxed);
             }
+            self.rebalance();
         }
     }
 
     /// Whether uplink `i`'s wire can carry traffic now: bound, running, with carrier, and no
     /// injected carrier loss. Any context.
-    pub(crate) fn wire_alive(&self, i: u8, guard: &rcu::Guard) -> bool {
-        self.wire(i, guard).is_some_and(|w| w.is_oper_up())
-            && !self.fault(i).carrier_down.load(Relaxed)
+    pub(crate) fn wire_alive(&self, i: UplinkId, guard: &rcu::Guard) -> bool {
+        self.wire(i, guard).is_some_and(|w| w.is_oper_up()) && !self.fault(i).carrier_down()
     }
 
     /// The uplink a packet for uplink `i` leaves through: `i` if its wire is alive, else the
     /// uplink the failover policy picks among the uplinks alive right now (data path, so the
     /// switch does not wait for the notifier; see the module documentation).
-    pub(crate) fn live_uplink(&self, i: u8, guard: &rcu::Guard) -> u8 {
+    pub(crate) fn live_uplink(&self, i: UplinkId, guard: &rcu::Guard) -> UplinkId {
         if self.wire_alive(i, guard) || !self.failover.enabled.load(Relaxed) {
             return i;
         }
-        let (mut up, wired) = ([false; 8], self.wired_mask());
-        let n = self.num_uplinks().min(8);
-        for (j, u) in up.iter_mut().enumerate().take(n) {
-            // CAST: at most 8 uplinks.
-            *u = self.wire_alive(j as u8, guard);
-        }
+        let up = self.alive_uplinks(guard);
+        let (n, wired) = (self.num_uplinks(), self.wired_mask());
         let group = self.failover.group.load(Relaxed);
-        let to = failover::serve_uplink(i, &up[..n], &wired[..n], group, true);
+        let to = failover::serve_uplink(i, up.first(n), wired.first(n), group, true);
         if to != i {
             self.failover.steered.add(1, Relaxed);
         }
@@ -271,34 +406,33 @@ impl Eswitch {
 
     /// For every uplink, the uplink that carries its traffic right now ([`Eswitch::live_uplink`]
     /// without counting). Data path.
-    pub(crate) fn effective_uplinks(&self, guard: &rcu::Guard) -> [u8; 8] {
-        let mut eff = [0, 1, 2, 3, 4, 5, 6, 7];
-        let n = self.num_uplinks().min(8);
-        let mut up = [false; 8];
-        let mut all = true;
-        for (j, u) in up.iter_mut().enumerate().take(n) {
-            // CAST: at most 8 uplinks.
-            *u = self.wire_alive(j as u8, guard);
-            all &= *u;
-        }
-        if all || !self.failover.enabled.load(Relaxed) {
+    pub(crate) fn effective_uplinks(&self, guard: &rcu::Guard) -> PerUplink<UplinkId> {
+        let mut eff = PerUplink::identity();
+        let n = self.num_uplinks();
+        let up = self.alive_uplinks(guard);
+        if up.first(n).iter().all(|&u| u) || !self.failover.enabled.load(Relaxed) {
             return eff;
         }
         let (group, wired) = (self.failover.group.load(Relaxed), self.wired_mask());
-        for (i, e) in eff.iter_mut().enumerate().take(n) {
-            // CAST: at most 8 uplinks.
-            *e = failover::serve_uplink(i as u8, &up[..n], &wired[..n], group, true);
+        for (i, e) in eff.iter_mut().take(n) {
+            *e = failover::serve_uplink(i, up.first(n), wired.first(n), group, true);
         }
         eff
     }
 
-    /// Which uplinks ever had a wire.
-    fn wired_mask(&self) -> [bool; 8] {
-        let mut w = [false; 8];
-        for (o, a) in w.iter_mut().zip(self.failover.wired.iter()) {
-            *o = a.load(Relaxed);
+    /// Which uplinks' wires can carry traffic now ([`Eswitch::wire_alive`]); `false` past the
+    /// switch's uplinks.
+    fn alive_uplinks(&self, guard: &rcu::Guard) -> PerUplink<bool> {
+        let mut up = PerUplink::<bool>::default();
+        for (i, u) in up.iter_mut().take(self.num_uplinks()) {
+            *u = self.wire_alive(i, guard);
         }
-        w
+        up
+    }
+
+    /// Which uplinks ever had a wire.
+    fn wired_mask(&self) -> PerUplink<bool> {
+        PerUplink::from_fn(|i| self.failover.wired[i].load(Relaxed))
     }
 
     /// The failover state.
@@ -306,17 +440,14 @@ impl Eswitch {
         &self.failover
     }
 
-    /// The fault injection knobs of uplink `i` (the last uplink's for out-of-range `i`).
-    pub(crate) fn fault(&self, i: u8) -> &Fault {
-        &self.failover.faults[usize::from(i).min(7)]
+    /// The fault injection knobs of uplink `i`.
+    pub(crate) fn fault(&self, i: UplinkId) -> &Fault {
+        &self.failover.faults[i]
     }
 
     /// Whether uplink `i` has a working wire (as the control plane last saw it).
-    pub(crate) fn uplink_up(&self, i: u8) -> bool {
-        self.failover
-            .up
-            .get(usize::from(i))
-            .is_some_and(|u| u.load(Relaxed))
+    pub(crate) fn uplink_up(&self, i: UplinkId) -> bool {
+        self.failover.up[i].load(Relaxed)
     }
 
     /// Whether every port is served by its home uplink (nothing left to fail back).
@@ -324,10 +455,9 @@ impl Eswitch {
         let guard = rcu::Guard::new();
         let funcs_home = self.funcs_served(&guard).all(|(_, home, cur)| home == cur);
         funcs_home
-            && (0..self.num_uplinks()).all(|i| {
-                // CAST: at most 8 uplinks.
-                let v = vpid::of(Ppid::Uplink(i as u8));
-                !matches!(self.vpid_target(v), Some(Ppid::Uplink(u)) if usize::from(u) != i)
+            && UplinkId::below(self.num_uplinks()).all(|i| {
+                let v = vpid::of(Ppid::Uplink(i));
+                !matches!(self.vpid_target(v), Some(Ppid::Uplink(u)) if u != i)
             })
     }
 
@@ -351,22 +481,20 @@ impl Eswitch {
         // Innermost lock: held across xarray stores and announcements, which take no RTNL or
         // devlink lock.
         let _serial = self.rebalance_lock.lock();
-        let n = self.num_uplinks().min(8);
-        let mut up = [false; 8];
-        for (i, u) in up.iter_mut().enumerate().take(n) {
-            *u = self.failover.up[i].load(Relaxed);
-        }
+        let n = self.num_uplinks();
+        let up = PerUplink::from_fn(|i| self.failover.up[i].load(Relaxed));
+        let up = up.first(n);
         let enabled = self.failover.enabled.load(Relaxed);
         let group = self.failover.group.load(Relaxed);
         let holddown = u64::from(self.failover.holddown_ms.load(Relaxed));
         let force = self.failover.force_failback.xchg(false, Relaxed);
         let now = crate::bind::time::now_ms();
         // Time left before uplink `i` counts as settled (0: settled).
-        let wait = |i: u8| {
+        let wait = |i: UplinkId| {
             if force {
                 return 0;
             }
-            let since = self.failover.up_since[usize::from(i).min(7)].load(Relaxed);
+            let since = self.failover.up_since[i].load(Relaxed);
             (since + holddown).saturating_sub(now)
         };
         let mut rearm: u64 = 0;
@@ -374,17 +502,20 @@ impl Eswitch {
             seq: 0,
             t_ms: now,
             failover: false,
-            down: up[..n]
-                .iter()
-                .enumerate()
+            down: UplinkId::all()
+                .zip(up)
                 .filter(|(_, &u)| !u)
-                .fold(0, |m, (i, _)| m | (1 << i)),
+                .fold(0, |m, (i, _)| m | i.bit()),
             dropped: 0,
             total_moves: 0,
-            moves: [Moved::default(); EVENT_MOVES],
+            moves: [Moved {
+                vpid: Vpid::new(0),
+                from: UplinkId::FIRST,
+                to: UplinkId::FIRST,
+            }; EVENT_MOVES],
         };
         // Counts function moves (the `failovers`/`failbacks` counters) if `count`.
-        let mut record = |vpid: u32, from: u8, to: u8, home: u8, count: bool| {
+        let mut record = |vpid: Vpid, from: UplinkId, to: UplinkId, home: UplinkId, count: bool| {
             match failover::classify(home, from, to) {
                 failover::Move::Failover => {
                     if count {
@@ -401,18 +532,15 @@ impl Eswitch {
             ev.total_moves += 1;
         };
         // Moves to announce: (MAC, new uplink). Collected under RCU, sent afterwards.
-        let mut moved: KVec<([u8; 6], u8)> = KVec::new();
+        let mut moved: KVec<([u8; 6], UplinkId)> = KVec::new();
         {
             let guard = rcu::Guard::new();
             for f in self.funcs(&guard) {
-                // CAST: uplink indices are below 8.
-                let home = f.shared().home.load(Relaxed) as u8;
-                // CAST: as above.
-                let cur = f.shared().uplink.load(Relaxed) as u8;
+                let (home, cur) = (f.shared().home(), f.shared().serving());
                 let left = wait(home);
-                let to = failover::serve_holddown(home, cur, &up[..n], group, enabled, left == 0);
+                let to = failover::serve_holddown(home, cur, up, group, enabled, left == 0);
                 if to == cur {
-                    if to != home && failover::serve(home, &up[..n], group, enabled) == home {
+                    if to != home && failover::serve(home, up, group, enabled) == home {
                         // Held down: come back when the home uplink has settled.
                         rearm = rearm.max(left);
                     }
@@ -423,8 +551,8 @@ impl Eswitch {
                     self.failover.failed_moves.add(1, Relaxed);
                     continue;
                 }
-                f.shared().uplink.store(u32::from(to), Relaxed);
-                record(func_vpid(f.shared().id), cur, to, home, true);
+                f.shared().set_serving(to);
+                record(f.shared().id.vpid(), cur, to, home, true);
                 // Allocation failure only loses an announcement.
                 let _ = moved.push((f.mac(), to), GFP_ATOMIC);
             }
@@ -433,11 +561,9 @@ impl Eswitch {
         // representor), unless an administrator remapped it elsewhere. An uplink that was
         // never wired is not configured rather than failed: it keeps its virtual port.
         let wired = self.wired_mask();
-        for i in 0..n {
-            // CAST: at most 8 uplinks.
-            let i = i as u8;
+        for i in UplinkId::below(n) {
             let v = vpid::of(Ppid::Uplink(i));
-            let to = failover::serve_uplink(i, &up[..n], &wired[..n], group, enabled);
+            let to = failover::serve_uplink(i, up, wired.first(n), group, enabled);
             if let Some(Ppid::Uplink(cur)) = self.vpid_target(v) {
                 // Failure keeps the previous mapping; the next state change retries.
                 if cur != to && self.map_vpid(v, Ppid::Uplink(to)).is_ok() {

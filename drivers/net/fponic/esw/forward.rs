@@ -6,10 +6,7 @@
 
 use kernel::{
     prelude::*,
-    sync::{
-        atomic::Relaxed,
-        rcu, //
-    },
+    sync::rcu, //
 };
 
 use crate::{
@@ -25,9 +22,14 @@ use crate::{
         },
     },
     engine::{
-        flow::vpid::{
-            self,
-            Ppid, //
+        id::{
+            vpid::{
+                self,
+                Ppid, //
+            },
+            FuncId,
+            PerUplink,
+            UplinkId, //
         },
         switch::{
             self,
@@ -45,9 +47,7 @@ use super::{
     DropCause,
     Eswitch,
     FuncSnap,
-    Snapshot,
-    IDENTITY_UPLINKS,
-    SF_ID_BASE, //
+    Snapshot, //
 };
 
 /// What the switch did with a packet.
@@ -100,7 +100,7 @@ impl Eswitch {
     }
 
     /// Receive path of uplink `uplink`'s wire (rx handler, softirq).
-    pub(crate) fn rx_from_wire(&self, uplink: u8, skb: SkBuff) {
+    pub(crate) fn rx_from_wire(&self, uplink: UplinkId, skb: SkBuff) {
         let guard = rcu::Guard::new();
         let Some(snap) = self.snap.get(&guard) else {
             self.count_drop(DropCause::NoSuchPort);
@@ -152,7 +152,7 @@ impl Eswitch {
         // and floods alike.
         let eff = match (snap.mode, from) {
             (Mode::Legacy, From::Wire(_)) => self.effective_uplinks(guard),
-            _ => IDENTITY_UPLINKS,
+            _ => PerUplink::identity(),
         };
         let decision = match (snap.mode, from) {
             // The switchdev slow path only needs the ingress function: find it by id instead of
@@ -233,8 +233,9 @@ impl Eswitch {
         };
         let to = match ppid {
             Ppid::Uplink(i) => To::Wire(i),
-            Ppid::Vf(n) => To::Func(u32::from(n)),
-            Ppid::Sf(n) => To::Func(SF_ID_BASE + n),
+            Ppid::Vf(_) | Ppid::Sf(_) => {
+                To::Func(FuncId::of_ppid(ppid).ok_or(DropCause::VpidUnresolved)?)
+            }
         };
         match self.deliver(snap, guard, to, skb, None)? {
             Delivery::Done => Ok(()),
@@ -248,7 +249,7 @@ impl Eswitch {
     fn netdev_of<'a>(&self, snap: &'a Snapshot, to: To) -> Option<&'a NetDevice<PortNetdev>> {
         match to {
             To::Wire(_) => None,
-            To::Uplink(i) => snap.uplinks.get(usize::from(i)).map(|d| &**d),
+            To::Uplink(i) => snap.uplinks.get(i.index()).map(|d| &**d),
             To::Func(id) => snap.func(id).map(|f| &*f.netdev),
             To::Rep(id) => snap.func(id).and_then(|f| f.rep.as_deref()),
         }
@@ -267,11 +268,10 @@ impl Eswitch {
             // A dead wire is bypassed at once (see `crate::failover`).
             let i = self.live_uplink(i, guard);
             let wire = self.wire(i, guard).ok_or(DropCause::NoWire)?;
-            if !wire.is_oper_up() || self.fault(i).carrier_down.load(Relaxed) {
+            if !wire.is_oper_up() || self.fault(i).carrier_down() {
                 return Err(DropCause::WireDown);
             }
-            let every = self.fault(i).drop_every.load(Relaxed);
-            if every != 0 && self.fault(i).sent.fetch_add(1, Relaxed) % every == every - 1 {
+            if self.fault(i).drop_next_frame() {
                 return Err(DropCause::FaultInjected);
             }
             wire.queue_xmit(skb);

@@ -14,12 +14,12 @@ use crate::{
     },
     engine::{
         flow::{
-            vpid::{
-                self,
-                Ppid, //
-            },
             Action,
             Key, //
+        },
+        id::vpid::{
+            self,
+            Ppid, //
         },
         packet,
         switch::From,
@@ -27,7 +27,6 @@ use crate::{
 };
 
 use super::{
-    func_vpid,
     DropCause,
     Eswitch,
     Snapshot, //
@@ -73,8 +72,8 @@ impl Eswitch {
         mut skb: SkBuff,
     ) -> Offload {
         let in_vpid = match from {
-            From::Wire(i) => vpid::of(Ppid::Uplink(i)),
-            From::Func(id) => func_vpid(id),
+            From::Wire(i) => vpid::of(Ppid::Uplink(i)).get(),
+            From::Func(id) => id.vpid().get(),
             From::Uplink(_) | From::Rep(_) => return Offload::Miss(skb),
         };
         let mut chain = 0;

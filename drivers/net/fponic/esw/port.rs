@@ -33,7 +33,16 @@ use crate::{
         },
         skb::SkBuff,
     },
-    engine::switch::From,
+    engine::{
+        id::{
+            vpid::{
+                self,
+                Ppid, //
+            },
+            UplinkId, //
+        },
+        switch::From, //
+    },
 };
 
 use super::{
@@ -51,7 +60,7 @@ pub(crate) const RX_RING_SIZE: u32 = 1024;
 /// What a netdev is in the switch.
 pub(crate) enum Role {
     /// The netdev of uplink `i`: PF port in legacy mode, uplink representor in switchdev mode.
-    Uplink(u8),
+    Uplink(UplinkId),
     /// A function's own netdev (what a VM or namespace uses).
     Func(Arc<FuncShared>),
     /// A function's representor (switchdev mode).
@@ -116,8 +125,8 @@ impl PortNetdev {
     /// function for a representor, the uplink for an uplink netdev. `None` for function netdevs.
     pub(crate) fn offload_vpid(&self) -> Option<u32> {
         match &self.role {
-            Role::Uplink(i) => Some(u32::from(*i)),
-            Role::Rep(f) => Some(super::func_vpid(f.id)),
+            Role::Uplink(i) => Some(vpid::of(Ppid::Uplink(*i)).get()),
+            Role::Rep(f) => Some(f.id.vpid().get()),
             Role::Func(_) => None,
         }
     }

@@ -17,6 +17,8 @@ use kernel::{
     },
 };
 
+use crate::engine::id::UplinkId;
+
 use crate::bind::{
     netdev::{
         Device as NetDevice,
@@ -42,12 +44,12 @@ use super::{
 /// Receive handler data of a wire: which uplink of which switch it feeds.
 pub(crate) struct WireBinding {
     esw: Arc<Eswitch>,
-    uplink: u8,
+    uplink: UplinkId,
 }
 
 impl WireBinding {
     /// Binding of uplink `uplink` of `esw`.
-    pub(crate) fn new(esw: Arc<Eswitch>, uplink: u8) -> Self {
+    pub(crate) fn new(esw: Arc<Eswitch>, uplink: UplinkId) -> Self {
         Self { esw, uplink }
     }
 }
@@ -83,7 +85,12 @@ impl notifier::Handler for WireEvents {
 
 impl Eswitch {
     /// Binds `lower` as the wire of uplink `i`.
-    pub(crate) fn bind_wire(this: &Arc<Self>, i: u8, lower: ARef<NetDev>, rtnl: &Rtnl) -> Result {
+    pub(crate) fn bind_wire(
+        this: &Arc<Self>,
+        i: UplinkId,
+        lower: ARef<NetDev>,
+        rtnl: &Rtnl,
+    ) -> Result {
         let is_port = |d: &NetDev| NetDevice::<PortNetdev>::try_from_netdev(d).is_some();
         if is_port(&lower) {
             pr_err!("wire refused: an fponic port cannot be another port's wire\n");
@@ -96,7 +103,7 @@ impl Eswitch {
             return Err(ELOOP);
         }
         let mut wires = this.wires.lock();
-        let slot = wires.get_mut(usize::from(i)).ok_or(EINVAL)?;
+        let slot = wires.get_mut(i.index()).ok_or(EINVAL)?;
         if slot.is_some() {
             pr_err!("uplink {} already has a wire; unbind it first\n", i);
             return Err(EBUSY);
@@ -104,12 +111,12 @@ impl Eswitch {
         let binding = Arc::new(WireBinding::new(this.clone(), i), GFP_KERNEL)?;
         // Everything that can fail comes before the registration: an error after it would have
         // to unregister under the RTNL this thread already holds.
-        drop(this.wire_tx[usize::from(i)].replace(Some(lower.clone()))?);
+        drop(this.wire_tx[i.index()].replace(Some(lower.clone()))?);
         let reg = match RxHandlerRegistration::register(lower, binding, rtnl) {
             Ok(reg) => reg,
             Err(e) => {
                 // Unpublishing allocates nothing and cannot fail.
-                let _ = this.wire_tx[usize::from(i)].replace(None);
+                let _ = this.wire_tx[i.index()].replace(None);
                 return Err(e);
             }
         };
@@ -120,51 +127,50 @@ impl Eswitch {
     }
 
     /// Unbinds the wire of uplink `i`, if any.
-    pub(crate) fn unbind_wire(&self, i: u8, rtnl: &Rtnl) {
+    pub(crate) fn unbind_wire(&self, i: UplinkId, rtnl: &Rtnl) {
         let mut wires = self.wires.lock();
-        let Some(reg) = wires.get_mut(usize::from(i)).and_then(Option::take) else {
+        let Some(reg) = wires.get_mut(i.index()).and_then(Option::take) else {
             return;
         };
         drop(wires);
         // Stop transmitting on it first, then stop receiving from it.
         // Removing needs no allocation and cannot fail.
-        let _ = self.wire_tx[usize::from(i)].replace(None);
+        let _ = self.wire_tx[i.index()].replace(None);
         reg.unregister(rtnl);
         self.sync_uplink_carrier(i);
     }
 
     /// Unbinds every wire (teardown).
     pub(crate) fn unbind_all(&self, rtnl: &Rtnl) {
-        for i in 0..self.wire_tx.len() {
-            // CAST: at most `MAX_UPLINKS` (8) uplinks.
-            self.unbind_wire(i as u8, rtnl);
+        for i in UplinkId::below(self.wire_tx.len()) {
+            self.unbind_wire(i, rtnl);
         }
     }
 
     /// The wire of every uplink, for display: `(uplink, name)`.
-    pub(crate) fn wire_names(&self) -> KVec<(u8, Option<[u8; 16]>)> {
+    pub(crate) fn wire_names(&self) -> KVec<(UplinkId, Option<[u8; 16]>)> {
         let guard = rcu::Guard::new();
         let mut v = KVec::new();
-        for (i, w) in self.wire_tx.iter().enumerate() {
-            // CAST: at most 8 uplinks. Allocation failure only shortens the listing.
-            let _ = v.push((i as u8, w.get(&guard).map(|d| d.name())), GFP_ATOMIC);
+        for (i, w) in UplinkId::all().zip(self.wire_tx.iter()) {
+            // Allocation failure only shortens the listing.
+            let _ = v.push((i, w.get(&guard).map(|d| d.name())), GFP_ATOMIC);
         }
         v
     }
 
     /// The wire of uplink `i`, if bound.
-    pub(crate) fn wire<'a>(&'a self, i: u8, guard: &'a rcu::Guard) -> Option<&'a ARef<NetDev>> {
-        self.wire_tx.get(usize::from(i)).and_then(|w| w.get(guard))
+    pub(crate) fn wire<'a>(
+        &'a self,
+        i: UplinkId,
+        guard: &'a rcu::Guard,
+    ) -> Option<&'a ARef<NetDev>> {
+        self.wire_tx.get(i.index()).and_then(|w| w.get(guard))
     }
 
     /// Sets the carrier of uplink `i`'s netdev.
-    pub(crate) fn set_uplink_carrier(&self, i: u8, up: bool) {
+    pub(crate) fn set_uplink_carrier(&self, i: UplinkId, up: bool) {
         let guard = rcu::Guard::new();
-        if let Some(dev) = self
-            .snap
-            .get(&guard)
-            .and_then(|s| s.uplinks.get(usize::from(i)))
-        {
+        if let Some(dev) = self.snap.get(&guard).and_then(|s| s.uplinks.get(i.index())) {
             if up {
                 dev.carrier_on();
             } else {

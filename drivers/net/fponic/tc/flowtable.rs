@@ -48,15 +48,14 @@ use kernel::{
 
 use crate::{
     bind::rcu::RcuBox,
-    engine::flow::{
-        vpid::{
-            self,
-            Ppid, //
+    engine::{
+        flow::{
+            Key,
+            MaskGroup,
+            MaskWords,
+            RuleSpec, //
         },
-        Key,
-        MaskGroup,
-        MaskWords,
-        RuleSpec, //
+        id::vpid,
     },
 };
 
@@ -268,8 +267,8 @@ struct MaskSet {
     tables: KVec<Arc<MaskTable>>,
 }
 
-/// Virtual ports: 8 uplinks, 256 VFs and 1000 SFs ([`vpid::identity`]).
-const PORTS: usize = 8 + 256 + 1000;
+/// Virtual ports: every uplink, VF and SF number ([`vpid::identity`]).
+const PORTS: usize = vpid::PORTS;
 
 /// Words of a [`PortSet`].
 const PORT_WORDS: usize = PORTS.div_ceil(64);
@@ -280,12 +279,7 @@ struct PortSet([u64; PORT_WORDS]);
 impl PortSet {
     /// The word and bit of `vpid`; `None` for a VPID that names no port.
     fn bit(vpid: u32) -> Option<(usize, u64)> {
-        let i = match vpid::identity(vpid)? {
-            Ppid::Uplink(i) => usize::from(i),
-            Ppid::Vf(n) => 8 + usize::from(n),
-            // CAST: below 1000.
-            Ppid::Sf(n) => 8 + 256 + n as usize,
-        };
+        let i = vpid::dense_index(vpid)?;
         Some((i / 64, 1 << (i % 64)))
     }
 

@@ -17,6 +17,8 @@ extern crate std;
 pub mod failover;
 #[path = "../../../../drivers/net/fponic/engine/flow.rs"]
 pub mod flow;
+#[path = "../../../../drivers/net/fponic/engine/id.rs"]
+pub mod id;
 #[path = "../../../../drivers/net/fponic/engine/naming.rs"]
 pub mod naming;
 #[path = "../../../../drivers/net/fponic/engine/packet.rs"]
@@ -30,6 +32,8 @@ mod rng;
 mod test_failover;
 #[cfg(test)]
 mod test_flow;
+#[cfg(test)]
+mod test_id;
 #[cfg(test)]
 mod test_naming;
 #[cfg(test)]

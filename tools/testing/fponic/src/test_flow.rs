@@ -3,10 +3,11 @@
 use std::vec;
 use std::vec::Vec;
 
-use crate::flow::vpid::{self, Ppid};
 use crate::flow::*;
+use crate::id::vpid::{self, Ppid};
 use crate::packet;
 use crate::rng::Rng;
+use crate::test_id::up;
 
 fn frame_udp(dst_port: u16, ttl: u8) -> Vec<u8> {
     let mut f = Vec::new();
@@ -334,24 +335,24 @@ fn word_wise_masked_match_agrees_with_bytewise() {
 #[test]
 fn vpid_encoding_round_trips() {
     for p in [
-        Ppid::Uplink(0),
-        Ppid::Uplink(7),
+        Ppid::Uplink(up(0)),
+        Ppid::Uplink(up(7)),
         Ppid::Vf(0),
         Ppid::Vf(255),
         Ppid::Sf(0),
         Ppid::Sf(999),
     ] {
         assert_eq!(vpid::decode(vpid::encode(p)), Some(p));
-        assert_eq!(vpid::identity(vpid::of(p)), Some(p));
+        assert_eq!(vpid::of(p).port(), Some(p));
     }
-    assert_eq!(vpid::of(Ppid::Vf(3)), 0x1003);
-    assert_eq!(vpid::of(Ppid::Sf(5)), 0x2005);
+    assert_eq!(vpid::of(Ppid::Vf(3)).get(), 0x1003);
+    assert_eq!(vpid::of(Ppid::Sf(5)).get(), 0x2005);
     assert_eq!(vpid::decode(0), None);
     assert_eq!(vpid::decode((1 << 32) | 8), None);
     assert_eq!(vpid::identity(8), None);
     assert_eq!(vpid::parse_port("vf3"), Some(Ppid::Vf(3)));
     assert_eq!(vpid::parse_port("sf12"), Some(Ppid::Sf(12)));
-    assert_eq!(vpid::parse_port("p1"), Some(Ppid::Uplink(1)));
+    assert_eq!(vpid::parse_port("p1"), Some(Ppid::Uplink(up(1))));
     assert_eq!(vpid::parse_port("4097"), Some(Ppid::Vf(1)));
     for bad in [
         "",

@@ -2,23 +2,32 @@
 
 use std::vec::Vec;
 
+use crate::id::{
+    FuncId,
+    UplinkId, //
+};
 use crate::rng::Rng;
 use crate::switch::*;
+use crate::test_id::up as u;
 
 const UPLINKS: u8 = 3;
 
-fn pf_mac(i: u8) -> [u8; 6] {
-    [2, 0xee, 0, 0, 0, i]
+fn pf_mac(i: UplinkId) -> [u8; 6] {
+    [2, 0xee, 0, 0, 0, i.get()]
 }
 
 fn random_funcs(rng: &mut Rng) -> Vec<FuncView> {
-    let n = rng.below(12) as u32;
+    let n = rng.below(12) as u16;
     (0..n)
         .map(|i| FuncView {
-            id: if rng.below(2) == 0 { i } else { 0x1_0000 + i },
+            id: if rng.below(2) == 0 {
+                FuncId::vf(i).unwrap()
+            } else {
+                FuncId::sf(u32::from(i)).unwrap()
+            },
             // Small MAC space so that collisions and PF-MAC hits happen.
             mac: [2, rng.below(2) as u8, 0, 0, 0, rng.below(6) as u8],
-            home: rng.below(u64::from(UPLINKS)) as u8,
+            home: u(rng.below(u64::from(UPLINKS)) as u8),
             active: rng.below(4) != 0,
         })
         .collect()
@@ -29,15 +38,16 @@ fn random_dst(rng: &mut Rng, funcs: &[FuncView]) -> [u8; 6] {
         0 => [0xff; 6],
         1 => [0x01, 0x00, 0x5e, 0, 0, rng.byte()],
         2 if !funcs.is_empty() => funcs[rng.below(funcs.len() as u64) as usize].mac,
-        3 => pf_mac(rng.below(u64::from(UPLINKS)) as u8),
+        3 => pf_mac(u(rng.below(u64::from(UPLINKS)) as u8)),
         _ => [2, 0x55, rng.byte(), rng.byte(), 0, 0],
     }
 }
 
 fn random_from(rng: &mut Rng, funcs: &[FuncView]) -> From {
-    let up = rng.below(u64::from(UPLINKS)) as u8;
+    let up = u(rng.below(u64::from(UPLINKS)) as u8);
     let id = if funcs.is_empty() || rng.below(8) == 0 {
-        0xdead
+        // No such function.
+        FuncId::sf(999).unwrap()
     } else {
         funcs[rng.below(funcs.len() as u64) as usize].id
     };
@@ -49,7 +59,7 @@ fn random_from(rng: &mut Rng, funcs: &[FuncView]) -> From {
     }
 }
 
-fn func(funcs: &[FuncView], id: u32) -> Option<FuncView> {
+fn func(funcs: &[FuncView], id: FuncId) -> Option<FuncView> {
     funcs.iter().copied().find(|f| f.id == id)
 }
 
@@ -163,13 +173,13 @@ fn switchdev_slow_path_is_a_fixed_pairing() {
 #[test]
 fn flood_targets_of_non_flood_decisions_are_empty() {
     let funcs = [FuncView {
-        id: 1,
+        id: FuncId::vf(1).unwrap(),
         mac: [2, 0, 0, 0, 0, 1],
-        home: 0,
+        home: u(0),
         active: true,
     }];
     for d in [
-        Decision::One(To::Wire(0)),
+        Decision::One(To::Wire(u(0))),
         Decision::Drop(DropReason::NoSuchPort),
     ] {
         assert_eq!(flood_targets(&d, funcs.iter().copied()).count(), 0);
