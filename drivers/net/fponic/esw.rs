@@ -87,6 +87,7 @@ use crate::{
         rtnl::Rtnl,
         rx_handler::RxHandlerRegistration,
         work::{
+            impl_has_delayed_work,
             DelayedWork,
             WorkHandler, //
         },
@@ -298,12 +299,13 @@ impl Snapshot {
 /// The switch of one device.
 #[pin_data]
 pub(crate) struct Eswitch {
-    /// Delayed failback (hold-down). First fields: dropped, i.e. cancelled, before the rest.
+    /// Delayed failback (hold-down). A pending run holds a reference to the switch: teardown
+    /// cancels it ([`Eswitch::stop_work`]).
     #[pin]
-    pub(crate) failback_work: DelayedWork<Eswitch>,
-    /// Reports failover events to the health reporter, outside RTNL ([`crate::health`]).
+    failback_work: DelayedWork<Eswitch>,
+    /// Reports failover events to the health reporter, outside RTNL ([`crate::dev::health`]).
     #[pin]
-    pub(crate) health_work: DelayedWork<Eswitch, 1>,
+    health_work: DelayedWork<Eswitch, 1>,
     /// Device id.
     pub(crate) dev_id: u32,
     snap: RcuBox<Snapshot>,
@@ -335,9 +337,13 @@ pub(crate) struct Eswitch {
     pub(crate) health: Mutex<Option<HealthHandle<Eswitch>>>,
 }
 
+impl_has_delayed_work!(Eswitch, failback_work);
+impl_has_delayed_work!(Eswitch, health_work, 1);
+
+/// The failback work item: applies the policy again once a hold-down ended.
 impl WorkHandler for Eswitch {
-    fn run(&self) {
-        self.rebalance();
+    fn run(this: &Arc<Self>) {
+        Self::rebalance(this);
     }
 }
 
@@ -366,12 +372,9 @@ impl Eswitch {
             wires.push(None, GFP_KERNEL)?;
         }
         Arc::pin_init(
-            try_pin_init!(&this in Self {
-                // SAFETY: the work item is a field of this `Eswitch` (pinned in its `Arc`) and is
-                // dropped, which cancels it, before the other fields.
-                failback_work <- unsafe { DelayedWork::new(this.as_ptr()) },
-                // SAFETY: as above.
-                health_work <- unsafe { DelayedWork::new(this.as_ptr()) },
+            try_pin_init!(Self {
+                failback_work <- DelayedWork::new(),
+                health_work <- DelayedWork::new(),
                 dev_id,
                 snap: RcuBox::empty(),
                 wire_tx,

@@ -1054,13 +1054,13 @@ void fponic_dwork_init(struct fponic_dwork *w, void (*fn)(void *ctx), void *ctx)
 	w->ctx = ctx;
 }
 
-/* (Re)arm to run @delay_ms from now on the system workqueue. */
-void fponic_dwork_schedule(struct fponic_dwork *w, unsigned int delay_ms)
+/* (Re)arm to run @delay_ms from now on the system workqueue; true if it was pending. */
+bool fponic_dwork_schedule(struct fponic_dwork *w, unsigned int delay_ms)
 {
-	mod_delayed_work(system_wq, &w->dw, msecs_to_jiffies(delay_ms));
+	return mod_delayed_work(system_wq, &w->dw, msecs_to_jiffies(delay_ms));
 }
 
-void fponic_dwork_cancel_sync(struct fponic_dwork *w)
+bool fponic_dwork_cancel_sync(struct fponic_dwork *w)
 {
-	cancel_delayed_work_sync(&w->dw);
+	return cancel_delayed_work_sync(&w->dw);
 }

@@ -91,8 +91,8 @@ struct fponic_dwork {
 	void *ctx;
 };
 void fponic_dwork_init(struct fponic_dwork *w, void (*fn)(void *ctx), void *ctx);
-void fponic_dwork_schedule(struct fponic_dwork *w, unsigned int delay_ms);
-void fponic_dwork_cancel_sync(struct fponic_dwork *w);
+bool fponic_dwork_schedule(struct fponic_dwork *w, unsigned int delay_ms);
+bool fponic_dwork_cancel_sync(struct fponic_dwork *w);
 struct sk_buff *fponic_rxq_grab(struct sk_buff_head *q, unsigned int max);
 struct sk_buff *fponic_skb_unlink_next(struct sk_buff *skb);
 void fponic_napi_receive(struct napi_struct *napi, struct sk_buff *skb);

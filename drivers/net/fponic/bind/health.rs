@@ -33,6 +33,7 @@ use kernel::{
     prelude::*,
     sync::{
         Arc,
+        ArcBorrow,
         Mutex, //
     },
     types::Opaque,
@@ -172,7 +173,11 @@ pub(crate) trait HealthOperations: Sized + Send + Sync {
 
     /// Recovers from the reported `event` (automatic recovery) or from the current error state
     /// (`devlink health recover`, `None`). Success marks the reporter healthy.
-    fn recover(&self, _event: Option<&Self::Event>, _ext: &mut ExtAck<'_>) -> Result {
+    fn recover(
+        _this: ArcBorrow<'_, Self>,
+        _event: Option<&Self::Event>,
+        _ext: &mut ExtAck<'_>,
+    ) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 }
@@ -348,6 +353,18 @@ impl<H: HealthOperations> Adapter<H> {
         drop(unsafe { Arc::<H>::from_raw(owner.cast::<H>()) });
     }
 
+    /// The owner, borrowed from the reference the reporter holds.
+    ///
+    /// # Safety
+    ///
+    /// `r` is a reporter created by [`Registration::add_health_reporter::<H>`], not destroyed
+    /// while the borrow lives.
+    unsafe fn owner_arc<'a>(r: *mut bindings::devlink_health_reporter) -> ArcBorrow<'a, H> {
+        // SAFETY: its private data came from `Arc::into_raw` of the owner, whose reference the
+        // reporter holds until it is destroyed.
+        unsafe { ArcBorrow::from_raw(bindings::devlink_health_reporter_priv(r).cast::<H>()) }
+    }
+
     /// # Safety
     ///
     /// `r` is a reporter created by [`Registration::add_health_reporter::<H>`], not destroyed.
@@ -413,10 +430,10 @@ impl<H: HealthOperations> Adapter<H> {
     ) -> c_int {
         from_result(|| {
             // SAFETY: by the function's safety requirements.
-            let (this, ev) = unsafe { (Self::owner(r), Self::event(priv_ctx)) };
+            let (this, ev) = unsafe { (Self::owner_arc(r), Self::event(priv_ctx)) };
             // SAFETY: the core passes a null or valid extack for the request being processed.
             let mut ext = unsafe { ExtAck::from_raw(extack) };
-            this.recover(ev, &mut ext)?;
+            H::recover(this, ev, &mut ext)?;
             Ok(0)
         })
     }

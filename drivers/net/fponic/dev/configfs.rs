@@ -51,7 +51,10 @@ use crate::{
         },
         naming, //
     },
-    esw::failover::Setting,
+    esw::{
+        failover::Setting,
+        Eswitch, //
+    },
 };
 
 /// Writes attribute text into the configfs page, never past it: output that does not fit is cut
@@ -398,6 +401,6 @@ impl AttributeOperations<8> for DeviceConfig {
                 return Err(EINVAL);
             }
         };
-        Ok(dev.eswitch().set_failover(setting)?)
+        Ok(Eswitch::set_failover(dev.eswitch(), setting)?)
     }
 }

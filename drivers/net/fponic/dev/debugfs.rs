@@ -85,7 +85,9 @@ impl Reader for FaultKnob {
             .parse()
             .map_err(|_| EINVAL)?;
         match self.knob {
-            Knob::CarrierDown if v <= 1 => self.esw.inject_carrier_down(self.uplink, v == 1),
+            Knob::CarrierDown if v <= 1 => {
+                Eswitch::inject_carrier_down(&self.esw, self.uplink, v == 1)
+            }
             Knob::DropEvery => self.esw.inject_drop_every(self.uplink, v),
             Knob::FailNextRemap if v <= 1 => self.esw.inject_fail_next_remap(self.uplink, v == 1),
             _ => return Err(EINVAL),

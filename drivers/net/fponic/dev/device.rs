@@ -128,7 +128,7 @@ impl DevState {
         self.publish(esw)?;
         // Wires stay bound across a reload: the new uplink netdevs take their carrier.
         for n in UplinkId::below(usize::from(self.num_uplinks)) {
-            esw.sync_uplink_carrier(n);
+            Eswitch::sync_uplink_carrier(esw, n);
         }
         Ok(())
     }
@@ -529,6 +529,9 @@ impl Device {
             if let Err(e) = r {
                 st.teardown(ctx, &data.esw);
                 ctx.unregister_resources();
+                drop(g);
+                // Building may have scheduled failover work: none outlives the device.
+                data.esw.stop_work();
                 return Err(e);
             }
         }
@@ -581,7 +584,7 @@ impl Device {
     /// Unbinds the wire of uplink `port`.
     pub(crate) fn unbind_wire(&self, port: UplinkId) {
         let rtnl = Rtnl::lock();
-        self.data().esw.unbind_wire(port, &rtnl);
+        Eswitch::unbind_wire(&self.data().esw, port, &rtnl);
     }
 
     /// Writes a description of the device (configfs `info`).
@@ -616,7 +619,7 @@ impl Device {
     }
 
     /// The switch.
-    pub(crate) fn eswitch(&self) -> &Eswitch {
+    pub(crate) fn eswitch(&self) -> &Arc<Eswitch> {
         &self.data().esw
     }
 
@@ -646,7 +649,7 @@ impl Device {
         let id = FuncId::of_ppid(p).ok_or(ENODEV)?;
         // Under the instance lock: functions neither come nor go meanwhile.
         let _g = self.devlink.lock();
-        Ok(self.data().esw.set_home(id, uplink)?)
+        Ok(Eswitch::set_home(&self.data().esw, id, uplink)?)
     }
 
     /// Writes the failover state (configfs `failover`).
@@ -708,11 +711,15 @@ impl Drop for Device {
         self.devlink.unregister();
         let data = self.devlink.data();
         let rtnl = Rtnl::lock();
-        data.esw.unbind_all(&rtnl);
+        Eswitch::unbind_all(&data.esw, &rtnl);
         drop(rtnl);
         let mut g = self.devlink.lock();
         let (key, ctx) = g.parts();
         data.state.get_mut(key).teardown(ctx, &data.esw);
         ctx.unregister_resources();
+        drop(g);
+        // Nothing schedules failover work any more (no wire, no port, no request): cancel what
+        // is pending, which holds the switch and needs the module's code.
+        data.esw.stop_work();
     }
 }

@@ -127,7 +127,7 @@ impl devlink::Operations for DevData {
             (PARAM_FAILBACK_DELAY, ParamValue::U32(ms)) => Setting::HoldDownMs(ms),
             _ => return Err(EOPNOTSUPP),
         };
-        this.esw.set_failover(setting).map_err(|e| {
+        Eswitch::set_failover(&this.esw, setting).map_err(|e| {
             ext.set(e.message());
             Error::from(e)
         })

@@ -15,7 +15,11 @@
 use kernel::{
     prelude::*,
     str::CString,
-    sync::rcu, //
+    sync::{
+        rcu,
+        Arc,
+        ArcBorrow, //
+    },
 };
 
 use crate::{
@@ -59,14 +63,14 @@ impl HealthOperations for Eswitch {
         Ok(())
     }
 
-    fn recover(&self, event: Option<&Event>, ext: &mut ExtAck<'_>) -> Result {
+    fn recover(this: ArcBorrow<'_, Self>, event: Option<&Event>, ext: &mut ExtAck<'_>) -> Result {
         let r = match event {
             // Automatic recovery right after a report: only succeeds if nothing is left to do
             // (the hold-down is the administrator's choice and stays in force).
-            Some(_) if self.all_home() => Ok(()),
+            Some(_) if this.all_home() => Ok(()),
             Some(_) => Err(EBUSY),
             // `devlink health recover`: fail back now.
-            None => self.force_failback(),
+            None => Self::force_failback(&this.into()),
         };
         if r.is_err() {
             ext.set(c"a home uplink is still down: its ports fail back when it returns");
@@ -143,13 +147,13 @@ fn write_state(esw: &Eswitch, fmsg: &mut Fmsg) {
 
 /// The health work item: reports the events recorded since it last ran.
 impl WorkHandler<1> for Eswitch {
-    fn run(&self) {
-        let Some(h) = self.health.lock().clone() else {
+    fn run(this: &Arc<Self>) {
+        let Some(h) = this.health.lock().clone() else {
             return;
         };
         let mut events = KVec::new();
         // Allocation failure loses reports, not the events (they stay in the log).
-        let _ = self.events.lock().take_unreported(&mut events);
+        let _ = this.events.lock().take_unreported(&mut events);
         for e in events.iter().filter(|e| e.failover) {
             // `EBUSY`: automatic recovery found a home uplink still down, as expected.
             match h.report(c"uplink failover", e) {
@@ -158,7 +162,7 @@ impl WorkHandler<1> for Eswitch {
                 Err(err) => pr_warn!("fponic: uplink health report failed: {:?}\n", err),
             }
         }
-        if self.all_home() {
+        if this.all_home() {
             h.set_healthy();
         }
     }
@@ -175,6 +179,6 @@ impl Eswitch {
     /// while its failovers still record events). Process context, not from the work item.
     pub(crate) fn stop_health(&self) {
         drop(self.health.lock().take());
-        self.health_work.cancel_sync();
+        self.cancel_health_work();
     }
 }

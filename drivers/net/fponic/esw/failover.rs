@@ -26,10 +26,12 @@ use kernel::{
             Relaxed, //
         },
         rcu,
+        Arc, //
     },
 };
 
 use crate::{
+    bind::work::DelayedWork,
     engine::{
         failover,
         id::{
@@ -320,38 +322,42 @@ impl Eswitch {
     /// Changes one failover setting, then applies the policy ([`Eswitch::rebalance`]). The one
     /// way the front ends (devlink parameters, configfs `failover`) change a setting: it is
     /// validated here, and a refused one changes nothing.
-    pub(crate) fn set_failover(&self, s: Setting) -> Result<(), failover::PolicyError> {
-        let fo = &self.failover;
+    pub(crate) fn set_failover(this: &Arc<Self>, s: Setting) -> Result<(), failover::PolicyError> {
+        let fo = &this.failover;
         match s {
             Setting::Enabled(on) => fo.enabled.store(on, Relaxed),
             Setting::Group(mask) => fo.group.store(failover::check_group(mask)?, Relaxed),
             Setting::HoldDownMs(ms) => fo.holddown_ms.store(failover::check_holddown(ms)?, Relaxed),
         }
-        self.rebalance();
+        Self::rebalance(this);
         Ok(())
     }
 
     /// Sets the home uplink of function `id`, then applies the policy. The uplink is checked
     /// first, then that the function exists; a refused change changes nothing.
-    pub(crate) fn set_home(&self, id: FuncId, uplink: u8) -> Result<(), failover::PolicyError> {
-        let uplink = failover::check_home(uplink, self.num_uplinks())?;
+    pub(crate) fn set_home(
+        this: &Arc<Self>,
+        id: FuncId,
+        uplink: u8,
+    ) -> Result<(), failover::PolicyError> {
+        let uplink = failover::check_home(uplink, this.num_uplinks())?;
         {
             let guard = rcu::Guard::new();
-            let f = self
+            let f = this
                 .funcs(&guard)
                 .find(|f| f.shared().id == id)
                 .ok_or(failover::PolicyError::NoSuchFunction)?;
             f.shared().set_home(uplink);
         }
-        self.rebalance();
+        Self::rebalance(this);
         Ok(())
     }
 
     /// Fault injection: uplink `i`'s wire behaves as if it had no carrier (`on`) or as it is;
     /// the uplink's carrier and the failover state follow at once.
-    pub(crate) fn inject_carrier_down(&self, i: UplinkId, on: bool) {
-        self.fault(i).carrier_down.store(on, Relaxed);
-        self.sync_uplink_carrier(i);
+    pub(crate) fn inject_carrier_down(this: &Arc<Self>, i: UplinkId, on: bool) {
+        this.fault(i).carrier_down.store(on, Relaxed);
+        Self::sync_uplink_carrier(this, i);
     }
 
     /// Fault injection: drops every `n`-th frame sent out of uplink `i`'s wire (0: none).
@@ -365,19 +371,19 @@ impl Eswitch {
     }
 
     /// Makes uplink `i`'s carrier follow its wire: up only if the wire is up with carrier.
-    pub(crate) fn sync_uplink_carrier(&self, i: UplinkId) {
+    pub(crate) fn sync_uplink_carrier(this: &Arc<Self>, i: UplinkId) {
         let guard = rcu::Guard::new();
-        let up = self.wire_alive(i, &guard);
-        if self.wire(i, &guard).is_some() {
-            self.failover.wired[i].store(true, Relaxed);
+        let up = this.wire_alive(i, &guard);
+        if this.wire(i, &guard).is_some() {
+            this.failover.wired[i].store(true, Relaxed);
         }
         drop(guard);
-        self.set_uplink_carrier(i, up);
-        if self.failover.up[i].xchg(up, Relaxed) != up {
+        this.set_uplink_carrier(i, up);
+        if this.failover.up[i].xchg(up, Relaxed) != up {
             if up {
-                self.failover.up_since[i].store(crate::bind::time::now_ms(), Relaxed);
+                this.failover.up_since[i].store(crate::bind::time::now_ms(), Relaxed);
             }
-            self.rebalance();
+            Self::rebalance(this);
         }
     }
 
@@ -463,38 +469,50 @@ impl Eswitch {
 
     /// Returns every port whose home uplink is up to it at once, skipping the hold-down
     /// (`devlink health recover`). Fails with `EBUSY` if a port still cannot go home.
-    pub(crate) fn force_failback(&self) -> Result {
-        self.failover.force_failback.store(true, Relaxed);
-        self.rebalance();
-        if self.all_home() {
+    pub(crate) fn force_failback(this: &Arc<Self>) -> Result {
+        this.failover.force_failback.store(true, Relaxed);
+        Self::rebalance(this);
+        if this.all_home() {
             Ok(())
         } else {
             Err(EBUSY)
         }
     }
 
+    /// Cancels the failback and health work, waiting for a run in progress. Teardown calls it
+    /// once nothing can schedule them any more. Process context, not from the work items.
+    pub(crate) fn stop_work(&self) {
+        DelayedWork::<Self>::cancel_sync(self);
+        DelayedWork::<Self, 1>::cancel_sync(self);
+    }
+
+    /// Cancels the health work, waiting for a report in progress.
+    pub(crate) fn cancel_health_work(&self) {
+        DelayedWork::<Self, 1>::cancel_sync(self);
+    }
+
     /// Applies the failover policy: every function and every uplink's virtual port is served by
     /// its home uplink if that is up, else by a surviving uplink of the group. Each move is one
     /// atomic store (functions) or one VPID map update (uplinks); moved MAC addresses are
     /// announced on their new uplink. Process context.
-    pub(crate) fn rebalance(&self) {
+    pub(crate) fn rebalance(this: &Arc<Self>) {
         // Innermost lock: held across xarray stores and announcements, which take no RTNL or
         // devlink lock.
-        let _serial = self.rebalance_lock.lock();
-        let n = self.num_uplinks();
-        let up = PerUplink::from_fn(|i| self.failover.up[i].load(Relaxed));
+        let _serial = this.rebalance_lock.lock();
+        let n = this.num_uplinks();
+        let up = PerUplink::from_fn(|i| this.failover.up[i].load(Relaxed));
         let up = up.first(n);
-        let enabled = self.failover.enabled.load(Relaxed);
-        let group = self.failover.group.load(Relaxed);
-        let holddown = u64::from(self.failover.holddown_ms.load(Relaxed));
-        let force = self.failover.force_failback.xchg(false, Relaxed);
+        let enabled = this.failover.enabled.load(Relaxed);
+        let group = this.failover.group.load(Relaxed);
+        let holddown = u64::from(this.failover.holddown_ms.load(Relaxed));
+        let force = this.failover.force_failback.xchg(false, Relaxed);
         let now = crate::bind::time::now_ms();
         // Time left before uplink `i` counts as settled (0: settled).
         let wait = |i: UplinkId| {
             if force {
                 return 0;
             }
-            let since = self.failover.up_since[i].load(Relaxed);
+            let since = this.failover.up_since[i].load(Relaxed);
             (since + holddown).saturating_sub(now)
         };
         let mut rearm: u64 = 0;
@@ -519,11 +537,11 @@ impl Eswitch {
             match failover::classify(home, from, to) {
                 failover::Move::Failover => {
                     if count {
-                        self.failover.failovers.add(1, Relaxed);
+                        this.failover.failovers.add(1, Relaxed);
                     }
                     ev.failover = true;
                 }
-                failover::Move::Failback if count => self.failover.failbacks.add(1, Relaxed),
+                failover::Move::Failback if count => this.failover.failbacks.add(1, Relaxed),
                 _ => {}
             }
             if let Some(m) = ev.moves.get_mut(ev.total_moves as usize) {
@@ -535,7 +553,7 @@ impl Eswitch {
         let mut moved: KVec<([u8; 6], UplinkId)> = KVec::new();
         {
             let guard = rcu::Guard::new();
-            for f in self.funcs(&guard) {
+            for f in this.funcs(&guard) {
                 let (home, cur) = (f.shared().home(), f.shared().serving());
                 let left = wait(home);
                 let to = failover::serve_holddown(home, cur, up, group, enabled, left == 0);
@@ -546,9 +564,9 @@ impl Eswitch {
                     }
                     continue;
                 }
-                if self.fault(cur).fail_next_remap.xchg(false, Relaxed) {
+                if this.fault(cur).fail_next_remap.xchg(false, Relaxed) {
                     // Injected failure: the function stays; the next change retries.
-                    self.failover.failed_moves.add(1, Relaxed);
+                    this.failover.failed_moves.add(1, Relaxed);
                     continue;
                 }
                 f.shared().set_serving(to);
@@ -560,34 +578,34 @@ impl Eswitch {
         // An uplink's own virtual port follows the same policy (rules redirecting to an uplink
         // representor), unless an administrator remapped it elsewhere. An uplink that was
         // never wired is not configured rather than failed: it keeps its virtual port.
-        let wired = self.wired_mask();
+        let wired = this.wired_mask();
         for i in UplinkId::below(n) {
             let v = vpid::of(Ppid::Uplink(i));
             let to = failover::serve_uplink(i, up, wired.first(n), group, enabled);
-            if let Some(Ppid::Uplink(cur)) = self.vpid_target(v) {
+            if let Some(Ppid::Uplink(cur)) = this.vpid_target(v) {
                 // Failure keeps the previous mapping; the next state change retries.
-                if cur != to && self.map_vpid(v, Ppid::Uplink(to)).is_ok() {
+                if cur != to && this.map_vpid(v, Ppid::Uplink(to)).is_ok() {
                     record(v, cur, to, i, false);
                 }
             }
         }
         if rearm > 0 {
             // CAST: bounded by the 32-bit hold-down.
-            self.failback_work.schedule(rearm as u32 + 1);
+            DelayedWork::<Self>::schedule(this, rearm as u32 + 1);
         }
         if ev.total_moves > 0 {
-            let wire_down = self
+            let wire_down = this
                 .drop_counts()
                 .find(|(d, _)| *d == DropCause::WireDown)
                 .map_or(0, |(_, n)| n);
-            self.events.lock().push(ev, wire_down);
-            self.health_work.schedule(0);
+            this.events.lock().push(ev, wire_down);
+            DelayedWork::<Self, 1>::schedule(this, 0);
         }
         for (mac, to) in moved.iter() {
-            let wire = self.wire(*to, &rcu::Guard::new()).cloned();
+            let wire = this.wire(*to, &rcu::Guard::new()).cloned();
             if let Some(w) = wire {
                 if w.announce(mac).is_ok() {
-                    self.failover.announces.add(1, Relaxed);
+                    this.failover.announces.add(1, Relaxed);
                 }
             }
         }

@@ -76,9 +76,9 @@ impl notifier::Handler for WireEvents {
                     esw.dev_id,
                     uplink
                 );
-                esw.unbind_wire(uplink, rtnl);
+                Eswitch::unbind_wire(&esw, uplink, rtnl);
             }
-            Event::Up | Event::Down | Event::Change => esw.sync_uplink_carrier(uplink),
+            Event::Up | Event::Down | Event::Change => Eswitch::sync_uplink_carrier(&esw, uplink),
         }
     }
 }
@@ -122,28 +122,28 @@ impl Eswitch {
         };
         *slot = Some(reg);
         drop(wires);
-        this.sync_uplink_carrier(i);
+        Eswitch::sync_uplink_carrier(this, i);
         Ok(())
     }
 
     /// Unbinds the wire of uplink `i`, if any.
-    pub(crate) fn unbind_wire(&self, i: UplinkId, rtnl: &Rtnl) {
-        let mut wires = self.wires.lock();
+    pub(crate) fn unbind_wire(this: &Arc<Self>, i: UplinkId, rtnl: &Rtnl) {
+        let mut wires = this.wires.lock();
         let Some(reg) = wires.get_mut(i.index()).and_then(Option::take) else {
             return;
         };
         drop(wires);
         // Stop transmitting on it first, then stop receiving from it.
         // Removing needs no allocation and cannot fail.
-        let _ = self.wire_tx[i.index()].replace(None);
+        let _ = this.wire_tx[i.index()].replace(None);
         reg.unregister(rtnl);
-        self.sync_uplink_carrier(i);
+        Eswitch::sync_uplink_carrier(this, i);
     }
 
     /// Unbinds every wire (teardown).
-    pub(crate) fn unbind_all(&self, rtnl: &Rtnl) {
-        for i in UplinkId::below(self.wire_tx.len()) {
-            self.unbind_wire(i, rtnl);
+    pub(crate) fn unbind_all(this: &Arc<Self>, rtnl: &Rtnl) {
+        for i in UplinkId::below(this.wire_tx.len()) {
+            Self::unbind_wire(this, i, rtnl);
         }
     }
 
