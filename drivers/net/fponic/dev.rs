@@ -8,6 +8,8 @@
 //!   wires, failover, VPID map);
 //! - [`device`] - one device's life (enable, teardown, mode changes) and its devlink instance;
 //! - [`devlink`] - devlink callbacks (eswitch mode, ports, port functions, parameters, resources);
+//! - [`port`] - what all ports share (devlink port data, netdev names);
+//! - [`params`] - the devlink parameters;
 //! - [`uplink`] and [`function`] - creating and removing the ports (uplink, VF, SF) with their
 //!   netdevs, representors and devlink ports;
 //! - [`netdev`] - the net device operations, dispatching to the data plane and to [`offload`];
@@ -23,4 +25,6 @@ pub(crate) mod function;
 pub(crate) mod health;
 mod netdev;
 pub(crate) mod offload;
+pub(crate) mod params;
+pub(crate) mod port;
 pub(crate) mod uplink;

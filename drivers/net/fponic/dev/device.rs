@@ -35,14 +35,15 @@ use crate::{
         rtnl::Rtnl,
     },
     dev::debugfs::DeviceDebugfs,
-    dev::devlink::{
-        DevData,
-        PortData,
-        PARAMS,
-        PARAM_FLOW_TABLE_SIZE, //
-    },
     dev::function::Func,
     dev::uplink::Uplink,
+    dev::{
+        params::{
+            PARAMS,
+            PARAM_FLOW_TABLE_SIZE, //
+        },
+        port::PortData, //
+    },
     engine::{
         id::{
             vpid::{
@@ -54,10 +55,6 @@ use crate::{
             FuncKind,
             UplinkId,
             MAX_SF, //
-        },
-        naming::{
-            NameBuf,
-            NameError, //
         },
         switch::Mode,
     },
@@ -78,12 +75,15 @@ pub(crate) const MAX_SFS: usize = 64;
 /// collide however many devices were created before.
 const MAX_DEVICE_ID: u32 = 0xffff;
 
-/// Converts a built netdev name to a C string.
-pub(crate) fn ifname(name: Result<NameBuf, NameError>) -> Result<CString> {
-    let name = name.map_err(|_| EINVAL)?;
-    Ok(CString::try_from(
-        CStr::from_bytes_with_nul(name.as_bytes_with_nul()).map_err(|_| EINVAL)?,
-    )?)
+/// Driver data in the devlink instance's private area.
+#[pin_data]
+pub(crate) struct DevData {
+    /// The switch.
+    pub(crate) esw: Arc<Eswitch>,
+    /// Device name (prefix of every netdev name).
+    pub(crate) name: CString,
+    /// Ports, functions and mode, under the instance lock.
+    pub(crate) state: DevlLocked<DevState>,
 }
 
 /// Structural state of a device, under the devlink instance lock.

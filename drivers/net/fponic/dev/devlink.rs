@@ -2,97 +2,37 @@
 
 //! The devlink instance of a device: eswitch mode, SF port add/del, port functions.
 
-use kernel::{
-    prelude::*,
-    str::CString,
-    sync::Arc, //
-};
+use kernel::prelude::*;
 
 use crate::{
     bind::devlink::{
         self,
-        DevlLocked,
         EswitchMode,
         ExtAck,
         FnState,
         Guard,
         NewPortAttrs,
-        ParamSpec,
-        ParamType,
         ParamValue,
         Port, //
     },
-    dev::device::DevState,
+    dev::{
+        device::DevData,
+        params::{
+            FLOW_TABLE_SIZE_MAX,
+            FLOW_TABLE_SIZE_MIN,
+            PARAM_FAILBACK_DELAY,
+            PARAM_FAILOVER,
+            PARAM_FAILOVER_GROUP,
+            PARAM_FLOW_TABLE_SIZE, //
+        },
+        port::PortData, //
+    },
     engine::id::FuncId,
     esw::{
         failover::Setting,
-        Eswitch,
-        FuncShared, //
+        Eswitch, //
     },
 };
-
-/// Driver data in the devlink instance's private area.
-#[pin_data]
-pub(crate) struct DevData {
-    /// The switch.
-    pub(crate) esw: Arc<Eswitch>,
-    /// Device name (prefix of every netdev name).
-    pub(crate) name: CString,
-    /// Ports, functions and mode, under the instance lock.
-    pub(crate) state: DevlLocked<DevState>,
-}
-
-/// Parameter: failover (and failback) on.
-pub(crate) const PARAM_FAILOVER: u32 = 0;
-/// Parameter: the uplinks taking part in failover (bit mask).
-pub(crate) const PARAM_FAILOVER_GROUP: u32 = 1;
-
-/// Parameter: failback hold-down in milliseconds.
-pub(crate) const PARAM_FAILBACK_DELAY: u32 = 2;
-
-/// Parameter (driverinit): capacity of the flow table, in rules.
-pub(crate) const PARAM_FLOW_TABLE_SIZE: u32 = 3;
-
-/// Flow table capacity bounds (driverinit parameter `flow_table_size`).
-pub(crate) const FLOW_TABLE_SIZE_MIN: u32 = 16;
-/// Upper bound.
-pub(crate) const FLOW_TABLE_SIZE_MAX: u32 = 1 << 20;
-
-/// The driver's devlink parameters.
-pub(crate) const PARAMS: [ParamSpec; 4] = [
-    ParamSpec {
-        id: PARAM_FAILOVER,
-        name: c"failover",
-        ty: ParamType::Bool,
-        driverinit: None,
-    },
-    ParamSpec {
-        id: PARAM_FAILOVER_GROUP,
-        name: c"failover_group",
-        ty: ParamType::U32,
-        driverinit: None,
-    },
-    ParamSpec {
-        id: PARAM_FAILBACK_DELAY,
-        name: c"failback_delay_ms",
-        ty: ParamType::U32,
-        driverinit: None,
-    },
-    ParamSpec {
-        id: PARAM_FLOW_TABLE_SIZE,
-        name: c"flow_table_size",
-        ty: ParamType::U32,
-        driverinit: Some(ParamValue::U32(crate::esw::FLOW_CAPACITY)),
-    },
-];
-
-/// Driver data of a devlink port.
-pub(crate) enum PortData {
-    /// A physical port.
-    Uplink,
-    /// A function's port.
-    Func(Arc<FuncShared>),
-}
 
 impl PortData {
     fn func_id(&self, ext: &mut ExtAck<'_>) -> Result<FuncId> {

@@ -22,8 +22,10 @@ use crate::{
         netdev,
         rtnl::Rtnl,
     },
-    dev::device::ifname,
-    dev::devlink::PortData,
+    dev::port::{
+        ifname,
+        PortData, //
+    },
     engine::{
         id::{
             vpid::{

@@ -22,8 +22,10 @@ use crate::{
             Device as NetDevice, //
         },
     },
-    dev::device::ifname,
-    dev::devlink::PortData,
+    dev::port::{
+        ifname,
+        PortData, //
+    },
     engine::{
         id::{
             vpid::{
