@@ -888,33 +888,19 @@ struct sk_buff *fponic_skb_unlink_next(struct sk_buff *skb)
 }
 
 /*
- * Make the network learn that @mac is now behind @dev (an uplink's wire) after a failover: a
- * broadcast RARP frame from @mac, as hypervisors send after moving a VM (bridges learn the
- * source address from any frame). Process context.
+ * Send a copy of the Ethernet frame @frame (@len bytes, at least ETH_HLEN) out of @dev. Process
+ * context.
  */
-int fponic_announce(struct net_device *dev, const u8 *mac)
+int fponic_xmit_frame(struct net_device *dev, const u8 *frame, unsigned int len)
 {
-	static const u8 rarp[28] = {
-		0x00, 0x01, 0x08, 0x00, 0x06, 0x04, 0x00, 0x03,	/* Ethernet/IPv4, reverse request */
-	};
-	struct sk_buff *skb;
-	struct ethhdr *eth;
-	u8 *body;
+	struct sk_buff *skb = alloc_skb(LL_RESERVED_SPACE(dev) + len, GFP_KERNEL);
 
-	skb = alloc_skb(LL_RESERVED_SPACE(dev) + ETH_ZLEN, GFP_KERNEL);
 	if (!skb)
 		return -ENOMEM;
 	skb_reserve(skb, LL_RESERVED_SPACE(dev));
 	skb_reset_mac_header(skb);
-	eth = skb_put(skb, ETH_HLEN);
-	eth_broadcast_addr(eth->h_dest);
-	ether_addr_copy(eth->h_source, mac);
-	eth->h_proto = htons(ETH_P_RARP);
-	body = skb_put_zero(skb, ETH_ZLEN - ETH_HLEN);
-	memcpy(body, rarp, sizeof(rarp));
-	memcpy(body + 8, mac, ETH_ALEN);	/* sender hardware address */
-	memcpy(body + 18, mac, ETH_ALEN);	/* target hardware address */
-	skb->protocol = htons(ETH_P_RARP);
+	skb_put_data(skb, frame, len);
+	skb->protocol = eth_hdr(skb)->h_proto;
 	skb->dev = dev;
 	return dev_queue_xmit(skb) == NET_XMIT_SUCCESS ? 0 : -EIO;
 }

@@ -74,7 +74,7 @@ void fponic_dwork_cancel_sync(struct fponic_dwork *w);
 struct sk_buff *fponic_rxq_grab(struct sk_buff_head *q, unsigned int max);
 struct sk_buff *fponic_skb_unlink_next(struct sk_buff *skb);
 void fponic_napi_receive(struct napi_struct *napi, struct sk_buff *skb);
-int fponic_announce(struct net_device *dev, const u8 *mac);
+int fponic_xmit_frame(struct net_device *dev, const u8 *frame, unsigned int len);
 int fponic_skb_pedit(struct sk_buff *skb, u32 htype, u32 offset, u32 mask, u32 val);
 int fponic_skb_csum(struct sk_buff *skb, u32 flags);
 

@@ -460,7 +460,7 @@ impl Eswitch {
         for (mac, to) in moved.iter() {
             let wire = self.wire(*to, &rcu::Guard::new()).cloned();
             if let Some(w) = wire {
-                if w.announce(mac).is_ok() {
+                if w.xmit_frame(&failover::announcement(mac)).is_ok() {
                     self.failover.announces.add(1, Relaxed);
                 }
             }
