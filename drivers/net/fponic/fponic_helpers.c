@@ -230,34 +230,11 @@ int fponic_flower_actions(struct flow_cls_offload *f, struct fponic_flower_actio
 	return 0;
 }
 
-/* Report counter deltas since the previous query. */
-void fponic_flower_stats(struct flow_cls_offload *f, u64 bytes, u64 pkts, u64 lastused)
-{
-	flow_stats_update(&f->stats, bytes, pkts, 0, lastused, FLOW_ACTION_HW_STATS_DELAYED);
-}
-
-/*
- * The miss cookie that resumes a rule's actions right after the action @miss_cookie stands for.
- * cls_api.c composes it as the union tcf_exts_miss_cookie of { u32 miss_cookie_base;
- * u32 act_index; } and a u64, so the action index is the high half on little-endian machines
- * and the low half on big-endian ones. Resuming after the last action executes nothing more.
- */
-u64 fponic_miss_cookie_next(u64 miss_cookie)
-{
-	if (!miss_cookie)
-		return 0;
-#ifdef __LITTLE_ENDIAN
-	return miss_cookie + (1ULL << 32);
-#else
-	return miss_cookie + 1;
-#endif
-}
-
 /*
  * Tell software tc where the eswitch stopped: at @act_miss_cookie (resume within a rule, see
- * fponic_miss_cookie_next()) or, if it is 0, at the start of chain @chain (after a miss there).
- * tcf_classify() consumes the extension. Call after the packet was forwarded to the receiving
- * device (forwarding scrubs extensions).
+ * miss_cookie_next() in bind/tc.rs) or, if it is 0, at the start of chain @chain (after a miss
+ * there). tcf_classify() consumes the extension. Call after the packet was forwarded to the
+ * receiving device (forwarding scrubs extensions).
  */
 int fponic_skb_tc_resume(struct sk_buff *skb, u32 chain, u64 act_miss_cookie)
 {

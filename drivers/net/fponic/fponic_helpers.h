@@ -48,13 +48,11 @@ struct net_device *fponic_notifier_dev(void *info);
 void fponic_extack_set(struct netlink_ext_ack *extack, const char *msg);
 int fponic_flower_actions(struct flow_cls_offload *f, struct fponic_flower_action *acts,
 			  unsigned int max, unsigned int *n);
-void fponic_flower_stats(struct flow_cls_offload *f, u64 bytes, u64 pkts, u64 lastused);
 int fponic_setup_block(struct flow_block_offload *f, void *cb, void *cb_priv);
 u16 fponic_skb_vlan(const struct sk_buff *skb, u16 *tci);
 int fponic_skb_vlan_push(struct sk_buff *skb, u16 proto, u16 tci);
 int fponic_skb_vlan_pop(struct sk_buff *skb);
 int fponic_skb_vlan_modify(struct sk_buff *skb, u16 proto, u16 vid, int prio);
-u64 fponic_miss_cookie_next(u64 miss_cookie);
 int fponic_skb_tc_resume(struct sk_buff *skb, u32 chain, u64 act_miss_cookie);
 int fponic_id_alloc(unsigned int max);
 void fponic_id_free(unsigned int id);

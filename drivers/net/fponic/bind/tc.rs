@@ -525,8 +525,7 @@ impl<'a> FlowerRule<'a> {
     /// `None` if software cannot resume this rule (no tc skb extension support).
     pub(crate) fn resume_after_actions(&self) -> Option<u64> {
         let last = self.actions[..self.n_actions].last()?;
-        // SAFETY: a pure computation on an integer.
-        let c = unsafe { bindings::fponic_miss_cookie_next(last.miss_cookie) };
+        let c = miss_cookie_next(last.miss_cookie);
         (c != 0).then_some(c)
     }
 
@@ -604,6 +603,21 @@ impl<'a> FlowerRule<'a> {
     }
 }
 
+/// The miss cookie that resumes a rule's actions right after the action `miss_cookie` stands
+/// for (0: none). `cls_api.c` composes it as `union tcf_exts_miss_cookie` of `{ u32
+/// miss_cookie_base; u32 act_index; }` and a `u64`, so the action index is the high half on
+/// little-endian machines and the low half on big-endian ones. Resuming after the last action
+/// executes nothing more.
+fn miss_cookie_next(miss_cookie: u64) -> u64 {
+    if miss_cookie == 0 {
+        0
+    } else if cfg!(target_endian = "little") {
+        miss_cookie.wrapping_add(1 << 32)
+    } else {
+        miss_cookie.wrapping_add(1)
+    }
+}
+
 /// What tc asks of the driver.
 // One command lives on the stack per callback; boxing the rule would add an allocation to every
 // rule insertion.
@@ -632,8 +646,18 @@ impl StatsReply<'_> {
     /// Reports packets and bytes since the previous report, and when the rule last matched (in
     /// jiffies).
     pub(crate) fn report(self, bytes: u64, packets: u64, lastused: u64) {
-        // SAFETY: `self.0` is the offload request of the running STATS callback.
-        unsafe { bindings::fponic_flower_stats(self.0, bytes, packets, lastused) };
+        // SAFETY: `self.0` is the offload request of the running STATS callback, whose `stats`
+        // the driver fills.
+        unsafe {
+            bindings::flow_stats_update(
+                &raw mut (*self.0).stats,
+                bytes,
+                packets,
+                0,
+                lastused,
+                bindings::flow_action_hw_stats_FLOW_ACTION_HW_STATS_DELAYED,
+            )
+        };
     }
 }
 
