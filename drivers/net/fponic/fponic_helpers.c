@@ -174,136 +174,15 @@ static int fponic_vlan_prio_given(const struct flow_action_entry *act)
 }
 
 /*
- * Flatten a flower rule (keys, masks, actions) into plain structures. Returns -E2BIG if it has
- * more than @max actions; the hw_stats type is checked like every driver does.
+ * Flatten a flower rule's actions into plain structures. Returns -E2BIG if it has more than @max
+ * actions; the hw_stats type is checked like every driver does.
  */
-int fponic_flower_get(struct flow_cls_offload *f, struct fponic_flower_match *m,
-		      struct fponic_flower_action *acts, unsigned int max, unsigned int *n)
+int fponic_flower_actions(struct flow_cls_offload *f, struct fponic_flower_action *acts,
+			  unsigned int max, unsigned int *n)
 {
 	struct flow_rule *rule = flow_cls_offload_flow_rule(f);
 	const struct flow_action_entry *act;
 	int i;
-
-	memset(m, 0, sizeof(*m));
-	m->used_keys = rule->match.dissector->used_keys;
-	m->tc_proto = ntohs(f->common.protocol);
-	if (flow_rule_match_key(rule, FLOW_DISSECTOR_KEY_CONTROL)) {
-		struct flow_match_control c;
-
-		flow_rule_match_control(rule, &c);
-		m->addr_type = c.key->addr_type;
-		m->ctl_flags = c.key->flags;
-		m->ctl_flags_m = c.mask->flags;
-	}
-	if (flow_rule_match_key(rule, FLOW_DISSECTOR_KEY_BASIC)) {
-		struct flow_match_basic b;
-
-		flow_rule_match_basic(rule, &b);
-		m->n_proto = ntohs(b.key->n_proto);
-		m->n_proto_m = ntohs(b.mask->n_proto);
-		m->ip_proto = b.key->ip_proto;
-		m->ip_proto_m = b.mask->ip_proto;
-	}
-	if (flow_rule_match_key(rule, FLOW_DISSECTOR_KEY_ETH_ADDRS)) {
-		struct flow_match_eth_addrs e;
-
-		flow_rule_match_eth_addrs(rule, &e);
-		memcpy(m->dst, e.key->dst, 6);
-		memcpy(m->dst_m, e.mask->dst, 6);
-		memcpy(m->src, e.key->src, 6);
-		memcpy(m->src_m, e.mask->src, 6);
-	}
-	if (flow_rule_match_key(rule, FLOW_DISSECTOR_KEY_VLAN)) {
-		struct flow_match_vlan v;
-
-		flow_rule_match_vlan(rule, &v);
-		m->vlan_id = v.key->vlan_id;
-		m->vlan_id_m = v.mask->vlan_id;
-		m->vlan_prio = v.key->vlan_priority;
-		m->vlan_prio_m = v.mask->vlan_priority;
-		m->vlan_tpid = ntohs(v.key->vlan_tpid);
-		m->vlan_tpid_m = ntohs(v.mask->vlan_tpid);
-		m->vlan_eth = ntohs(v.key->vlan_eth_type);
-		m->vlan_eth_m = ntohs(v.mask->vlan_eth_type);
-	}
-	if (flow_rule_match_key(rule, FLOW_DISSECTOR_KEY_CVLAN)) {
-		struct flow_match_vlan v;
-
-		flow_rule_match_cvlan(rule, &v);
-		m->cvlan_id = v.key->vlan_id;
-		m->cvlan_id_m = v.mask->vlan_id;
-		m->cvlan_prio = v.key->vlan_priority;
-		m->cvlan_prio_m = v.mask->vlan_priority;
-		m->cvlan_tpid = ntohs(v.key->vlan_tpid);
-		m->cvlan_tpid_m = ntohs(v.mask->vlan_tpid);
-		m->cvlan_eth = ntohs(v.key->vlan_eth_type);
-		m->cvlan_eth_m = ntohs(v.mask->vlan_eth_type);
-	}
-	if (flow_rule_match_key(rule, FLOW_DISSECTOR_KEY_IPV4_ADDRS)) {
-		struct flow_match_ipv4_addrs a;
-
-		flow_rule_match_ipv4_addrs(rule, &a);
-		memcpy(m->v4_src, &a.key->src, 4);
-		memcpy(m->v4_src_m, &a.mask->src, 4);
-		memcpy(m->v4_dst, &a.key->dst, 4);
-		memcpy(m->v4_dst_m, &a.mask->dst, 4);
-	}
-	if (flow_rule_match_key(rule, FLOW_DISSECTOR_KEY_IPV6_ADDRS)) {
-		struct flow_match_ipv6_addrs a;
-
-		flow_rule_match_ipv6_addrs(rule, &a);
-		memcpy(m->v6_src, &a.key->src, 16);
-		memcpy(m->v6_src_m, &a.mask->src, 16);
-		memcpy(m->v6_dst, &a.key->dst, 16);
-		memcpy(m->v6_dst_m, &a.mask->dst, 16);
-	}
-	if (flow_rule_match_key(rule, FLOW_DISSECTOR_KEY_IP)) {
-		struct flow_match_ip ip;
-
-		flow_rule_match_ip(rule, &ip);
-		m->tos = ip.key->tos;
-		m->tos_m = ip.mask->tos;
-		m->ttl = ip.key->ttl;
-		m->ttl_m = ip.mask->ttl;
-	}
-	if (flow_rule_match_key(rule, FLOW_DISSECTOR_KEY_PORTS)) {
-		struct flow_match_ports p;
-
-		flow_rule_match_ports(rule, &p);
-		m->sport = ntohs(p.key->src);
-		m->sport_m = ntohs(p.mask->src);
-		m->dport = ntohs(p.key->dst);
-		m->dport_m = ntohs(p.mask->dst);
-	}
-	if (flow_rule_match_key(rule, FLOW_DISSECTOR_KEY_PORTS_RANGE)) {
-		struct flow_match_ports_range r;
-
-		flow_rule_match_ports_range(rule, &r);
-		if (r.mask->tp_min.src) {
-			m->sport_min = ntohs(r.key->tp_min.src);
-			m->sport_max = ntohs(r.key->tp_max.src);
-		}
-		if (r.mask->tp_min.dst) {
-			m->dport_min = ntohs(r.key->tp_min.dst);
-			m->dport_max = ntohs(r.key->tp_max.dst);
-		}
-	}
-	if (flow_rule_match_key(rule, FLOW_DISSECTOR_KEY_TCP)) {
-		struct flow_match_tcp t;
-
-		flow_rule_match_tcp(rule, &t);
-		m->tcp_flags = ntohs(t.key->flags);
-		m->tcp_flags_m = ntohs(t.mask->flags);
-	}
-	if (flow_rule_match_key(rule, FLOW_DISSECTOR_KEY_ICMP)) {
-		struct flow_match_icmp ic;
-
-		flow_rule_match_icmp(rule, &ic);
-		m->icmp_type = ic.key->type;
-		m->icmp_type_m = ic.mask->type;
-		m->icmp_code = ic.key->code;
-		m->icmp_code_m = ic.mask->code;
-	}
 
 	if (!flow_action_basic_hw_stats_check(&rule->action, f->common.extack))
 		return -EOPNOTSUPP;
@@ -351,34 +230,11 @@ int fponic_flower_get(struct flow_cls_offload *f, struct fponic_flower_match *m,
 	return 0;
 }
 
-/* Report counter deltas since the previous query. */
-void fponic_flower_stats(struct flow_cls_offload *f, u64 bytes, u64 pkts, u64 lastused)
-{
-	flow_stats_update(&f->stats, bytes, pkts, 0, lastused, FLOW_ACTION_HW_STATS_DELAYED);
-}
-
-/*
- * The miss cookie that resumes a rule's actions right after the action @miss_cookie stands for.
- * cls_api.c composes it as the union tcf_exts_miss_cookie of { u32 miss_cookie_base;
- * u32 act_index; } and a u64, so the action index is the high half on little-endian machines
- * and the low half on big-endian ones. Resuming after the last action executes nothing more.
- */
-u64 fponic_miss_cookie_next(u64 miss_cookie)
-{
-	if (!miss_cookie)
-		return 0;
-#ifdef __LITTLE_ENDIAN
-	return miss_cookie + (1ULL << 32);
-#else
-	return miss_cookie + 1;
-#endif
-}
-
 /*
  * Tell software tc where the eswitch stopped: at @act_miss_cookie (resume within a rule, see
- * fponic_miss_cookie_next()) or, if it is 0, at the start of chain @chain (after a miss there).
- * tcf_classify() consumes the extension. Call after the packet was forwarded to the receiving
- * device (forwarding scrubs extensions).
+ * miss_cookie_next() in bind/tc.rs) or, if it is 0, at the start of chain @chain (after a miss
+ * there). tcf_classify() consumes the extension. Call after the packet was forwarded to the
+ * receiving device (forwarding scrubs extensions).
  */
 int fponic_skb_tc_resume(struct sk_buff *skb, u32 chain, u64 act_miss_cookie)
 {
@@ -1009,33 +865,19 @@ struct sk_buff *fponic_skb_unlink_next(struct sk_buff *skb)
 }
 
 /*
- * Make the network learn that @mac is now behind @dev (an uplink's wire) after a failover: a
- * broadcast RARP frame from @mac, as hypervisors send after moving a VM (bridges learn the
- * source address from any frame). Process context.
+ * Send a copy of the Ethernet frame @frame (@len bytes, at least ETH_HLEN) out of @dev. Process
+ * context.
  */
-int fponic_announce(struct net_device *dev, const u8 *mac)
+int fponic_xmit_frame(struct net_device *dev, const u8 *frame, unsigned int len)
 {
-	static const u8 rarp[28] = {
-		0x00, 0x01, 0x08, 0x00, 0x06, 0x04, 0x00, 0x03,	/* Ethernet/IPv4, reverse request */
-	};
-	struct sk_buff *skb;
-	struct ethhdr *eth;
-	u8 *body;
+	struct sk_buff *skb = alloc_skb(LL_RESERVED_SPACE(dev) + len, GFP_KERNEL);
 
-	skb = alloc_skb(LL_RESERVED_SPACE(dev) + ETH_ZLEN, GFP_KERNEL);
 	if (!skb)
 		return -ENOMEM;
 	skb_reserve(skb, LL_RESERVED_SPACE(dev));
 	skb_reset_mac_header(skb);
-	eth = skb_put(skb, ETH_HLEN);
-	eth_broadcast_addr(eth->h_dest);
-	ether_addr_copy(eth->h_source, mac);
-	eth->h_proto = htons(ETH_P_RARP);
-	body = skb_put_zero(skb, ETH_ZLEN - ETH_HLEN);
-	memcpy(body, rarp, sizeof(rarp));
-	memcpy(body + 8, mac, ETH_ALEN);	/* sender hardware address */
-	memcpy(body + 18, mac, ETH_ALEN);	/* target hardware address */
-	skb->protocol = htons(ETH_P_RARP);
+	skb_put_data(skb, frame, len);
+	skb->protocol = eth_hdr(skb)->h_proto;
 	skb->dev = dev;
 	return dev_queue_xmit(skb) == NET_XMIT_SUCCESS ? 0 : -EIO;
 }

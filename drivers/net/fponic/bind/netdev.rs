@@ -47,6 +47,8 @@ use super::{
 
 /// Length of an Ethernet address.
 pub(crate) const ETH_ALEN: usize = 6;
+/// Length of an Ethernet header.
+const ETH_HLEN: usize = 14;
 
 /// Any network device, fponic's or not (e.g. the lower device an uplink uses as its wire).
 ///
@@ -124,11 +126,15 @@ impl NetDev {
         }
     }
 
-    /// Broadcasts an announcement frame from `mac` on this device, so that switches on the far
-    /// side learn that `mac` is reachable here. Process context.
-    pub(crate) fn announce(&self, mac: &[u8; ETH_ALEN]) -> Result {
-        // SAFETY: valid device; `mac` holds ETH_ALEN bytes.
-        to_result(unsafe { bindings::fponic_announce(self.as_raw(), mac.as_ptr()) })
+    /// Transmits a copy of the Ethernet frame `frame` on this device (`dev_queue_xmit`).
+    /// Process context.
+    pub(crate) fn xmit_frame(&self, frame: &[u8]) -> Result {
+        if frame.len() < ETH_HLEN {
+            return Err(EINVAL);
+        }
+        let len = u32::try_from(frame.len()).map_err(|_| EINVAL)?;
+        // SAFETY: valid device; `frame` holds `len` bytes, an Ethernet header at least.
+        to_result(unsafe { bindings::fponic_xmit_frame(self.as_raw(), frame.as_ptr(), len) })
     }
 
     /// Whether `pred` holds for a device stacked below this one (its lower devices, recursively:

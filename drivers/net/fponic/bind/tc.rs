@@ -4,9 +4,9 @@
 //!
 //! A net device whose driver type implements [`netdev::Operations::flower`] accepts ingress
 //! flow block binds (`ndo_setup_tc(TC_SETUP_BLOCK)`); tc then calls the driver with
-//! [`FlowerCmd`]s for every flower rule of that block. Rules arrive flattened by a C helper into
-//! plain data ([`FlowerMatch`], [`FlowerAction`]). The callback runs without RTNL
-//! (`unlocked_driver_cb`).
+//! [`FlowerCmd`]s for every flower rule of that block. A rule's match keys are read through
+//! [`Keys`]; its actions arrive flattened by a C helper into plain data ([`FlowerAction`]). The
+//! callback runs without RTNL (`unlocked_driver_cb`).
 //!
 //! C header: [`include/net/flow_offload.h`](srctree/include/net/flow_offload.h)
 
@@ -18,112 +18,13 @@ use super::{
     netdev::NetDev, //
 };
 
-/// A flower rule's keys and masks (ports and ethertypes in host order).
-pub(crate) type FlowerMatch = bindings::fponic_flower_match;
+mod keys;
 
-/// Bits of [`FlowerMatch::used_keys`].
-pub(crate) mod keys {
-    use super::bindings as b;
-
-    const fn bit(k: u32) -> u64 {
-        1 << k
-    }
-
-    /// Control (address type, fragment flags).
-    pub(crate) const CONTROL: u64 = bit(b::flow_dissector_key_id_FLOW_DISSECTOR_KEY_CONTROL);
-    /// Ethertype and IP protocol.
-    pub(crate) const BASIC: u64 = bit(b::flow_dissector_key_id_FLOW_DISSECTOR_KEY_BASIC);
-    /// MAC addresses.
-    pub(crate) const ETH_ADDRS: u64 = bit(b::flow_dissector_key_id_FLOW_DISSECTOR_KEY_ETH_ADDRS);
-    /// Outer VLAN.
-    pub(crate) const VLAN: u64 = bit(b::flow_dissector_key_id_FLOW_DISSECTOR_KEY_VLAN);
-    /// Inner VLAN.
-    pub(crate) const CVLAN: u64 = bit(b::flow_dissector_key_id_FLOW_DISSECTOR_KEY_CVLAN);
-    /// IPv4 addresses.
-    pub(crate) const IPV4_ADDRS: u64 = bit(b::flow_dissector_key_id_FLOW_DISSECTOR_KEY_IPV4_ADDRS);
-    /// IPv6 addresses.
-    pub(crate) const IPV6_ADDRS: u64 = bit(b::flow_dissector_key_id_FLOW_DISSECTOR_KEY_IPV6_ADDRS);
-    /// TOS and TTL.
-    pub(crate) const IP: u64 = bit(b::flow_dissector_key_id_FLOW_DISSECTOR_KEY_IP);
-    /// L4 ports.
-    pub(crate) const PORTS: u64 = bit(b::flow_dissector_key_id_FLOW_DISSECTOR_KEY_PORTS);
-    /// L4 port ranges.
-    pub(crate) const PORTS_RANGE: u64 =
-        bit(b::flow_dissector_key_id_FLOW_DISSECTOR_KEY_PORTS_RANGE);
-    /// TCP flags.
-    pub(crate) const TCP: u64 = bit(b::flow_dissector_key_id_FLOW_DISSECTOR_KEY_TCP);
-    /// ICMP type and code.
-    pub(crate) const ICMP: u64 = bit(b::flow_dissector_key_id_FLOW_DISSECTOR_KEY_ICMP);
-
-    /// Names of the keys fponic does not support, for error messages.
-    pub(crate) const NAMES: [(u32, &kernel::str::CStr); 14] = [
-        (
-            b::flow_dissector_key_id_FLOW_DISSECTOR_KEY_ARP,
-            c"fponic: matching on ARP fields is not supported",
-        ),
-        (
-            b::flow_dissector_key_id_FLOW_DISSECTOR_KEY_FLOW_LABEL,
-            c"fponic: matching on the IPv6 flow label is not supported",
-        ),
-        (
-            b::flow_dissector_key_id_FLOW_DISSECTOR_KEY_MPLS,
-            c"fponic: matching on MPLS is not supported",
-        ),
-        (
-            b::flow_dissector_key_id_FLOW_DISSECTOR_KEY_ENC_CONTROL,
-            c"fponic: matching on tunnel (enc_*) keys is not supported",
-        ),
-        (
-            b::flow_dissector_key_id_FLOW_DISSECTOR_KEY_ENC_KEYID,
-            c"fponic: matching on tunnel key ids is not supported",
-        ),
-        (
-            b::flow_dissector_key_id_FLOW_DISSECTOR_KEY_ENC_IP,
-            c"fponic: matching on tunnel IP fields is not supported",
-        ),
-        (
-            b::flow_dissector_key_id_FLOW_DISSECTOR_KEY_ENC_IPV4_ADDRS,
-            c"fponic: matching on tunnel addresses is not supported",
-        ),
-        (
-            b::flow_dissector_key_id_FLOW_DISSECTOR_KEY_ENC_IPV6_ADDRS,
-            c"fponic: matching on tunnel addresses is not supported",
-        ),
-        (
-            b::flow_dissector_key_id_FLOW_DISSECTOR_KEY_ENC_PORTS,
-            c"fponic: matching on tunnel ports is not supported",
-        ),
-        (
-            b::flow_dissector_key_id_FLOW_DISSECTOR_KEY_ENC_OPTS,
-            c"fponic: matching on tunnel options is not supported",
-        ),
-        (
-            b::flow_dissector_key_id_FLOW_DISSECTOR_KEY_CT,
-            c"fponic: matching on conntrack state is not supported",
-        ),
-        (
-            b::flow_dissector_key_id_FLOW_DISSECTOR_KEY_META,
-            c"fponic: matching on metadata (indev, l2_miss) is not supported",
-        ),
-        (
-            b::flow_dissector_key_id_FLOW_DISSECTOR_KEY_NUM_OF_VLANS,
-            c"fponic: matching on the number of VLANs is not supported",
-        ),
-        (
-            b::flow_dissector_key_id_FLOW_DISSECTOR_KEY_PPPOE,
-            c"fponic: matching on PPPoE is not supported",
-        ),
-    ];
-}
-
-/// Fragment flags in [`FlowerMatch::ctl_flags`] (`FLOW_DIS_*` equal the uapi values).
-pub(crate) mod ctl {
-    use super::bindings as b;
-    /// The packet is a fragment.
-    pub(crate) const IS_FRAGMENT: u32 = b::TCA_FLOWER_KEY_FLAGS_IS_FRAGMENT;
-    /// The packet is the first fragment.
-    pub(crate) const FIRST_FRAG: u32 = b::TCA_FLOWER_KEY_FLAGS_FRAG_IS_FIRST;
-}
+pub(crate) use keys::{
+    ctl,
+    key,
+    Keys, //
+};
 
 /// A flower action.
 pub(crate) enum FlowerAction<'a> {
@@ -197,8 +98,10 @@ pub(crate) struct FlowerRule<'a> {
     pub(crate) chain: u32,
     /// The rule is in hardware only (`skip_sw`): software never runs it.
     pub(crate) skip_sw: bool,
-    /// Keys and masks.
-    pub(crate) m: FlowerMatch,
+    /// The protocol of the filter in host byte order (`ETH_P_ALL`: any).
+    pub(crate) proto: u16,
+    /// Match keys.
+    pub(crate) keys: Keys<'a>,
     actions: [bindings::fponic_flower_action; MAX_RULE_ACTIONS],
     n_actions: usize,
     _p: core::marker::PhantomData<&'a ()>,
@@ -210,8 +113,7 @@ impl<'a> FlowerRule<'a> {
     /// `None` if software cannot resume this rule (no tc skb extension support).
     pub(crate) fn resume_after_actions(&self) -> Option<u64> {
         let last = self.actions[..self.n_actions].last()?;
-        // SAFETY: a pure computation on an integer.
-        let c = unsafe { bindings::fponic_miss_cookie_next(last.miss_cookie) };
+        let c = miss_cookie_next(last.miss_cookie);
         (c != 0).then_some(c)
     }
 
@@ -289,6 +191,21 @@ impl<'a> FlowerRule<'a> {
     }
 }
 
+/// The miss cookie that resumes a rule's actions right after the action `miss_cookie` stands
+/// for (0: none). `cls_api.c` composes it as `union tcf_exts_miss_cookie` of `{ u32
+/// miss_cookie_base; u32 act_index; }` and a `u64`, so the action index is the high half on
+/// little-endian machines and the low half on big-endian ones. Resuming after the last action
+/// executes nothing more.
+fn miss_cookie_next(miss_cookie: u64) -> u64 {
+    if miss_cookie == 0 {
+        0
+    } else if cfg!(target_endian = "little") {
+        miss_cookie.wrapping_add(1 << 32)
+    } else {
+        miss_cookie.wrapping_add(1)
+    }
+}
+
 /// What tc asks of the driver.
 // One command lives on the stack per callback; boxing the rule would add an allocation to every
 // rule insertion.
@@ -317,8 +234,18 @@ impl StatsReply<'_> {
     /// Reports packets and bytes since the previous report, and when the rule last matched (in
     /// jiffies).
     pub(crate) fn report(self, bytes: u64, packets: u64, lastused: u64) {
-        // SAFETY: `self.0` is the offload request of the running STATS callback.
-        unsafe { bindings::fponic_flower_stats(self.0, bytes, packets, lastused) };
+        // SAFETY: `self.0` is the offload request of the running STATS callback, whose `stats`
+        // the driver fills.
+        unsafe {
+            bindings::flow_stats_update(
+                &raw mut (*self.0).stats,
+                bytes,
+                packets,
+                0,
+                lastused,
+                bindings::flow_action_hw_stats_FLOW_ACTION_HW_STATS_DELAYED,
+            )
+        };
     }
 }
 
@@ -344,6 +271,10 @@ pub(super) unsafe fn flower_cmd<'a>(
     };
     let c = match cmd {
         bindings::flow_cls_command_FLOW_CLS_REPLACE => {
+            // SAFETY: by the function's safety requirement.
+            let (flow_rule, proto) = unsafe { ((*f).rule, u16::from_be((*f).common.protocol)) };
+            let flow_rule =
+                core::ptr::NonNull::new(flow_rule).ok_or(kernel::error::code::EINVAL)?;
             let mut rule = FlowerRule {
                 cookie,
                 // SAFETY: by the function's safety requirement.
@@ -352,17 +283,18 @@ pub(super) unsafe fn flower_cmd<'a>(
                 chain: unsafe { (*f).common.chain_index },
                 // SAFETY: by the function's safety requirement.
                 skip_sw: unsafe { (*f).common.skip_sw },
-                m: FlowerMatch::default(),
+                proto,
+                // SAFETY: the request's rule, valid while the callback runs.
+                keys: unsafe { Keys::new(flow_rule) },
                 actions: [bindings::fponic_flower_action::default(); MAX_RULE_ACTIONS],
                 n_actions: 0,
                 _p: core::marker::PhantomData,
             };
             let mut n: kernel::ffi::c_uint = 0;
-            // SAFETY: valid request and output buffers of the stated sizes.
+            // SAFETY: valid request and output buffer of the stated size.
             let r = unsafe {
-                bindings::fponic_flower_get(
+                bindings::fponic_flower_actions(
                     f,
-                    &mut rule.m,
                     rule.actions.as_mut_ptr(),
                     // CAST: a small constant.
                     MAX_RULE_ACTIONS as kernel::ffi::c_uint,

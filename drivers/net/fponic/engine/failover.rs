@@ -148,3 +148,27 @@ pub(crate) fn serve_holddown(
         to
     }
 }
+
+/// Length of an announcement frame: the minimum Ethernet frame, without FCS (`ETH_ZLEN`).
+pub(crate) const ANNOUNCE_LEN: usize = 60;
+
+/// Ethertype of RARP.
+const ETH_P_RARP: u16 = 0x8035;
+
+/// The frame that makes the network learn that `mac` is now behind the uplink it is sent from
+/// after a failover: a broadcast RARP reverse request from `mac` (RFC 903), as hypervisors send
+/// after moving a VM (bridges learn the source address from any frame). Its hardware addresses
+/// are `mac`, its protocol addresses 0, and it is zero-padded to the minimum frame length.
+pub(crate) fn announcement(mac: &[u8; 6]) -> [u8; ANNOUNCE_LEN] {
+    let mut f = [0u8; ANNOUNCE_LEN];
+    // Ethernet header: broadcast, from `mac`.
+    f[0..6].fill(0xff);
+    f[6..12].copy_from_slice(mac);
+    f[12..14].copy_from_slice(&ETH_P_RARP.to_be_bytes());
+    // Hardware type Ethernet, protocol IPv4, address lengths 6 and 4, opcode reverse request.
+    f[14..22].copy_from_slice(&[0x00, 0x01, 0x08, 0x00, 6, 4, 0x00, 0x03]);
+    // Sender hardware address, then (after the sender protocol address) the target's.
+    f[22..28].copy_from_slice(mac);
+    f[32..38].copy_from_slice(mac);
+    f
+}

@@ -604,7 +604,7 @@ impl Eswitch {
         for (mac, to) in moved.iter() {
             let wire = this.wire(*to, &rcu::Guard::new()).cloned();
             if let Some(w) = wire {
-                if w.announce(mac).is_ok() {
+                if w.xmit_frame(&failover::announcement(mac)).is_ok() {
                     this.failover.announces.add(1, Relaxed);
                 }
             }

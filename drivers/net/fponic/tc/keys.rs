@@ -6,7 +6,7 @@
 use crate::{
     bind::tc::{
         ctl,
-        keys,
+        key,
         FlowerRule, //
     },
     engine::flow::{
@@ -18,18 +18,69 @@ use crate::{
 };
 
 /// Match keys fponic executes.
-const SUPPORTED_KEYS: u64 = keys::CONTROL
-    | keys::BASIC
-    | keys::ETH_ADDRS
-    | keys::VLAN
-    | keys::CVLAN
-    | keys::IPV4_ADDRS
-    | keys::IPV6_ADDRS
-    | keys::IP
-    | keys::PORTS
-    | keys::PORTS_RANGE
-    | keys::TCP
-    | keys::ICMP;
+const SUPPORTED_KEYS: u64 = key::CONTROL
+    | key::BASIC
+    | key::ETH_ADDRS
+    | key::VLAN
+    | key::CVLAN
+    | key::IPV4_ADDRS
+    | key::IPV6_ADDRS
+    | key::IP
+    | key::PORTS
+    | key::PORTS_RANGE
+    | key::TCP
+    | key::ICMP;
+
+/// Why a rule on a key fponic does not execute is refused, for the keys tc has.
+const UNSUPPORTED: [(u64, Refusal); 14] = [
+    (key::ARP, c"fponic: matching on ARP fields is not supported"),
+    (
+        key::FLOW_LABEL,
+        c"fponic: matching on the IPv6 flow label is not supported",
+    ),
+    (key::MPLS, c"fponic: matching on MPLS is not supported"),
+    (
+        key::ENC_CONTROL,
+        c"fponic: matching on tunnel (enc_*) keys is not supported",
+    ),
+    (
+        key::ENC_KEYID,
+        c"fponic: matching on tunnel key ids is not supported",
+    ),
+    (
+        key::ENC_IP,
+        c"fponic: matching on tunnel IP fields is not supported",
+    ),
+    (
+        key::ENC_IPV4_ADDRS,
+        c"fponic: matching on tunnel addresses is not supported",
+    ),
+    (
+        key::ENC_IPV6_ADDRS,
+        c"fponic: matching on tunnel addresses is not supported",
+    ),
+    (
+        key::ENC_PORTS,
+        c"fponic: matching on tunnel ports is not supported",
+    ),
+    (
+        key::ENC_OPTS,
+        c"fponic: matching on tunnel options is not supported",
+    ),
+    (
+        key::CT,
+        c"fponic: matching on conntrack state is not supported",
+    ),
+    (
+        key::META,
+        c"fponic: matching on metadata (indev, l2_miss) is not supported",
+    ),
+    (
+        key::NUM_OF_VLANS,
+        c"fponic: matching on the number of VLANs is not supported",
+    ),
+    (key::PPPOE, c"fponic: matching on PPPoE is not supported"),
+];
 
 /// `protocol all`.
 const ETH_P_ALL: u16 = 0x0003;
@@ -40,19 +91,23 @@ pub(super) fn translate(
     in_vpid: u32,
     r: &FlowerRule<'_>,
 ) -> Result<(Key, Key, PortRanges), Refusal> {
-    let m = &r.m;
-    let unsupported = m.used_keys & !SUPPORTED_KEYS;
+    let k = &r.keys;
+    let unsupported = k.used() & !SUPPORTED_KEYS;
     if unsupported != 0 {
-        for (bit, msg) in keys::NAMES {
-            if unsupported & (1 << bit) != 0 {
+        for (bit, msg) in UNSUPPORTED {
+            if unsupported & bit != 0 {
                 return Err(msg);
             }
         }
         return Err(c"fponic: unsupported match key");
     }
-    if m.ctl_flags_m & !(ctl::IS_FRAGMENT | ctl::FIRST_FRAG) != 0 {
-        return Err(c"fponic: only the frag and firstfrag flags can be matched");
+    let control = k.control();
+    if let Some(c) = control {
+        if c.mask.flags & !(ctl::IS_FRAGMENT | ctl::FIRST_FRAG) != 0 {
+            return Err(c"fponic: only the frag and firstfrag flags can be matched");
+        }
     }
+    // Key and mask start out all zero: a key the rule does not match on is left so.
     let mut key = Key::default();
     let mut mask = Key::default();
     let mut set = |o: usize, k: &[u8], mk: &[u8]| {
@@ -61,100 +116,116 @@ pub(super) fn translate(
     };
     set(off::IN_PORT, &in_vpid.to_be_bytes(), &[0xff; 4]);
     // A filter sees only packets of its protocol (tc_skb_protocol), unless it is `all`.
-    if m.tc_proto != ETH_P_ALL {
-        set(off::TC_PROTO, &m.tc_proto.to_be_bytes(), &[0xff; 2]);
+    if r.proto != ETH_P_ALL {
+        set(off::TC_PROTO, &r.proto.to_be_bytes(), &[0xff; 2]);
     }
-    set(
-        off::N_PROTO,
-        &m.n_proto.to_be_bytes(),
-        &m.n_proto_m.to_be_bytes(),
-    );
-    set(off::IP_PROTO, &[m.ip_proto], &[m.ip_proto_m]);
-    set(off::ETH_DST, &m.dst, &m.dst_m);
-    set(off::ETH_SRC, &m.src, &m.src_m);
-    if m.used_keys & keys::VLAN != 0 {
+    if let Some(b) = k.basic() {
+        set(
+            off::N_PROTO,
+            &b.key.n_proto.to_be_bytes(),
+            &b.mask.n_proto.to_be_bytes(),
+        );
+        set(off::IP_PROTO, &[b.key.ip_proto], &[b.mask.ip_proto]);
+    }
+    if let Some(e) = k.eth_addrs() {
+        set(off::ETH_DST, &e.key.dst, &e.mask.dst);
+        set(off::ETH_SRC, &e.key.src, &e.mask.src);
+    }
+    if let Some(v) = k.vlan() {
         set(
             off::VLAN_ID,
-            &m.vlan_id.to_be_bytes(),
-            &(m.vlan_id_m & 0xfff).to_be_bytes(),
+            &v.key.id.to_be_bytes(),
+            &(v.mask.id & 0xfff).to_be_bytes(),
         );
-        set(off::VLAN_PRIO, &[m.vlan_prio], &[m.vlan_prio_m & 7]);
+        set(off::VLAN_PRIO, &[v.key.prio], &[v.mask.prio & 7]);
         set(
             off::VLAN_TPID,
-            &m.vlan_tpid.to_be_bytes(),
-            &m.vlan_tpid_m.to_be_bytes(),
+            &v.key.tpid.to_be_bytes(),
+            &v.mask.tpid.to_be_bytes(),
         );
         // `vlan_ethtype`: the ethertype after the outer tag. For a non-VLAN value flower
         // also puts it in the BASIC key's `n_proto`, which carries it already.
         set(
             off::VLAN_ETH,
-            &m.vlan_eth.to_be_bytes(),
-            &m.vlan_eth_m.to_be_bytes(),
+            &v.key.eth_type.to_be_bytes(),
+            &v.mask.eth_type.to_be_bytes(),
         );
     }
-    if m.used_keys & keys::CVLAN != 0 {
+    if let Some(v) = k.cvlan() {
         set(
             off::CVLAN_ID,
-            &m.cvlan_id.to_be_bytes(),
-            &(m.cvlan_id_m & 0xfff).to_be_bytes(),
+            &v.key.id.to_be_bytes(),
+            &(v.mask.id & 0xfff).to_be_bytes(),
         );
-        set(off::CVLAN_PRIO, &[m.cvlan_prio], &[m.cvlan_prio_m & 7]);
-        if m.cvlan_tpid_m != 0 {
+        set(off::CVLAN_PRIO, &[v.key.prio], &[v.mask.prio & 7]);
+        if v.mask.tpid != 0 {
             set(
                 off::CVLAN_TPID,
-                &m.cvlan_tpid.to_be_bytes(),
-                &m.cvlan_tpid_m.to_be_bytes(),
+                &v.key.tpid.to_be_bytes(),
+                &v.mask.tpid.to_be_bytes(),
             );
         }
         // `cvlan_ethtype`: the ethertype after the inner tag; flower puts it in `n_proto`
         // too, which the BASIC key carries.
         set(
             off::CVLAN_ETH,
-            &m.cvlan_eth.to_be_bytes(),
-            &m.cvlan_eth_m.to_be_bytes(),
+            &v.key.eth_type.to_be_bytes(),
+            &v.mask.eth_type.to_be_bytes(),
         );
     }
-    // Flower sets `control.addr_type`, with a full mask, for any IPv4 or IPv6 address match.
-    if m.addr_type != 0 {
-        // CAST: FLOW_DISSECTOR_KEY_IPV4_ADDRS or _IPV6_ADDRS, both below 256.
-        set(off::ADDR_TYPE, &[m.addr_type as u8], &[0xff]);
-    }
-    if m.used_keys & keys::IPV4_ADDRS != 0 {
-        set(off::IP_SRC, &m.v4_src, &m.v4_src_m);
-        set(off::IP_DST, &m.v4_dst, &m.v4_dst_m);
-    }
-    if m.used_keys & keys::IPV6_ADDRS != 0 {
-        set(off::IP_SRC, &m.v6_src, &m.v6_src_m);
-        set(off::IP_DST, &m.v6_dst, &m.v6_dst_m);
-    }
-    set(off::IP_TOS, &[m.tos], &[m.tos_m]);
-    set(off::IP_TTL, &[m.ttl], &[m.ttl_m]);
-    // CAST: the two fragment flags are bits 0 and 1, as in the packet key.
-    set(off::IP_FLAGS, &[m.ctl_flags as u8], &[m.ctl_flags_m as u8]);
-    set(off::ICMP_TYPE, &[m.icmp_type], &[m.icmp_type_m]);
-    set(off::ICMP_CODE, &[m.icmp_code], &[m.icmp_code_m]);
-    set(
-        off::L4_SRC,
-        &m.sport.to_be_bytes(),
-        &m.sport_m.to_be_bytes(),
-    );
-    set(
-        off::L4_DST,
-        &m.dport.to_be_bytes(),
-        &m.dport_m.to_be_bytes(),
-    );
-    set(
-        off::TCP_FLAGS,
-        &(m.tcp_flags & 0xfff).to_be_bytes(),
-        &(m.tcp_flags_m & 0xfff).to_be_bytes(),
-    );
-    let mut ranges = PortRanges::default();
-    if m.used_keys & keys::PORTS_RANGE != 0 {
-        if m.sport_max != 0 {
-            ranges.src = Some((m.sport_min, m.sport_max));
+    if let Some(c) = control {
+        // Flower sets `control.addr_type`, with a full mask, for any IPv4 or IPv6 address
+        // match.
+        if c.key.addr_type != 0 {
+            // CAST: FLOW_DISSECTOR_KEY_IPV4_ADDRS or _IPV6_ADDRS, both below 256.
+            set(off::ADDR_TYPE, &[c.key.addr_type as u8], &[0xff]);
         }
-        if m.dport_max != 0 {
-            ranges.dst = Some((m.dport_min, m.dport_max));
+        // CAST: the two fragment flags are bits 0 and 1, as in the packet key.
+        set(off::IP_FLAGS, &[c.key.flags as u8], &[c.mask.flags as u8]);
+    }
+    if let Some(a) = k.ipv4_addrs() {
+        set(off::IP_SRC, &a.key.src, &a.mask.src);
+        set(off::IP_DST, &a.key.dst, &a.mask.dst);
+    }
+    if let Some(a) = k.ipv6_addrs() {
+        set(off::IP_SRC, &a.key.src, &a.mask.src);
+        set(off::IP_DST, &a.key.dst, &a.mask.dst);
+    }
+    if let Some(ip) = k.ip() {
+        set(off::IP_TOS, &[ip.key.tos], &[ip.mask.tos]);
+        set(off::IP_TTL, &[ip.key.ttl], &[ip.mask.ttl]);
+    }
+    if let Some(ic) = k.icmp() {
+        set(off::ICMP_TYPE, &[ic.key.ty], &[ic.mask.ty]);
+        set(off::ICMP_CODE, &[ic.key.code], &[ic.mask.code]);
+    }
+    if let Some(p) = k.ports() {
+        set(
+            off::L4_SRC,
+            &p.key.src.to_be_bytes(),
+            &p.mask.src.to_be_bytes(),
+        );
+        set(
+            off::L4_DST,
+            &p.key.dst.to_be_bytes(),
+            &p.mask.dst.to_be_bytes(),
+        );
+    }
+    if let Some(t) = k.tcp() {
+        set(
+            off::TCP_FLAGS,
+            &(t.key.flags & 0xfff).to_be_bytes(),
+            &(t.mask.flags & 0xfff).to_be_bytes(),
+        );
+    }
+    let mut ranges = PortRanges::default();
+    if let Some(r) = k.ports_range() {
+        // A port's range is matched if its mask is set; a maximum of 0 is no range.
+        if r.mask.min.src != 0 && r.key.max.src != 0 {
+            ranges.src = Some((r.key.min.src, r.key.max.src));
+        }
+        if r.mask.min.dst != 0 && r.key.max.dst != 0 {
+            ranges.dst = Some((r.key.min.dst, r.key.max.dst));
         }
     }
 

@@ -8,6 +8,28 @@ use crate::rng::Rng;
 use crate::test_id::up as u;
 
 #[test]
+fn announcement_is_a_broadcast_rarp_reverse_request() {
+    let mac = [0x02, 0x11, 0x22, 0x33, 0x44, 0x55];
+    #[rustfmt::skip]
+    let expect: [u8; ANNOUNCE_LEN] = [
+        // Ethernet: broadcast destination, source `mac`, ethertype RARP.
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0x02, 0x11, 0x22, 0x33, 0x44, 0x55,
+        0x80, 0x35,
+        // htype Ethernet, ptype IPv4, hlen 6, plen 4, opcode 3 (reverse request).
+        0x00, 0x01, 0x08, 0x00, 0x06, 0x04, 0x00, 0x03,
+        // Sender hardware and protocol address.
+        0x02, 0x11, 0x22, 0x33, 0x44, 0x55, 0, 0, 0, 0,
+        // Target hardware and protocol address.
+        0x02, 0x11, 0x22, 0x33, 0x44, 0x55, 0, 0, 0, 0,
+        // Padding to the minimum frame length.
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    ];
+    assert_eq!(ANNOUNCE_LEN, 60);
+    assert_eq!(announcement(&mac), expect);
+}
+
+#[test]
 fn serving_uplink_properties() {
     let mut rng = Rng::new(31);
     for _ in 0..100_000 {

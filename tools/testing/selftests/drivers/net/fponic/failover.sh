@@ -24,7 +24,9 @@ check_match "VF0 served by its home p0" 'vf0 home p0 uplink p0' "$(cat "$CFG/sw0
 check "ping remote through p0" nsx a ping -c 2 -W 2 10.6.0.100
 check_eq "remote bridge learned VF0 behind r0" r0 "$(fdb_port)"
 
-# Continuous traffic while p0's far end goes down.
+# Continuous traffic while p0's far end goes down; what arrives on r1 is captured.
+nsx remote $FPKT sniff r1 4000 > /tmp/sn.r1 &
+sp=$!
 nsx a ping -c 40 -i 0.1 -W 1 10.6.0.100 > /tmp/ping.fo 2>&1 &
 pp=$!
 sleep 1
@@ -37,7 +39,12 @@ check_match "announcement sent" '^announces [1-9]' "$(cat "$CFG/sw0/failover")"
 check_eq "remote bridge relearned VF0 behind r1 at once" r1 "$(fdb_port)"
 check_eq "VF0 kept its MAC" "$m" "$(mac_of a sw0v0)"
 check "ping remote through p1" nsx a ping -c 2 -W 2 10.6.0.100
-wait $pp
+wait $pp $sp
+# A broadcast RARP reverse request (Ethernet/IPv4) from VF0's MAC, with VF0's MAC as sender and
+# target hardware address and no protocol addresses, zero-padded to 60 bytes.
+mh=${m//:/}
+rarp=ffffffffffff${mh}80350001080006040003${mh}00000000${mh}00000000000000000000000000000000000000000000
+check "the announcement reached r1: VF0's RARP frame" grep -q "^$rarp\$" /tmp/sn.r1
 lost=$(sed -n 's/.* \([0-9]*\)% packet loss.*/\1/p' /tmp/ping.fo)
 check "traffic continued across the failover (loss ${lost}% <= 10%)" test "${lost:-100}" -le 10
 
