@@ -28,7 +28,6 @@
 //!   `wires` mutex nested inside RTNL; the data path never takes it.
 //! - Lock order: configfs item lock -> devlink instance lock -> RTNL -> `wires`.
 
-pub(crate) mod drop;
 pub(crate) mod failover;
 mod forward;
 pub(crate) mod log;
@@ -36,10 +35,8 @@ mod offload;
 pub(crate) mod port;
 pub(crate) mod wire;
 
-pub(crate) use self::{
-    drop::DropCause,
-    log::RuleName, //
-};
+pub(crate) use self::log::RuleName;
+pub(crate) use crate::engine::drop::DropCause;
 
 use kernel::{
     new_mutex,
