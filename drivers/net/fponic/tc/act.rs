@@ -1,67 +1,114 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Flower actions: which ones fponic executes, and their translation into the switch's actions
-//! (executed by the data path, [`crate::esw`]).
+//! Flower actions, one family per file as tc's `act_*` modules are: each file parses its flower
+//! actions into the switch's [`Action`]s, refusing what it cannot execute exactly, and executes
+//! them on a packet for the data path ([`crate::esw`]), which runs the pipeline (classification,
+//! chains, where software resumes) and gives the actions what they need of the switch
+//! ([`Exec`]).
+//!
+//! - [`gact`] - `drop`, `ok` (accept), `goto chain`;
+//! - [`mirred`] - `mirred egress redirect` and `mirred egress mirror`;
+//! - [`vlan`] - `vlan push`, `pop` and `modify`;
+//! - [`pedit`] - `pedit` (set keys);
+//! - [`csum`] - `csum`.
+//!
+//! A new action is a file here, its line in the table below and, if no [`Action`] expresses it
+//! yet, its variant in [`crate::engine::flow`] (which also checks the list as a whole:
+//! [`Actions::validate`]).
+
+mod csum;
+mod gact;
+mod mirred;
+mod pedit;
+mod vlan;
 
 use super::Ports;
 use crate::{
-    bind::tc::{
-        FlowerAction,
-        FlowerRule, //
+    bind::{
+        skb::SkBuff,
+        tc::{
+            FlowerAction,
+            FlowerRule, //
+        },
     },
-    engine::flow::{
-        Action,
-        Actions,
-        PeditHdr,
-        Refusal, //
+    engine::{
+        drop::DropCause,
+        flow::{
+            Action,
+            Actions,
+            Refusal, //
+        },
     },
 };
 
-fn is_vlan_tpid(t: u16) -> bool {
-    t == 0x8100 || t == 0x88a8
+/// What executing actions needs of the switch.
+pub(crate) trait Exec {
+    /// Delivers `skb` to the port virtual port `vpid` names, or says why it could not (the
+    /// packet is gone either way).
+    fn deliver(&self, vpid: u32, skb: SkBuff) -> Result<(), DropCause>;
+
+    /// Counts a packet (a copy) lost for `why`.
+    fn count_drop(&self, why: DropCause);
+}
+
+/// What the packet does after an action.
+pub(crate) enum Step {
+    /// It goes on to the next action.
+    Next(SkBuff),
+    /// The rule ends with it (accept): it leaves the pipeline, and software resumes after the
+    /// rule's actions.
+    Stop(SkBuff),
+    /// Classification goes on in chain `n` (`goto`, the last action of its rule).
+    Goto(SkBuff, u32),
+    /// It was forwarded or dropped.
+    Done,
+    /// It was lost (not yet counted in the switch's drop counters).
+    Lost(DropCause),
+}
+
+/// The state of one run of a rule's actions over a packet.
+#[derive(Default)]
+pub(crate) struct Run {
+    pedit: pedit::State,
+}
+
+/// Refusal of an action a family's `parse` is handed that is not its own (the table never does).
+const NOT_MINE: Refusal = c"fponic: action not supported";
+
+/// The table: which family parses each flower action and executes each switch action.
+macro_rules! families {
+    ($($family:ident: $($flower:ident)|+ => $($action:ident)|+;)+) => {
+        /// The switch action flower action `a` becomes, parsed by its family.
+        fn parse(ports: &impl Ports, a: FlowerAction<'_>) -> Result<Action, Refusal> {
+            match a {
+                $($(FlowerAction::$flower { .. })|+ => $family::parse(ports, a),)+
+                FlowerAction::Unsupported(msg) => Err(msg),
+            }
+        }
+
+        /// Executes action `a` of a rule on `skb`, by its family.
+        #[inline(always)]
+        pub(crate) fn execute(ex: &impl Exec, run: &mut Run, a: &Action, skb: SkBuff) -> Step {
+            match *a {
+                $($(Action::$action { .. })|+ => $family::execute(ex, run, a, skb),)+
+            }
+        }
+    };
+}
+
+families! {
+    gact: Drop | Accept | Goto => Drop | Accept | Goto;
+    mirred: Redirect | Mirror => Redirect | Mirror;
+    vlan: VlanPush | VlanPop | VlanModify => VlanPush | VlanPop | VlanModify;
+    pedit: Pedit => Pedit;
+    csum: Csum => Csum;
 }
 
 /// The actions of flower rule `r`, in order, not validated yet.
 pub(super) fn translate(ports: &impl Ports, r: &FlowerRule<'_>) -> Result<Actions, Refusal> {
     let mut actions = Actions::default();
     for a in r.actions() {
-        let act = match a {
-            FlowerAction::Drop => Action::Drop,
-            FlowerAction::Accept => Action::Accept,
-            FlowerAction::Redirect(dev) => Action::Redirect(ports.target_vpid(dev)?),
-            FlowerAction::Mirror(dev) => Action::Mirror(ports.target_vpid(dev)?),
-            FlowerAction::VlanPush { tpid, id, prio } => {
-                if !is_vlan_tpid(tpid) {
-                    return Err(c"fponic: vlan push supports 802.1Q and 802.1ad only");
-                }
-                Action::VlanPush { tpid, id, prio }
-            }
-            FlowerAction::VlanPop => Action::VlanPop,
-            FlowerAction::VlanModify {
-                tpid,
-                id,
-                prio,
-                prio_given,
-            } => Action::vlan_modify(tpid, id, prio, prio_given)?,
-            FlowerAction::Goto(c) => Action::Goto(c),
-            FlowerAction::Pedit {
-                first,
-                htype,
-                offset,
-                mask,
-                val,
-            } => Action::Pedit {
-                first,
-                hdr: PeditHdr::from_htype(htype)
-                    .ok_or(c"fponic: pedit header type not supported")?,
-                offset: u16::try_from(offset).map_err(|_| c"fponic: pedit offset out of range")?,
-                mask,
-                val,
-            },
-            FlowerAction::Csum(flags) => Action::Csum(flags),
-            FlowerAction::Unsupported(msg) => return Err(msg),
-        };
-        actions.push(act)?;
+        actions.push(parse(ports, a)?)?;
     }
     Ok(actions)
 }
