@@ -17,6 +17,7 @@ struct napi_struct;
 struct netlink_ext_ack;
 struct flow_cls_offload;
 struct flow_block_offload;
+struct flow_action_entry;
 
 /* A flower rule's keys and masks, flattened for the Rust side (ports in host order). */
 struct fponic_flower_match {
@@ -40,20 +41,6 @@ struct fponic_flower_match {
 	u8 icmp_type, icmp_type_m, icmp_code, icmp_code_m;
 };
 
-/* One flower action, flattened. */
-struct fponic_flower_action {
-	u32 id;			/* enum flow_action_id */
-	u32 chain;		/* GOTO */
-	struct net_device *dev;	/* REDIRECT, MIRRED */
-	u16 vid, proto;		/* VLAN_PUSH, VLAN_MANGLE */
-	u8 prio;
-	s8 prio_given;		/* 1: a priority was given, 0: none, -1: unknown */
-	u8 first_key;		/* MANGLE: the first key of its pedit action */
-	u32 htype, offset, mask, val;	/* MANGLE */
-	u32 csum_flags;		/* CSUM */
-	u64 miss_cookie;	/* where software resumes at this action (0: it cannot) */
-};
-
 void fponic_netdev_set_devlink_port(struct net_device *dev, struct devlink_port *port);
 void fponic_netdev_setup(struct net_device *dev);
 void fponic_netdev_enable_tc(struct net_device *dev);
@@ -68,8 +55,8 @@ void *fponic_rx_handler_data_rtnl(const struct net_device *dev, const void *hand
 struct sk_buff *fponic_rx_prepare(struct sk_buff *skb);
 struct net_device *fponic_notifier_dev(void *info);
 void fponic_extack_set(struct netlink_ext_ack *extack, const char *msg);
-int fponic_flower_get(struct flow_cls_offload *f, struct fponic_flower_match *m,
-		      struct fponic_flower_action *acts, unsigned int max, unsigned int *n);
+void fponic_flower_get(struct flow_cls_offload *f, struct fponic_flower_match *m);
+int fponic_vlan_prio_given(const struct flow_action_entry *act);
 void fponic_flower_stats(struct flow_cls_offload *f, u64 bytes, u64 pkts, u64 lastused);
 int fponic_setup_block(struct flow_block_offload *f, void *cb, void *cb_priv);
 u16 fponic_skb_vlan(const struct sk_buff *skb, u16 *tci);

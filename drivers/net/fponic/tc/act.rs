@@ -12,9 +12,10 @@
 //! - [`pedit`] - `pedit` (set keys);
 //! - [`csum`] - `csum`.
 //!
-//! A new action is a file here, its line in the table below and, if no [`Action`] expresses it
-//! yet, its variant in [`crate::engine::flow`] (which also checks the list as a whole:
-//! [`Actions::validate`]).
+//! Each family reads tc's action entries ([`FlowerAction`]) itself. A new action is a file here
+//! and its line in the table below; if no [`Action`] expresses it yet, also its variant in
+//! [`crate::engine::flow`] (which checks the list as a whole: [`Actions::validate`]), and if it
+//! reads a field of tc's entry no family read before, an accessor in [`crate::bind::tc`].
 
 mod csum;
 mod gact;
@@ -27,6 +28,7 @@ use crate::{
     bind::{
         skb::SkBuff,
         tc::{
+            act_id,
             FlowerAction,
             FlowerRule, //
         },
@@ -75,14 +77,35 @@ pub(crate) struct Run {
 /// Refusal of an action a family's `parse` is handed that is not its own (the table never does).
 const NOT_MINE: Refusal = c"fponic: action not supported";
 
-/// The table: which family parses each flower action and executes each switch action.
+/// Why flower action kind `id`, no family's, is refused.
+fn unsupported(id: u32) -> Refusal {
+    match id {
+        act_id::REDIRECT_INGRESS | act_id::MIRRED_INGRESS => {
+            c"fponic: only egress redirect and mirror can be offloaded"
+        }
+        act_id::ADD => c"fponic: pedit add is not supported, only set",
+        act_id::CT | act_id::CT_METADATA => c"fponic: conntrack actions are not supported yet",
+        act_id::TRAP => c"fponic: trap is not supported",
+        act_id::POLICE => c"fponic: police is not supported",
+        act_id::SAMPLE => c"fponic: sample is not supported",
+        act_id::TUNNEL_ENCAP | act_id::TUNNEL_DECAP => c"fponic: tunnel actions are not supported",
+        act_id::MPLS_PUSH | act_id::MPLS_POP | act_id::MPLS_MANGLE => {
+            c"fponic: MPLS actions are not supported"
+        }
+        act_id::PTYPE => c"fponic: skbedit ptype is not supported",
+        _ => NOT_MINE,
+    }
+}
+
+/// The table: which family parses each kind of flower action ([`act_id`]) and executes each
+/// switch action.
 macro_rules! families {
     ($($family:ident: $($flower:ident)|+ => $($action:ident)|+;)+) => {
         /// The switch action flower action `a` becomes, parsed by its family.
         fn parse(ports: &impl Ports, a: FlowerAction<'_>) -> Result<Action, Refusal> {
-            match a {
-                $($(FlowerAction::$flower { .. })|+ => $family::parse(ports, a),)+
-                FlowerAction::Unsupported(msg) => Err(msg),
+            match a.id() {
+                $($(act_id::$flower)|+ => $family::parse(ports, a),)+
+                id => Err(unsupported(id)),
             }
         }
 
@@ -97,11 +120,11 @@ macro_rules! families {
 }
 
 families! {
-    gact: Drop | Accept | Goto => Drop | Accept | Goto;
-    mirred: Redirect | Mirror => Redirect | Mirror;
-    vlan: VlanPush | VlanPop | VlanModify => VlanPush | VlanPop | VlanModify;
-    pedit: Pedit => Pedit;
-    csum: Csum => Csum;
+    gact: DROP | ACCEPT | GOTO => Drop | Accept | Goto;
+    mirred: REDIRECT | MIRRED => Redirect | Mirror;
+    vlan: VLAN_PUSH | VLAN_POP | VLAN_MANGLE => VlanPush | VlanPop | VlanModify;
+    pedit: MANGLE => Pedit;
+    csum: CSUM => Csum;
 }
 
 /// The actions of flower rule `r`, in order, not validated yet.

@@ -12,7 +12,10 @@ use super::{
 use crate::{
     bind::{
         skb::SkBuff,
-        tc::FlowerAction, //
+        tc::{
+            act_id,
+            FlowerAction, //
+        },
     },
     engine::{
         drop::DropCause,
@@ -24,8 +27,8 @@ use crate::{
 };
 
 pub(super) fn parse(_ports: &impl Ports, a: FlowerAction<'_>) -> Result<Action, Refusal> {
-    match a {
-        FlowerAction::Csum(flags) => Ok(Action::Csum(flags)),
+    match a.id() {
+        act_id::CSUM => Ok(Action::Csum(a.csum_flags())),
         _ => Err(NOT_MINE),
     }
 }

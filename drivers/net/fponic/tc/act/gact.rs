@@ -12,7 +12,10 @@ use super::{
 use crate::{
     bind::{
         skb::SkBuff,
-        tc::FlowerAction, //
+        tc::{
+            act_id,
+            FlowerAction, //
+        },
     },
     engine::flow::{
         Action,
@@ -21,10 +24,10 @@ use crate::{
 };
 
 pub(super) fn parse(_ports: &impl Ports, a: FlowerAction<'_>) -> Result<Action, Refusal> {
-    match a {
-        FlowerAction::Drop => Ok(Action::Drop),
-        FlowerAction::Accept => Ok(Action::Accept),
-        FlowerAction::Goto(c) => Ok(Action::Goto(c)),
+    match a.id() {
+        act_id::DROP => Ok(Action::Drop),
+        act_id::ACCEPT => Ok(Action::Accept),
+        act_id::GOTO => Ok(Action::Goto(a.chain())),
         _ => Err(NOT_MINE),
     }
 }

@@ -13,7 +13,10 @@ use super::{
 use crate::{
     bind::{
         skb::SkBuff,
-        tc::FlowerAction, //
+        tc::{
+            act_id,
+            FlowerAction, //
+        },
     },
     engine::{
         drop::DropCause,
@@ -25,9 +28,9 @@ use crate::{
 };
 
 pub(super) fn parse(ports: &impl Ports, a: FlowerAction<'_>) -> Result<Action, Refusal> {
-    match a {
-        FlowerAction::Redirect(dev) => Ok(Action::Redirect(ports.target_vpid(dev)?)),
-        FlowerAction::Mirror(dev) => Ok(Action::Mirror(ports.target_vpid(dev)?)),
+    match a.id() {
+        act_id::REDIRECT => Ok(Action::Redirect(ports.target_vpid(a.dev())?)),
+        act_id::MIRRED => Ok(Action::Mirror(ports.target_vpid(a.dev())?)),
         _ => Err(NOT_MINE),
     }
 }

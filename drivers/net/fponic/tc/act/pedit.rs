@@ -13,7 +13,10 @@ use super::{
 use crate::{
     bind::{
         skb::SkBuff,
-        tc::FlowerAction, //
+        tc::{
+            act_id,
+            FlowerAction, //
+        },
     },
     engine::flow::{
         Action,
@@ -30,22 +33,17 @@ pub(super) struct State {
 }
 
 pub(super) fn parse(_ports: &impl Ports, a: FlowerAction<'_>) -> Result<Action, Refusal> {
-    match a {
-        FlowerAction::Pedit {
-            first,
-            htype,
-            offset,
-            mask,
-            val,
-        } => Ok(Action::Pedit {
-            first,
-            hdr: PeditHdr::from_htype(htype).ok_or(c"fponic: pedit header type not supported")?,
-            offset: u16::try_from(offset).map_err(|_| c"fponic: pedit offset out of range")?,
-            mask,
-            val,
-        }),
-        _ => Err(NOT_MINE),
+    if a.id() != act_id::MANGLE {
+        return Err(NOT_MINE);
     }
+    let m = a.mangle();
+    Ok(Action::Pedit {
+        first: a.first_of_its_action(),
+        hdr: PeditHdr::from_htype(m.htype).ok_or(c"fponic: pedit header type not supported")?,
+        offset: u16::try_from(m.offset).map_err(|_| c"fponic: pedit offset out of range")?,
+        mask: m.mask,
+        val: m.val,
+    })
 }
 
 /// As act_pedit, a key that cannot be applied stops its action: the packet goes on without the

@@ -12,7 +12,10 @@ use super::{
 use crate::{
     bind::{
         skb::SkBuff,
-        tc::FlowerAction, //
+        tc::{
+            act_id,
+            FlowerAction, //
+        },
     },
     engine::{
         drop::DropCause,
@@ -28,20 +31,16 @@ fn is_vlan_tpid(t: u16) -> bool {
 }
 
 pub(super) fn parse(_ports: &impl Ports, a: FlowerAction<'_>) -> Result<Action, Refusal> {
-    match a {
-        FlowerAction::VlanPush { tpid, id, prio } => {
+    let (tpid, id, prio) = a.vlan();
+    match a.id() {
+        act_id::VLAN_PUSH => {
             if !is_vlan_tpid(tpid) {
                 return Err(c"fponic: vlan push supports 802.1Q and 802.1ad only");
             }
             Ok(Action::VlanPush { tpid, id, prio })
         }
-        FlowerAction::VlanPop => Ok(Action::VlanPop),
-        FlowerAction::VlanModify {
-            tpid,
-            id,
-            prio,
-            prio_given,
-        } => Action::vlan_modify(tpid, id, prio, prio_given),
+        act_id::VLAN_POP => Ok(Action::VlanPop),
+        act_id::VLAN_MANGLE => Action::vlan_modify(tpid, id, prio, a.vlan_prio_given()),
         _ => Err(NOT_MINE),
     }
 }
