@@ -12,10 +12,14 @@
 //! - [`pedit`] - `pedit` (set keys);
 //! - [`csum`] - `csum`.
 //!
-//! Each family reads tc's action entries ([`FlowerAction`]) itself. A new action is a file here
-//! and its line in the table below; if no [`Action`] expresses it yet, also its variant in
-//! [`crate::engine::flow`] (which checks the list as a whole: [`Actions::validate`]), and if it
-//! reads a field of tc's entry no family read before, an accessor in [`crate::bind::tc`].
+//! A family has `parse`, from a flower action of its kinds (read from tc's action entry,
+//! [`FlowerAction`]) to an [`Action`], and `execute`, of one of its actions on a packet; the
+//! table hands each only the family's own (another family's action would pass unchanged).
+//!
+//! A new action is a file here and its line in the table below; if no [`Action`] expresses it
+//! yet, also its variant in [`crate::engine::flow`] (which checks the list as a whole:
+//! [`Actions::validate`]), and if it reads a field of tc's entry no family read before, an
+//! accessor in [`crate::bind::tc`].
 
 mod csum;
 mod gact;
