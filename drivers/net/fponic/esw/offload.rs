@@ -62,25 +62,6 @@ fn parse_skb(skb: &mut SkBuff) -> Result<packet::FlowKey, packet::ParseError> {
     })
 }
 
-/// The switch as the actions of a packet's rules see it.
-struct Switch<'a> {
-    esw: &'a Eswitch,
-    snap: &'a Snapshot,
-    guard: &'a rcu::Guard,
-}
-
-impl act::Exec for Switch<'_> {
-    #[inline(always)]
-    fn deliver(&self, vpid: u32, skb: SkBuff) -> Result<(), DropCause> {
-        self.esw.deliver_vpid(self.snap, self.guard, vpid, skb)
-    }
-
-    #[inline(always)]
-    fn count_drop(&self, why: DropCause) {
-        self.esw.count_drop(why)
-    }
-}
-
 impl Eswitch {
     /// Runs the flow table on a packet entering at `from`, as software tc runs the ingress
     /// block of its representor: chain 0 first, the matching rule's actions in order, `goto`
@@ -99,11 +80,11 @@ impl Eswitch {
             From::Func(id) => func_vpid(id),
             From::Uplink(_) | From::Rep(_) => return Offload::Miss(skb),
         };
-        let ex = Switch {
-            esw: self,
-            snap,
-            guard,
-        };
+        // What the actions need of the switch.
+        let ex = act::ExecFns(
+            |vpid, skb| self.deliver_vpid(snap, guard, vpid, skb),
+            |why| self.count_drop(why),
+        );
         let mut chain = 0;
         // `goto` only jumps forward, so this ends; the bound is software's: tcf_classify()
         // follows at most `MAX_GOTOS` gotos and drops the packet at the next one.
