@@ -45,7 +45,6 @@
 //!   The data path takes none of them. Work items (failback, health report) start with no lock
 //!   held; cancelling one (`cancel_sync`) is done with none of the locks its handler takes.
 
-pub(crate) mod drop;
 pub(crate) mod failover;
 mod forward;
 pub(crate) mod log;
@@ -53,10 +52,8 @@ mod offload;
 pub(crate) mod port;
 pub(crate) mod wire;
 
-pub(crate) use self::{
-    drop::DropCause,
-    log::RuleName, //
-};
+pub(crate) use self::log::RuleName;
+pub(crate) use crate::engine::drop::DropCause;
 
 use kernel::{
     new_mutex,

@@ -153,12 +153,12 @@ void fponic_extack_set(struct netlink_ext_ack *extack, const char *msg)
 }
 
 /*
- * Whether a vlan action was given a priority: 1 yes, 0 no, -1 unknown. flow_action_entry has
- * vlan.prio 0 both for "prio 0" and for no priority, which act_vlan's modify tells apart
+ * Whether vlan action entry @act was given a priority: 1 yes, 0 no, -1 unknown. flow_action_entry
+ * has vlan.prio 0 both for "prio 0" and for no priority, which act_vlan's modify tells apart
  * (tcfv_push_prio_exists: without a priority the tag keeps its PCP). tc's entries carry their
  * action as the cookie (tc_setup_action()).
  */
-static int fponic_vlan_prio_given(const struct flow_action_entry *act)
+int fponic_vlan_prio_given(const struct flow_action_entry *act)
 {
 	const struct tc_action *a = (const struct tc_action *)act->cookie;
 	int given;
@@ -171,63 +171,6 @@ static int fponic_vlan_prio_given(const struct flow_action_entry *act)
 	given = rcu_dereference(to_vlan(a)->vlan_p)->tcfv_push_prio_exists;
 	rcu_read_unlock();
 	return given;
-}
-
-/*
- * Flatten a flower rule's actions into plain structures. Returns -E2BIG if it has more than @max
- * actions; the hw_stats type is checked like every driver does.
- */
-int fponic_flower_actions(struct flow_cls_offload *f, struct fponic_flower_action *acts,
-			  unsigned int max, unsigned int *n)
-{
-	struct flow_rule *rule = flow_cls_offload_flow_rule(f);
-	const struct flow_action_entry *act;
-	int i;
-
-	if (!flow_action_basic_hw_stats_check(&rule->action, f->common.extack))
-		return -EOPNOTSUPP;
-	*n = 0;
-	flow_action_for_each(i, act, &rule->action) {
-		struct fponic_flower_action *a;
-
-		if (*n == max)
-			return -E2BIG;
-		a = &acts[(*n)++];
-		memset(a, 0, sizeof(*a));
-		a->id = act->id;
-		a->miss_cookie = act->miss_cookie;
-		switch (act->id) {
-		case FLOW_ACTION_GOTO:
-			a->chain = act->chain_index;
-			break;
-		case FLOW_ACTION_REDIRECT:
-		case FLOW_ACTION_MIRRED:
-			a->dev = act->dev;
-			break;
-		case FLOW_ACTION_VLAN_PUSH:
-		case FLOW_ACTION_VLAN_MANGLE:
-			a->vid = act->vlan.vid;
-			a->prio = act->vlan.prio;
-			a->proto = ntohs(act->vlan.proto);
-			a->prio_given = fponic_vlan_prio_given(act);
-			break;
-		case FLOW_ACTION_MANGLE:
-		case FLOW_ACTION_ADD:
-			/* tc gives each key of a pedit action an entry of its own. */
-			a->first_key = !i || rule->action.entries[i - 1].cookie != act->cookie;
-			a->htype = act->mangle.htype;
-			a->offset = act->mangle.offset;
-			a->mask = act->mangle.mask;
-			a->val = act->mangle.val;
-			break;
-		case FLOW_ACTION_CSUM:
-			a->csum_flags = act->csum_flags;
-			break;
-		default:
-			break;
-		}
-	}
-	return 0;
 }
 
 /*

@@ -17,20 +17,7 @@ struct napi_struct;
 struct netlink_ext_ack;
 struct flow_cls_offload;
 struct flow_block_offload;
-
-/* One flower action, flattened. */
-struct fponic_flower_action {
-	u32 id;			/* enum flow_action_id */
-	u32 chain;		/* GOTO */
-	struct net_device *dev;	/* REDIRECT, MIRRED */
-	u16 vid, proto;		/* VLAN_PUSH, VLAN_MANGLE */
-	u8 prio;
-	s8 prio_given;		/* 1: a priority was given, 0: none, -1: unknown */
-	u8 first_key;		/* MANGLE: the first key of its pedit action */
-	u32 htype, offset, mask, val;	/* MANGLE */
-	u32 csum_flags;		/* CSUM */
-	u64 miss_cookie;	/* where software resumes at this action (0: it cannot) */
-};
+struct flow_action_entry;
 
 void fponic_netdev_set_devlink_port(struct net_device *dev, struct devlink_port *port);
 void fponic_netdev_setup(struct net_device *dev);
@@ -46,8 +33,7 @@ void *fponic_rx_handler_data_rtnl(const struct net_device *dev, const void *hand
 struct sk_buff *fponic_rx_prepare(struct sk_buff *skb);
 struct net_device *fponic_notifier_dev(void *info);
 void fponic_extack_set(struct netlink_ext_ack *extack, const char *msg);
-int fponic_flower_actions(struct flow_cls_offload *f, struct fponic_flower_action *acts,
-			  unsigned int max, unsigned int *n);
+int fponic_vlan_prio_given(const struct flow_action_entry *act);
 int fponic_setup_block(struct flow_block_offload *f, void *cb, void *cb_priv);
 u16 fponic_skb_vlan(const struct sk_buff *skb, u16 *tci);
 int fponic_skb_vlan_push(struct sk_buff *skb, u16 proto, u16 tci);

@@ -5,7 +5,7 @@
 //!
 //! - this file: a flower rule as a whole (keys, actions, chain, priority, resume point);
 //! - [`keys`] - match keys;
-//! - [`act`] - actions;
+//! - [`act`] - actions, one family per file, and their execution on a packet;
 //! - [`flowtable`] - the rules, read by the data path under RCU.
 //!
 //! Anything fponic cannot execute exactly is refused with an extack message; nothing
@@ -13,7 +13,7 @@
 //! are in the control plane ([`crate::dev::offload`]); the data path that executes them is in
 //! [`crate::esw`].
 
-mod act;
+pub(crate) mod act;
 pub(crate) mod flowtable;
 mod keys;
 

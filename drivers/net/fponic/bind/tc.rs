@@ -5,8 +5,8 @@
 //! A net device whose driver type implements [`netdev::Operations::flower`] accepts ingress
 //! flow block binds (`ndo_setup_tc(TC_SETUP_BLOCK)`); tc then calls the driver with
 //! [`FlowerCmd`]s for every flower rule of that block. A rule's match keys are read through
-//! [`Keys`]; its actions arrive flattened by a C helper into plain data ([`FlowerAction`]). The
-//! callback runs without RTNL (`unlocked_driver_cb`).
+//! [`Keys`], its actions as tc's own entries ([`FlowerAction`]). The callback runs without RTNL
+//! (`unlocked_driver_cb`).
 //!
 //! C header: [`include/net/flow_offload.h`](srctree/include/net/flow_offload.h)
 
@@ -26,58 +26,163 @@ pub(crate) use keys::{
     Keys, //
 };
 
-/// A flower action.
-pub(crate) enum FlowerAction<'a> {
+/// Flower action kinds (`enum flow_action_id`), as [`FlowerAction::id`] gives them.
+pub(crate) mod act_id {
+    use super::bindings as b;
+
     /// `gact drop`.
-    Drop,
+    pub(crate) const DROP: u32 = b::flow_action_id_FLOW_ACTION_DROP;
     /// `gact ok`.
-    Accept,
-    /// `mirred egress redirect dev <dev>`.
-    Redirect(Option<&'a NetDev>),
-    /// `mirred egress mirror dev <dev>`.
-    Mirror(Option<&'a NetDev>),
-    /// `vlan push`.
-    VlanPush {
-        /// TPID.
-        tpid: u16,
-        /// VLAN id.
-        id: u16,
-        /// Priority.
-        prio: u8,
-    },
-    /// `vlan pop`.
-    VlanPop,
-    /// `vlan modify`.
-    VlanModify {
-        /// New TPID.
-        tpid: u16,
-        /// New id.
-        id: u16,
-        /// New priority (0 also when none was given).
-        prio: u8,
-        /// Whether a priority was given (`None`: unknown).
-        prio_given: Option<bool>,
-    },
+    pub(crate) const ACCEPT: u32 = b::flow_action_id_FLOW_ACTION_ACCEPT;
     /// `goto chain N`.
-    Goto(u32),
-    /// `pedit`: the 32-bit word at `offset` from the header of type `htype` becomes
-    /// `(old & mask) ^ val` (raw, network order words).
-    Pedit {
-        /// The first key of its pedit action (tc passes one entry per key).
-        first: bool,
-        /// Header type (`enum flow_action_mangle_base`).
-        htype: u32,
-        /// Byte offset in that header.
-        offset: u32,
-        /// Bits kept.
-        mask: u32,
-        /// Bits set.
-        val: u32,
-    },
-    /// `csum`: recompute the checksums named by `TCA_CSUM_UPDATE_FLAG_*`.
-    Csum(u32),
-    /// Anything else, with an explanation.
-    Unsupported(&'static kernel::str::CStr),
+    pub(crate) const GOTO: u32 = b::flow_action_id_FLOW_ACTION_GOTO;
+    /// `mirred egress redirect`.
+    pub(crate) const REDIRECT: u32 = b::flow_action_id_FLOW_ACTION_REDIRECT;
+    /// `mirred egress mirror`.
+    pub(crate) const MIRRED: u32 = b::flow_action_id_FLOW_ACTION_MIRRED;
+    /// `mirred ingress redirect`.
+    pub(crate) const REDIRECT_INGRESS: u32 = b::flow_action_id_FLOW_ACTION_REDIRECT_INGRESS;
+    /// `mirred ingress mirror`.
+    pub(crate) const MIRRED_INGRESS: u32 = b::flow_action_id_FLOW_ACTION_MIRRED_INGRESS;
+    /// `vlan push`.
+    pub(crate) const VLAN_PUSH: u32 = b::flow_action_id_FLOW_ACTION_VLAN_PUSH;
+    /// `vlan pop`.
+    pub(crate) const VLAN_POP: u32 = b::flow_action_id_FLOW_ACTION_VLAN_POP;
+    /// `vlan modify`.
+    pub(crate) const VLAN_MANGLE: u32 = b::flow_action_id_FLOW_ACTION_VLAN_MANGLE;
+    /// A `pedit` set key.
+    pub(crate) const MANGLE: u32 = b::flow_action_id_FLOW_ACTION_MANGLE;
+    /// A `pedit` add key.
+    pub(crate) const ADD: u32 = b::flow_action_id_FLOW_ACTION_ADD;
+    /// `csum`.
+    pub(crate) const CSUM: u32 = b::flow_action_id_FLOW_ACTION_CSUM;
+    /// `ct`.
+    pub(crate) const CT: u32 = b::flow_action_id_FLOW_ACTION_CT;
+    /// Conntrack metadata.
+    pub(crate) const CT_METADATA: u32 = b::flow_action_id_FLOW_ACTION_CT_METADATA;
+    /// `trap`.
+    pub(crate) const TRAP: u32 = b::flow_action_id_FLOW_ACTION_TRAP;
+    /// `police`.
+    pub(crate) const POLICE: u32 = b::flow_action_id_FLOW_ACTION_POLICE;
+    /// `sample`.
+    pub(crate) const SAMPLE: u32 = b::flow_action_id_FLOW_ACTION_SAMPLE;
+    /// `tunnel_key set`.
+    pub(crate) const TUNNEL_ENCAP: u32 = b::flow_action_id_FLOW_ACTION_TUNNEL_ENCAP;
+    /// `tunnel_key unset`.
+    pub(crate) const TUNNEL_DECAP: u32 = b::flow_action_id_FLOW_ACTION_TUNNEL_DECAP;
+    /// `mpls push`.
+    pub(crate) const MPLS_PUSH: u32 = b::flow_action_id_FLOW_ACTION_MPLS_PUSH;
+    /// `mpls pop`.
+    pub(crate) const MPLS_POP: u32 = b::flow_action_id_FLOW_ACTION_MPLS_POP;
+    /// `mpls modify`.
+    pub(crate) const MPLS_MANGLE: u32 = b::flow_action_id_FLOW_ACTION_MPLS_MANGLE;
+    /// `skbedit ptype`.
+    pub(crate) const PTYPE: u32 = b::flow_action_id_FLOW_ACTION_PTYPE;
+}
+
+/// One action entry of a flower rule (tc gives each key of a pedit action an entry of its
+/// own). Its accessors read the fields of the entry's kind ([`FlowerAction::id`]); those of
+/// another kind read as the union they share holds them.
+///
+/// # Invariants
+///
+/// `e` is an entry of the rule of a REPLACE request in progress, zero-initialized before tc
+/// filled it (`flow_rule_alloc()`), valid for `'a`; `prev` is the entry before it in the rule.
+#[derive(Clone, Copy)]
+pub(crate) struct FlowerAction<'a> {
+    e: &'a bindings::flow_action_entry,
+    prev: Option<&'a bindings::flow_action_entry>,
+}
+
+/// A pedit key: the 32-bit word at `offset` from the header of type `htype` becomes
+/// `(old & mask) ^ val` (raw, network order words).
+pub(crate) struct Mangle {
+    /// Header type (`enum flow_action_mangle_base`).
+    pub(crate) htype: u32,
+    /// Byte offset in that header.
+    pub(crate) offset: u32,
+    /// Bits kept.
+    pub(crate) mask: u32,
+    /// Bits set.
+    pub(crate) val: u32,
+}
+
+impl<'a> FlowerAction<'a> {
+    /// The kind of action ([`act_id`]).
+    pub(crate) fn id(&self) -> u32 {
+        self.e.id
+    }
+
+    /// The chain of a `goto`.
+    pub(crate) fn chain(&self) -> u32 {
+        // SAFETY: a plain integer of the union, whose bytes are all initialized (type
+        // invariant).
+        unsafe { self.e.__bindgen_anon_1.chain_index }
+    }
+
+    /// The target device of a mirred action (`None`: none, or not a mirred action).
+    pub(crate) fn dev(&self) -> Option<&'a NetDev> {
+        if !matches!(
+            self.e.id,
+            act_id::REDIRECT | act_id::MIRRED | act_id::REDIRECT_INGRESS | act_id::MIRRED_INGRESS
+        ) {
+            return None;
+        }
+        // SAFETY: the entry is a mirred action, whose union member is `dev`: null or a net
+        // device tc holds a reference to while the request is in progress (`'a`).
+        unsafe {
+            let dev = self.e.__bindgen_anon_1.dev;
+            (!dev.is_null()).then(|| NetDev::from_raw(dev))
+        }
+    }
+
+    /// The TPID (host order), VLAN id and priority of a vlan push or modify.
+    pub(crate) fn vlan(&self) -> (u16, u16, u8) {
+        // SAFETY: plain integers of the union, whose bytes are all initialized (type
+        // invariant).
+        let v = unsafe { self.e.__bindgen_anon_1.vlan };
+        (u16::from_be(v.proto), v.vid, v.prio)
+    }
+
+    /// Whether a vlan push or modify was given a priority ([`FlowerAction::vlan`] has 0 both
+    /// for priority 0 and for none); `None`: unknown, or not a vlan action.
+    pub(crate) fn vlan_prio_given(&self) -> Option<bool> {
+        if !matches!(self.e.id, act_id::VLAN_PUSH | act_id::VLAN_MANGLE) {
+            return None;
+        }
+        // SAFETY: `e` is a valid vlan entry of a rule tc holds for the request (type invariant).
+        match unsafe { bindings::fponic_vlan_prio_given(self.e) } {
+            1 => Some(true),
+            0 => Some(false),
+            _ => None,
+        }
+    }
+
+    /// The key of a pedit set or add.
+    pub(crate) fn mangle(&self) -> Mangle {
+        // SAFETY: plain integers of the union, whose bytes are all initialized (type
+        // invariant).
+        let m = unsafe { self.e.__bindgen_anon_1.mangle };
+        Mangle {
+            htype: m.htype,
+            offset: m.offset,
+            mask: m.mask,
+            val: m.val,
+        }
+    }
+
+    /// Whether this entry is the first of its tc action (tc gives each key of a pedit action
+    /// an entry of its own, all with the action as cookie).
+    pub(crate) fn first_of_its_action(&self) -> bool {
+        self.prev.is_none_or(|p| p.cookie != self.e.cookie)
+    }
+
+    /// The `TCA_CSUM_UPDATE_FLAG_*` flags of a csum action.
+    pub(crate) fn csum_flags(&self) -> u32 {
+        // SAFETY: a plain integer of the union, whose bytes are all initialized (type
+        // invariant).
+        unsafe { self.e.__bindgen_anon_1.csum_flags }
+    }
 }
 
 /// Maximum number of actions fponic reads from a rule.
@@ -87,8 +192,8 @@ pub(crate) const MAX_RULE_ACTIONS: usize = 24;
 ///
 /// # Invariants
 ///
-/// `n_actions <= MAX_RULE_ACTIONS`; the `dev` of each of the first `n_actions` actions is null or
-/// a net device tc holds a reference to for `'a` (the REPLACE request in progress).
+/// `actions` are the action entries of the rule of the REPLACE request in progress (`'a`), at
+/// most `MAX_RULE_ACTIONS`.
 pub(crate) struct FlowerRule<'a> {
     /// tc's identifier of the rule.
     pub(crate) cookie: u64,
@@ -102,9 +207,7 @@ pub(crate) struct FlowerRule<'a> {
     pub(crate) proto: u16,
     /// Match keys.
     pub(crate) keys: Keys<'a>,
-    actions: [bindings::fponic_flower_action; MAX_RULE_ACTIONS],
-    n_actions: usize,
-    _p: core::marker::PhantomData<&'a ()>,
+    actions: &'a [bindings::flow_action_entry],
 }
 
 impl<'a> FlowerRule<'a> {
@@ -112,81 +215,18 @@ impl<'a> FlowerRule<'a> {
     /// left to execute: the packet goes on as software's own run of the rule would leave it);
     /// `None` if software cannot resume this rule (no tc skb extension support).
     pub(crate) fn resume_after_actions(&self) -> Option<u64> {
-        let last = self.actions[..self.n_actions].last()?;
+        let last = self.actions.last()?;
         let c = miss_cookie_next(last.miss_cookie);
         (c != 0).then_some(c)
     }
 
     /// The actions, in order.
     pub(crate) fn actions(&self) -> impl Iterator<Item = FlowerAction<'a>> + '_ {
-        self.actions[..self.n_actions].iter().map(|a| {
-            // SAFETY: a non-null `dev` is a net device tc holds a reference to for the duration
-            // of the callback.
-            let dev = || unsafe { (!a.dev.is_null()).then(|| NetDev::from_raw(a.dev)) };
-            match a.id {
-                bindings::flow_action_id_FLOW_ACTION_DROP => FlowerAction::Drop,
-                bindings::flow_action_id_FLOW_ACTION_ACCEPT => FlowerAction::Accept,
-                bindings::flow_action_id_FLOW_ACTION_REDIRECT => FlowerAction::Redirect(dev()),
-                bindings::flow_action_id_FLOW_ACTION_MIRRED => FlowerAction::Mirror(dev()),
-                bindings::flow_action_id_FLOW_ACTION_VLAN_PUSH => FlowerAction::VlanPush {
-                    tpid: a.proto,
-                    id: a.vid,
-                    prio: a.prio,
-                },
-                bindings::flow_action_id_FLOW_ACTION_VLAN_POP => FlowerAction::VlanPop,
-                bindings::flow_action_id_FLOW_ACTION_VLAN_MANGLE => FlowerAction::VlanModify {
-                    tpid: a.proto,
-                    id: a.vid,
-                    prio: a.prio,
-                    prio_given: match a.prio_given {
-                        1 => Some(true),
-                        0 => Some(false),
-                        _ => None,
-                    },
-                },
-                bindings::flow_action_id_FLOW_ACTION_GOTO => FlowerAction::Goto(a.chain),
-                bindings::flow_action_id_FLOW_ACTION_REDIRECT_INGRESS
-                | bindings::flow_action_id_FLOW_ACTION_MIRRED_INGRESS => FlowerAction::Unsupported(
-                    c"fponic: only egress redirect and mirror can be offloaded",
-                ),
-                bindings::flow_action_id_FLOW_ACTION_MANGLE => FlowerAction::Pedit {
-                    first: a.first_key != 0,
-                    htype: a.htype,
-                    offset: a.offset,
-                    mask: a.mask,
-                    val: a.val,
-                },
-                bindings::flow_action_id_FLOW_ACTION_ADD => {
-                    FlowerAction::Unsupported(c"fponic: pedit add is not supported, only set")
-                }
-                bindings::flow_action_id_FLOW_ACTION_CSUM => FlowerAction::Csum(a.csum_flags),
-                bindings::flow_action_id_FLOW_ACTION_CT
-                | bindings::flow_action_id_FLOW_ACTION_CT_METADATA => {
-                    FlowerAction::Unsupported(c"fponic: conntrack actions are not supported yet")
-                }
-                bindings::flow_action_id_FLOW_ACTION_TRAP => {
-                    FlowerAction::Unsupported(c"fponic: trap is not supported")
-                }
-                bindings::flow_action_id_FLOW_ACTION_POLICE => {
-                    FlowerAction::Unsupported(c"fponic: police is not supported")
-                }
-                bindings::flow_action_id_FLOW_ACTION_SAMPLE => {
-                    FlowerAction::Unsupported(c"fponic: sample is not supported")
-                }
-                bindings::flow_action_id_FLOW_ACTION_TUNNEL_ENCAP
-                | bindings::flow_action_id_FLOW_ACTION_TUNNEL_DECAP => {
-                    FlowerAction::Unsupported(c"fponic: tunnel actions are not supported")
-                }
-                bindings::flow_action_id_FLOW_ACTION_MPLS_PUSH
-                | bindings::flow_action_id_FLOW_ACTION_MPLS_POP
-                | bindings::flow_action_id_FLOW_ACTION_MPLS_MANGLE => {
-                    FlowerAction::Unsupported(c"fponic: MPLS actions are not supported")
-                }
-                bindings::flow_action_id_FLOW_ACTION_PTYPE => {
-                    FlowerAction::Unsupported(c"fponic: skbedit ptype is not supported")
-                }
-                _ => FlowerAction::Unsupported(c"fponic: action not supported"),
-            }
+        let actions = self.actions;
+        // INVARIANT: entries of the request's rule, each with the one before it.
+        actions.iter().enumerate().map(move |(i, e)| FlowerAction {
+            e,
+            prev: i.checked_sub(1).and_then(|p| actions.get(p)),
         })
     }
 }
@@ -207,9 +247,6 @@ fn miss_cookie_next(miss_cookie: u64) -> u64 {
 }
 
 /// What tc asks of the driver.
-// One command lives on the stack per callback; boxing the rule would add an allocation to every
-// rule insertion.
-#[expect(clippy::large_enum_variant)]
 pub(crate) enum FlowerCmd<'a> {
     /// Add or replace a rule.
     Replace(FlowerRule<'a>),
@@ -275,7 +312,22 @@ pub(super) unsafe fn flower_cmd<'a>(
             let (flow_rule, proto) = unsafe { ((*f).rule, u16::from_be((*f).common.protocol)) };
             let flow_rule =
                 core::ptr::NonNull::new(flow_rule).ok_or(kernel::error::code::EINVAL)?;
-            let mut rule = FlowerRule {
+            // SAFETY: by the function's safety requirement, the request's flow rule is valid
+            // while the callback runs (`'a`).
+            let action: &'a bindings::flow_action = unsafe { &(*flow_rule.as_ptr()).action };
+            // The hw_stats type is checked as every driver does.
+            // SAFETY: the request's action list and extack (null or valid).
+            if !unsafe { bindings::flow_action_basic_hw_stats_check(action, (*f).common.extack) } {
+                return Err(kernel::error::code::EOPNOTSUPP);
+            }
+            // CAST: `unsigned int` to `usize`.
+            // SAFETY: `num_entries` initialized entries follow the list's header, valid for `'a`
+            // as the rule.
+            let actions = unsafe { action.entries.as_slice(action.num_entries as usize) };
+            if actions.len() > MAX_RULE_ACTIONS {
+                return Err(kernel::error::code::E2BIG);
+            }
+            let rule = FlowerRule {
                 cookie,
                 // SAFETY: by the function's safety requirement.
                 prio: unsafe { (*f).common.prio },
@@ -286,23 +338,8 @@ pub(super) unsafe fn flower_cmd<'a>(
                 proto,
                 // SAFETY: the request's rule, valid while the callback runs.
                 keys: unsafe { Keys::new(flow_rule) },
-                actions: [bindings::fponic_flower_action::default(); MAX_RULE_ACTIONS],
-                n_actions: 0,
-                _p: core::marker::PhantomData,
+                actions,
             };
-            let mut n: kernel::ffi::c_uint = 0;
-            // SAFETY: valid request and output buffer of the stated size.
-            let r = unsafe {
-                bindings::fponic_flower_actions(
-                    f,
-                    rule.actions.as_mut_ptr(),
-                    // CAST: a small constant.
-                    MAX_RULE_ACTIONS as kernel::ffi::c_uint,
-                    &mut n,
-                )
-            };
-            kernel::error::to_result(r)?;
-            rule.n_actions = n as usize;
             FlowerCmd::Replace(rule)
         }
         bindings::flow_cls_command_FLOW_CLS_DESTROY => FlowerCmd::Destroy(cookie),

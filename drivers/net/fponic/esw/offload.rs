@@ -14,7 +14,6 @@ use crate::{
     },
     engine::{
         flow::{
-            Action,
             Key, //
         },
         id::vpid::{
@@ -23,6 +22,10 @@ use crate::{
         },
         packet,
         switch::From,
+    },
+    tc::act::{
+        self,
+        Step, //
     },
 };
 
@@ -76,10 +79,15 @@ impl Eswitch {
             From::Func(id) => id.vpid().get(),
             From::Uplink(_) | From::Rep(_) => return Offload::Miss(skb),
         };
+        // What the actions need of the switch.
+        let ex = act::ExecFns(
+            |vpid, skb| self.deliver_vpid(snap, guard, vpid, skb),
+            |why| self.count_drop(why),
+        );
         let mut chain = 0;
         // `goto` only jumps forward, so this ends; the bound is software's: tcf_classify()
         // follows at most `MAX_GOTOS` gotos and drops the packet at the next one.
-        for hops in 0..=MAX_GOTOS {
+        'hops: for hops in 0..=MAX_GOTOS {
             // Where software resumes if the packet leaves here: nothing happened yet in chain
             // 0, so software starts over; later, it resumes in the chain the eswitch missed in.
             let here = (hops > 0).then_some(TcResume::Chain(chain));
@@ -97,75 +105,26 @@ impl Eswitch {
                 return left(skb);
             };
             rule.hit(skb.gso_segs(), skb.len(), crate::bind::time::jiffies());
-            let mut pedit_stopped = false;
+            let mut run = act::Run::default();
             for a in rule.spec.actions.as_slice() {
-                match *a {
-                    Action::Drop => {
-                        drop(skb);
-                        return Offload::Done;
+                match act::execute(&ex, &mut run, a, skb) {
+                    Step::Next(s) => skb = s,
+                    Step::Stop(s) => {
+                        skb = s;
+                        break;
                     }
-                    // The last action (`Actions::validate`): software resumes after it.
-                    Action::Accept => break,
-                    Action::Redirect(v) => {
-                        return match self.deliver_vpid(snap, guard, v, skb) {
-                            Ok(()) => Offload::Done,
-                            Err(why) => Offload::Lost(why),
-                        };
-                    }
-                    Action::Mirror(v) => match skb.try_clone() {
-                        Some(c) => {
-                            if let Err(why) = self.deliver_vpid(snap, guard, v, c) {
-                                self.count_drop(why);
-                            }
-                        }
-                        None => self.count_drop(DropCause::NoMem),
-                    },
-                    Action::VlanPush { tpid, id, prio } => {
-                        if skb.vlan_push(tpid, (u16::from(prio) << 13) | id).is_err() {
-                            return Offload::Lost(DropCause::ActionFailed);
-                        }
-                    }
-                    Action::VlanPop => {
-                        if skb.vlan_pop().is_err() {
-                            return Offload::Lost(DropCause::ActionFailed);
-                        }
-                    }
-                    Action::VlanModify { tpid, id, prio } => {
-                        if skb.vlan_modify(tpid, id, prio).is_err() {
-                            return Offload::Lost(DropCause::ActionFailed);
-                        }
-                    }
-                    Action::Goto(c) => {
+                    // The last action: the next hop classifies in chain `c`.
+                    Step::Goto(s, c) => {
                         if hops == MAX_GOTOS {
                             return Offload::Lost(DropCause::GotoLoop);
                         }
+                        skb = s;
                         chain = c;
+                        continue 'hops;
                     }
-                    Action::Pedit {
-                        first,
-                        hdr,
-                        offset,
-                        mask,
-                        val,
-                    } => {
-                        // act_pedit stops at a key it cannot apply and lets the packet go on
-                        // without the rest of that action's keys.
-                        if first {
-                            pedit_stopped = false;
-                        }
-                        if !pedit_stopped {
-                            pedit_stopped = !skb.pedit(hdr.htype(), offset.into(), mask, val);
-                        }
-                    }
-                    Action::Csum(flags) => {
-                        if skb.csum(flags).is_err() {
-                            return Offload::Lost(DropCause::ActionFailed);
-                        }
-                    }
+                    Step::Done => return Offload::Done,
+                    Step::Lost(why) => return Offload::Lost(why),
                 }
-            }
-            if let Some(Action::Goto(_)) = rule.spec.actions.as_slice().last() {
-                continue;
             }
             // `accept`, or actions that do not end the packet: software goes on after them
             // (its own run of the rule would leave the packet to the stack now).

@@ -1,67 +1,165 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Flower actions: which ones fponic executes, and their translation into the switch's actions
-//! (executed by the data path, [`crate::esw`]).
+//! Flower actions, one family per file as tc's `act_*` modules are: each file parses its flower
+//! actions into the switch's [`Action`]s, refusing what it cannot execute exactly, and executes
+//! them on a packet for the data path ([`crate::esw`]), which runs the pipeline (classification,
+//! chains, where software resumes) and gives the actions what they need of the switch
+//! ([`Exec`]).
+//!
+//! - [`gact`] - `drop`, `ok` (accept), `goto chain`;
+//! - [`mirred`] - `mirred egress redirect` and `mirred egress mirror`;
+//! - [`vlan`] - `vlan push`, `pop` and `modify`;
+//! - [`pedit`] - `pedit` (set keys);
+//! - [`csum`] - `csum`.
+//!
+//! A family has `parse`, from a flower action of its kinds (read from tc's action entry,
+//! [`FlowerAction`]) to an [`Action`], and `execute`, of one of its actions on a packet; the
+//! table hands each only the family's own (another family's action would pass unchanged).
+//!
+//! A new action is a file here and its line in the table below; if no [`Action`] expresses it
+//! yet, also its variant in [`crate::engine::flow`] (which checks the list as a whole:
+//! [`Actions::validate`]), and if it reads a field of tc's entry no family read before, an
+//! accessor in [`crate::bind::tc`].
+
+mod csum;
+mod gact;
+mod mirred;
+mod pedit;
+mod vlan;
 
 use super::Ports;
 use crate::{
-    bind::tc::{
-        FlowerAction,
-        FlowerRule, //
+    bind::{
+        skb::SkBuff,
+        tc::{
+            act_id,
+            FlowerAction,
+            FlowerRule, //
+        },
     },
-    engine::flow::{
-        Action,
-        Actions,
-        PeditHdr,
-        Refusal, //
+    engine::{
+        drop::DropCause,
+        flow::{
+            Action,
+            Actions,
+            Refusal, //
+        },
     },
 };
 
-fn is_vlan_tpid(t: u16) -> bool {
-    t == 0x8100 || t == 0x88a8
+/// What executing actions needs of the switch.
+pub(crate) trait Exec {
+    /// Delivers `skb` to the port virtual port `vpid` names, or says why it could not (the
+    /// packet is gone either way).
+    fn deliver(&self, vpid: u32, skb: SkBuff) -> Result<(), DropCause>;
+
+    /// Counts a packet (a copy) lost for `why`.
+    fn count_drop(&self, why: DropCause);
+}
+
+/// The [`Exec`] of two closures: `deliver` and `count_drop`.
+///
+/// The switch gives its own as closures rather than implementing [`Exec`] on a type of its own:
+/// rustc treats every method of a trait impl as reachable from other crates, which makes what
+/// an inlined one calls (the switch's delivery) exported functions whose unused arguments
+/// stay, and the forwarding path longer by a few instructions per packet.
+pub(crate) struct ExecFns<D, C>(pub(crate) D, pub(crate) C);
+
+impl<D, C> Exec for ExecFns<D, C>
+where
+    D: Fn(u32, SkBuff) -> Result<(), DropCause>,
+    C: Fn(DropCause),
+{
+    #[inline(always)]
+    fn deliver(&self, vpid: u32, skb: SkBuff) -> Result<(), DropCause> {
+        (self.0)(vpid, skb)
+    }
+
+    #[inline(always)]
+    fn count_drop(&self, why: DropCause) {
+        (self.1)(why)
+    }
+}
+
+/// What the packet does after an action.
+pub(crate) enum Step {
+    /// It goes on to the next action.
+    Next(SkBuff),
+    /// The rule ends with it (accept): it leaves the pipeline, and software resumes after the
+    /// rule's actions.
+    Stop(SkBuff),
+    /// Classification goes on in chain `n` (`goto`, the last action of its rule).
+    Goto(SkBuff, u32),
+    /// It was forwarded or dropped.
+    Done,
+    /// It was lost (not yet counted in the switch's drop counters).
+    Lost(DropCause),
+}
+
+/// The state of one run of a rule's actions over a packet.
+#[derive(Default)]
+pub(crate) struct Run {
+    pedit: pedit::State,
+}
+
+/// Refusal of an action a family's `parse` is handed that is not its own (the table never does).
+const NOT_MINE: Refusal = c"fponic: action not supported";
+
+/// Why flower action kind `id`, no family's, is refused.
+fn unsupported(id: u32) -> Refusal {
+    match id {
+        act_id::REDIRECT_INGRESS | act_id::MIRRED_INGRESS => {
+            c"fponic: only egress redirect and mirror can be offloaded"
+        }
+        act_id::ADD => c"fponic: pedit add is not supported, only set",
+        act_id::CT | act_id::CT_METADATA => c"fponic: conntrack actions are not supported yet",
+        act_id::TRAP => c"fponic: trap is not supported",
+        act_id::POLICE => c"fponic: police is not supported",
+        act_id::SAMPLE => c"fponic: sample is not supported",
+        act_id::TUNNEL_ENCAP | act_id::TUNNEL_DECAP => c"fponic: tunnel actions are not supported",
+        act_id::MPLS_PUSH | act_id::MPLS_POP | act_id::MPLS_MANGLE => {
+            c"fponic: MPLS actions are not supported"
+        }
+        act_id::PTYPE => c"fponic: skbedit ptype is not supported",
+        _ => NOT_MINE,
+    }
+}
+
+/// The table: which family parses each kind of flower action ([`act_id`]) and executes each
+/// switch action.
+macro_rules! families {
+    ($($family:ident: $($flower:ident)|+ => $($action:ident)|+;)+) => {
+        /// The switch action flower action `a` becomes, parsed by its family.
+        fn parse(ports: &impl Ports, a: FlowerAction<'_>) -> Result<Action, Refusal> {
+            match a.id() {
+                $($(act_id::$flower)|+ => $family::parse(ports, a),)+
+                id => Err(unsupported(id)),
+            }
+        }
+
+        /// Executes action `a` of a rule on `skb`, by its family.
+        #[inline(always)]
+        pub(crate) fn execute(ex: &impl Exec, run: &mut Run, a: &Action, skb: SkBuff) -> Step {
+            match *a {
+                $($(Action::$action { .. })|+ => $family::execute(ex, run, a, skb),)+
+            }
+        }
+    };
+}
+
+families! {
+    gact: DROP | ACCEPT | GOTO => Drop | Accept | Goto;
+    mirred: REDIRECT | MIRRED => Redirect | Mirror;
+    vlan: VLAN_PUSH | VLAN_POP | VLAN_MANGLE => VlanPush | VlanPop | VlanModify;
+    pedit: MANGLE => Pedit;
+    csum: CSUM => Csum;
 }
 
 /// The actions of flower rule `r`, in order, not validated yet.
 pub(super) fn translate(ports: &impl Ports, r: &FlowerRule<'_>) -> Result<Actions, Refusal> {
     let mut actions = Actions::default();
     for a in r.actions() {
-        let act = match a {
-            FlowerAction::Drop => Action::Drop,
-            FlowerAction::Accept => Action::Accept,
-            FlowerAction::Redirect(dev) => Action::Redirect(ports.target_vpid(dev)?),
-            FlowerAction::Mirror(dev) => Action::Mirror(ports.target_vpid(dev)?),
-            FlowerAction::VlanPush { tpid, id, prio } => {
-                if !is_vlan_tpid(tpid) {
-                    return Err(c"fponic: vlan push supports 802.1Q and 802.1ad only");
-                }
-                Action::VlanPush { tpid, id, prio }
-            }
-            FlowerAction::VlanPop => Action::VlanPop,
-            FlowerAction::VlanModify {
-                tpid,
-                id,
-                prio,
-                prio_given,
-            } => Action::vlan_modify(tpid, id, prio, prio_given)?,
-            FlowerAction::Goto(c) => Action::Goto(c),
-            FlowerAction::Pedit {
-                first,
-                htype,
-                offset,
-                mask,
-                val,
-            } => Action::Pedit {
-                first,
-                hdr: PeditHdr::from_htype(htype)
-                    .ok_or(c"fponic: pedit header type not supported")?,
-                offset: u16::try_from(offset).map_err(|_| c"fponic: pedit offset out of range")?,
-                mask,
-                val,
-            },
-            FlowerAction::Csum(flags) => Action::Csum(flags),
-            FlowerAction::Unsupported(msg) => return Err(msg),
-        };
-        actions.push(act)?;
+        actions.push(parse(ports, a)?)?;
     }
     Ok(actions)
 }

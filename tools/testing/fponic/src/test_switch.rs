@@ -185,3 +185,22 @@ fn flood_targets_of_non_flood_decisions_are_empty() {
         assert_eq!(flood_targets(&d, funcs.iter().copied()).count(), 0);
     }
 }
+
+#[test]
+fn drop_causes_are_listed_in_counter_order_with_distinct_names() {
+    use crate::drop::DropCause;
+    for (i, c) in DropCause::ALL.iter().enumerate() {
+        assert_eq!(*c as usize, i, "{c:?}");
+        for d in &DropCause::ALL[..i] {
+            assert_ne!(c.name(), d.name());
+        }
+    }
+    assert_eq!(
+        DropCause::from(DropReason::FuncInactive),
+        DropCause::FuncInactive
+    );
+    assert_eq!(
+        DropCause::from(DropReason::NoSuchPort),
+        DropCause::NoSuchPort
+    );
+}

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! Why the data path drops a packet: one counter per cause.
+//!
+//! This file is plain `core` Rust: it is also compiled into the host test crate.
 
-use crate::engine::switch;
+use super::switch;
 
 /// Why the data path dropped a packet; each has a counter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
