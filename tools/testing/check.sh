@@ -9,6 +9,13 @@
 set -uo pipefail
 . "$(dirname "$0")/../lib.sh"
 
+# The selftests are the kselftest Makefile's TEST_PROGS; every other script there is a TEST_FILE.
+st=$FPONIC_ROOT/tools/testing/selftests/drivers/net/fponic
+mk_list() { # VAR: the names listed in the Makefile's VAR := ... # end of VAR
+	sed -n "/^$1/,/^# end of $1/s/^[[:space:]]*\([A-Za-z0-9_.-]*\.sh\).*/\1/p" "$st/Makefile"
+}
+progs=$(mk_list TEST_PROGS | sed 's/\.sh$//')
+
 pass=0
 fail=0
 result() { # ok|fail NAME [detail]
@@ -34,6 +41,23 @@ kdir=$("$FPONIC_ROOT/tools/kernel/build.sh") || { result fail kernel-build; summ
 # -- build: the module and clippy, both free of warnings
 out=$FPONIC_CACHE/check
 mkdir -p "$out"
+
+# The selftest folder as the kselftest runner sees it: every script but the TEST_FILES is one of
+# the TEST_PROGS, and executable.
+bad=
+files=$(mk_list TEST_FILES)
+for f in "$st"/*.sh; do
+	b=$(basename "$f")
+	case " $(echo $files) " in *" $b "*) continue ;; esac
+	case " $(echo $progs) " in *" ${b%.sh} "*) ;; *) bad="$bad $b (not in TEST_PROGS)" ;; esac
+	[ -x "$f" ] || bad="$bad $b (not executable)"
+done
+for n in $progs; do [ -f "$st/$n.sh" ] || bad="$bad $n.sh (in TEST_PROGS, missing)"; done
+if [ -z "$bad" ]; then
+	result ok build/selftest-list
+else
+	result fail build/selftest-list "$st:$bad"
+fi
 # Remove the Rust object so its warnings are always reported, not only after an edit.
 rm -f "$FPONIC_CACHE/module/$(basename "$kdir")/fponic_main.o"
 if "$FPONIC_ROOT/tools/build-module.sh" > /dev/null 2> "$out/build.log"; then
