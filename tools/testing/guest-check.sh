@@ -6,6 +6,9 @@
 #   FPONIC-RESULT: ok|not ok <layer>/<name>
 # and each test's duration as FPONIC-TIME: <layer>/<name> <seconds>, followed by the kernel log.
 # Runs as the VM's /fponic/cmd.
+#
+# FPONIC_TESTS (from `make check T=...`): run only these, by name: selftests without ".sh", and
+# "kunit" for the KUnit suites. Unset or empty: everything.
 cd /fponic
 results=/tmp/results
 : > $results
@@ -58,14 +61,31 @@ collect() {
 	rm -f $out
 }
 
+# The selection: KUnit or not, and the selftests in order.
+kunit=1
 tests=$(echo $progs | sed 's/\.sh//g')
+if [ -n "${FPONIC_TESTS:-}" ]; then
+	kunit=0
+	tests=
+	for n in $FPONIC_TESTS; do
+		if [ "$n" = kunit ]; then
+			kunit=1
+		elif echo " $progs " | grep -q " $n\.sh "; then
+			tests="$tests $n"
+		else
+			echo "FPONIC-RESULT: not ok selftest/$n: no such test in $ST/Makefile" >> $results
+		fi
+	done
+fi
 
 # KUnit suites run when the module is inserted.
-if insmod /fponic/modules/fponic.ko; then
-	collect kunit fponic sh /fponic/kunit-collect.sh fponic_
-	rmmod fponic
-else
-	echo "FPONIC-RESULT: not ok kunit/fponic: insmod failed" >> $results
+if [ $kunit = 1 ]; then
+	if insmod /fponic/modules/fponic.ko; then
+		collect kunit fponic sh /fponic/kunit-collect.sh fponic_
+		rmmod fponic
+	else
+		echo "FPONIC-RESULT: not ok kunit/fponic: insmod failed" >> $results
+	fi
 fi
 
 for n in $tests; do
