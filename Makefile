@@ -5,6 +5,10 @@
 #   make            build fponic.ko against the project's kernel (built and cached on first use)
 #   make KDIR=...   build against an existing Rust-enabled kernel build dir
 #   make check      set up everything, run all tests (host, KUnit, VM selftests)
+#   make check T="failover wire"
+#                   build the module and run only these VM selftests (names from
+#                   tools/testing/selftests/drivers/net/fponic/Makefile, shell patterns
+#                   like T='tc_*', "kunit" for the KUnit suites)
 #   make demo       boot the VM and show the driver at work
 #   make clippy     build with CLIPPY=1
 #   make setup      install toolchain and packages (Debian bookworm, root)
@@ -16,7 +20,7 @@ all module: setup
 	@tools/build-module.sh
 
 check:
-	@tools/testing/check.sh
+	@FPONIC_TESTS="$(T)" tools/testing/check.sh
 
 demo: setup
 	@tools/vm/run.sh -t 600 -l $${FPONIC_CACHE:-$$HOME/.cache/fponic}/demo.log samples/fponic/demo.sh; \

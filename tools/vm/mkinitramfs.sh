@@ -3,15 +3,21 @@
 #
 # Build the test VM's initramfs.
 #
-#   tools/vm/mkinitramfs.sh OUT.cpio.gz CMDFILE MODULE.ko...
+#   tools/vm/mkinitramfs.sh [-e ENVFILE] OUT.cpio.gz CMDFILE MODULE.ko...
 #
 # Contents: busybox (static), iproute2's ip/tc/devlink and ethtool with their shared libraries,
 # the project's fpkt tool (built here), the kernel's tc_flower.sh with what it needs, the
 # selftests and KUnit collector under /fponic, the given
-# modules under /fponic/modules, and CMDFILE as /fponic/cmd (what /init runs).
+# modules under /fponic/modules, CMDFILE as /fponic/cmd (what /init runs) and ENVFILE, shell
+# code that /init sources first (exports for CMDFILE), as /fponic/env.
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 
+envfile=
+if [ "${1:-}" = -e ]; then
+	envfile=$2
+	shift 2
+fi
 out=$1
 cmd=$2
 shift 2
@@ -62,6 +68,7 @@ cp -r "$FPONIC_ROOT/tools/testing/selftests/drivers/net/fponic" "$root/fponic/se
 cp "$FPONIC_ROOT/tools/testing/kunit-collect.sh" "$FPONIC_ROOT/tools/testing/guest-check.sh" "$root/fponic/"
 cp -r "$FPONIC_ROOT/samples/fponic" "$root/fponic/samples"
 cp "$cmd" "$root/fponic/cmd"
+[ -n "$envfile" ] && cp "$envfile" "$root/fponic/env"
 for m in "$@"; do
 	cp "$m" "$root/fponic/modules/"
 done

@@ -3,8 +3,9 @@
 #
 # Boot the test VM and run a shell script inside it.
 #
-#   tools/vm/run.sh [-t TIMEOUT_S] [-l LOGFILE] SCRIPT
+#   tools/vm/run.sh [-t TIMEOUT_S] [-l LOGFILE] [-e NAME=VALUE]... SCRIPT
 #
+# -e puts NAME=VALUE into SCRIPT's environment in the guest.
 # FPONIC_QEMU_ARGS adds QEMU arguments (e.g. a TCG plugin, see tools/bench/tcgprof/),
 # FPONIC_KERNEL_ARGS kernel command line arguments.
 #
@@ -16,17 +17,23 @@
 set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 
+usage="usage: $0 [-t TIMEOUT_S] [-l LOGFILE] [-e NAME=VALUE]... SCRIPT"
 timeout_s=900
 logfile=
-while getopts "t:l:" o; do
+genv=()
+while getopts "t:l:e:" o; do
 	case $o in
 	t) timeout_s=$OPTARG ;;
 	l) logfile=$OPTARG ;;
-	*) die "usage: $0 [-t TIMEOUT_S] [-l LOGFILE] SCRIPT" ;;
+	e)
+		[[ $OPTARG =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] || die "-e $OPTARG: not NAME=VALUE"
+		genv+=("$OPTARG")
+		;;
+	*) die "$usage" ;;
 	esac
 done
 shift $((OPTIND - 1))
-[ $# = 1 ] || die "usage: $0 [-t TIMEOUT_S] [-l LOGFILE] SCRIPT"
+[ $# = 1 ] || die "$usage"
 script=$(realpath "$1")
 
 kdir=$("$FPONIC_ROOT/tools/kernel/build.sh")
@@ -44,7 +51,13 @@ for m in drivers/net/netdevsim/netdevsim.ko net/bridge/bridge.ko net/llc/llc.ko 
 	net/core/pktgen.ko drivers/net/bonding/bonding.ko; do
 	[ -f "$kdir/$m" ] && mods+=("$kdir/$m")
 done
-"$FPONIC_ROOT/tools/vm/mkinitramfs.sh" "$initrd" "$script" "${mods[@]}"
+envfile=$(mktemp)
+trap 'rm -f "$envfile"' EXIT
+for e in ${genv[@]+"${genv[@]}"}; do
+	v=${e#*=}
+	printf "export %s='%s'\n" "${e%%=*}" "${v//\'/\'\\\'\'}" >> "$envfile"
+done
+"$FPONIC_ROOT/tools/vm/mkinitramfs.sh" -e "$envfile" "$initrd" "$script" "${mods[@]}"
 
 # KVM only if it really runs a guest: /dev/kvm may exist and still be unusable (nested PVM).
 # The probe result is cached per host kernel.

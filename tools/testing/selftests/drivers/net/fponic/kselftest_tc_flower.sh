@@ -10,7 +10,9 @@
 # stays true.
 . "$(dirname "$0")/lib.sh"
 
+# The VM has tc_flower.sh and its libraries here; a kselftest tree beside this directory.
 KS=/fponic/kselftest/net/forwarding
+[ -d $KS ] || KS=$(dirname "$0")/../../../net/forwarding
 OUT=/tmp/tc_flower.out
 CASES="dst_mac match|src_mac match|dst_ip match|src_ip match|ip_flags match|PCP match|VLAN match|ip_tos match|indev match|ip_ttl match|mpls_label match|mpls_tc match|mpls_bos match|mpls_ttl match|mpls lse match|erspan_opts match"
 

@@ -13,6 +13,8 @@ IP=/sbin/ip
 TC=/sbin/tc
 DEVLINK=/sbin/devlink
 CFG=/sys/kernel/config/fponic
+# Modules come from MODDIR in the test VM; where it has no such file (a kernel tree's kselftest
+# run) they are loaded with modprobe.
 MODDIR=${MODDIR:-/fponic/modules}
 
 __n=0
@@ -73,9 +75,14 @@ check_nomatch() {
 	if printf '%s' "$3" | grep -qE -- "$2"; then __result not_ok "$1" "unwanted match: $2" "got: $3"; else __result ok "$1"; fi
 }
 
+# mod_insert NAME: insert module NAME.
+mod_insert() {
+	if [ -f "$MODDIR/$1.ko" ]; then insmod "$MODDIR/$1.ko"; else modprobe "$1"; fi
+}
+
 # The device's netdev names, and helpers to create devices through configfs.
 fponic_load() {
-	grep -q '^fponic ' /proc/modules || insmod "$MODDIR/fponic.ko"
+	grep -q '^fponic ' /proc/modules || mod_insert fponic
 }
 
 # fponic_create NAME [UPLINKS]: mkdir, set num_uplinks, enable.
@@ -107,7 +114,8 @@ ipv6_off() {
 }
 ipv6_off
 
-FPKT=/sbin/fpkt
+# fponic's frame tool (tools/fpkt): in the VM at /sbin/fpkt, elsewhere FPKT=<path>.
+FPKT=${FPKT:-/sbin/fpkt}
 
 # ns_new NAME: a network namespace with lo up and IPv6 off.
 ns_new() {
@@ -155,7 +163,7 @@ drops() {
 load_bridge() {
 	grep -q '^bridge ' /proc/modules && return 0
 	for m in llc stp bridge; do
-		grep -q "^$m " /proc/modules || insmod "$MODDIR/$m.ko" || return 1
+		grep -q "^$m " /proc/modules || mod_insert $m || return 1
 	done
 }
 

@@ -8,7 +8,7 @@
 # nothing behind.
 . "$(dirname "$0")/lib.sh"
 
-check "insmod" insmod "$MODDIR/fponic.ko"
+check "insmod" mod_insert fponic
 check "create sw0" fponic_create sw0 2
 check "create sw1 (not enabled)" mkdir "$CFG/sw1"
 check_fail "rmmod with devices present is refused" rmmod fponic
@@ -23,7 +23,7 @@ check_eq "no netdev left" "" "$(ls /sys/class/net | grep '^sw' || true)"
 
 cycle() {
 	for i in $(seq 1 10); do
-		insmod "$MODDIR/fponic.ko" || return 1
+		mod_insert fponic || return 1
 		fponic_create sw0 2 || return 1
 		$IP link set sw0p0 up || return 1
 		rmdir "$CFG/sw0" || return 1

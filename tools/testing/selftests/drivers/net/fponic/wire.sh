@@ -46,9 +46,10 @@ sleep 0.2
 
 check "unbind p1" sh -c "echo '1 -' > $CFG/sw0/wires"
 check_eq "p1 unbound" "p1 -" "$(sed -n 2p "$CFG/sw0/wires")"
-check "w1 usable by others after unbind (bridge port)" sh -c "
-	grep -q '^bridge ' /proc/modules || for m in llc stp bridge; do insmod $MODDIR/\$m.ko; done
-	$IP link add brx type bridge && $IP link set w1 master brx && $IP link del brx"
+bridge_w1() {
+	load_bridge && $IP link add brx type bridge && $IP link set w1 master brx && $IP link del brx
+}
+check "w1 usable by others after unbind (bridge port)" bridge_w1
 
 # Wire unregistered under traffic: the uplink unbinds itself, nothing hangs.
 $IP addr add 10.2.0.1/24 dev sw0p0
