@@ -649,18 +649,7 @@ impl<T: Operations> Adapter<T> {
             // SAFETY: by the function's safety requirements.
             let dev = unsafe { Device::<T>::from_raw(cb_priv.cast()) };
             // SAFETY: `type_data` is a `flow_cls_offload` for TC_SETUP_CLSFLOWER.
-            let (cmd, mut ext) = match unsafe { super::tc::flower_cmd(type_data) } {
-                Ok(c) => c,
-                Err(e) => {
-                    let f = type_data.cast::<bindings::flow_cls_offload>();
-                    // SAFETY: as above; the request's extack is null or valid while it runs.
-                    let mut ext = unsafe { ExtAck::from_raw((*f).common.extack) };
-                    if e == E2BIG {
-                        ext.set(c"fponic: too many actions in one rule");
-                    }
-                    return Err(e);
-                }
-            };
+            let (cmd, mut ext) = unsafe { super::tc::flower_cmd(type_data) }?;
             T::flower(dev, cmd, &mut ext)?;
             Ok(0)
         })

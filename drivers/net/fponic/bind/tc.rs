@@ -185,15 +185,11 @@ impl<'a> FlowerAction<'a> {
     }
 }
 
-/// Maximum number of actions fponic reads from a rule.
-pub(crate) const MAX_RULE_ACTIONS: usize = 24;
-
 /// A flower rule to add (or replace).
 ///
 /// # Invariants
 ///
-/// `actions` are the action entries of the rule of the REPLACE request in progress (`'a`), at
-/// most `MAX_RULE_ACTIONS`.
+/// `actions` are the action entries of the rule of the REPLACE request in progress (`'a`).
 pub(crate) struct FlowerRule<'a> {
     /// tc's identifier of the rule.
     pub(crate) cookie: u64,
@@ -324,9 +320,6 @@ pub(super) unsafe fn flower_cmd<'a>(
             // SAFETY: `num_entries` initialized entries follow the list's header, valid for `'a`
             // as the rule.
             let actions = unsafe { action.entries.as_slice(action.num_entries as usize) };
-            if actions.len() > MAX_RULE_ACTIONS {
-                return Err(kernel::error::code::E2BIG);
-            }
             let rule = FlowerRule {
                 cookie,
                 // SAFETY: by the function's safety requirement.
