@@ -17,6 +17,7 @@ pub(crate) mod health;
 pub(crate) mod ida;
 pub(crate) mod napi;
 pub(crate) mod netdev;
+pub(crate) mod netlink;
 pub(crate) mod notifier;
 pub(crate) mod rcu;
 pub(crate) mod rtnl;

@@ -37,7 +37,8 @@ use kernel::{
 use super::{
     faux,
     ffi::bindings,
-    health::ReporterCell, //
+    health::ReporterCell,
+    netlink::ExtAck, //
 };
 
 /// Length of a switch id (`phys_switch_id`) as fponic uses it.
@@ -59,37 +60,6 @@ pub(crate) enum FnState {
     Active,
     /// The function is disabled.
     Inactive,
-}
-
-/// A netlink extended ack, for error messages reported to user space.
-///
-/// # Invariants
-///
-/// `self.0` is null or points to a `struct netlink_ext_ack` valid for writes for `'a` (the
-/// request being processed).
-pub(crate) struct ExtAck<'a>(
-    *mut bindings::netlink_ext_ack,
-    PhantomData<&'a mut bindings::netlink_ext_ack>,
-);
-
-impl<'a> ExtAck<'a> {
-    /// Wraps a raw extack.
-    ///
-    /// # Safety
-    ///
-    /// `p` is null or points to a `struct netlink_ext_ack` that stays valid for writes, and is
-    /// written by nobody else, for `'a`.
-    pub(super) unsafe fn from_raw(p: *mut bindings::netlink_ext_ack) -> Self {
-        // INVARIANT: by the function's safety requirements.
-        Self(p, PhantomData)
-    }
-
-    /// Sets the message user space prints with the error.
-    pub(crate) fn set(&mut self, msg: &'static CStr) {
-        // SAFETY: `self.0` is null or valid for the callback (the core allows NULL extacks);
-        // `msg` has static storage as the C macro requires.
-        unsafe { bindings::fponic_extack_set(self.0, msg.as_char_ptr()) };
-    }
 }
 
 /// The attributes of a `devlink port add` request.

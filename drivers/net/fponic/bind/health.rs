@@ -41,11 +41,11 @@ use kernel::{
 
 use super::{
     devlink::{
-        ExtAck,
         Operations,
         Registration, //
     },
     ffi::bindings,
+    netlink::ExtAck,
 };
 
 /// A devlink formatted message (`devlink health dump show`, `diagnose`), written as name/value

@@ -35,11 +35,9 @@ use kernel::{
 };
 
 use super::{
-    devlink::{
-        self,
-        ExtAck, //
-    },
+    devlink,
     ffi::bindings,
+    netlink::ExtAck,
     rtnl::Rtnl,
     skb::SkBuff,
     tc::FlowerCmd, //

@@ -13,9 +13,9 @@
 use kernel::ffi::c_void;
 
 use super::{
-    devlink::ExtAck,
     ffi::bindings,
     netdev::NetDev, //
+    netlink::ExtAck,
 };
 
 mod keys;

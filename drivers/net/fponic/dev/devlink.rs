@@ -8,13 +8,13 @@ use crate::{
     bind::devlink::{
         self,
         EswitchMode,
-        ExtAck,
         FnState,
         Guard,
         NewPortAttrs,
         ParamValue,
         Port, //
     },
+    bind::netlink::ExtAck,
     dev::{
         device::DevData,
         params::{

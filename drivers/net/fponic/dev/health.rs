@@ -24,12 +24,12 @@ use kernel::{
 
 use crate::{
     bind::{
-        devlink::ExtAck,
         health::{
             Fmsg,
             HealthHandle,
             HealthOperations, //
         },
+        netlink::ExtAck,
         work::WorkHandler,
     },
     engine::id::UplinkId,

@@ -8,7 +8,6 @@ use kernel::prelude::*;
 
 use crate::{
     bind::{
-        devlink::ExtAck,
         netdev::{
             self,
             Device,
@@ -16,6 +15,7 @@ use crate::{
             LinkStats,
             TxResult, //
         },
+        netlink::ExtAck,
         rtnl::Rtnl,
         skb::SkBuff,
         tc::FlowerCmd,

@@ -11,11 +11,11 @@ use kernel::prelude::*;
 
 use crate::{
     bind::{
-        devlink::ExtAck,
         netdev::{
             Device as NetDevice,
             NetDev, //
         },
+        netlink::ExtAck,
         tc::FlowerCmd,
     },
     engine::flow::Refusal,
