@@ -59,29 +59,76 @@ echo 0 > $FS/verbose
 echo 0 > $FS/probability
 echo 1000000 > $FS/times
 
-n=0 faults=0 bad=0 diag=
-while [ $n -lt 5000 ]; do
-	n=$((n + 1))
-	add_drop || { bad=$((bad + 1)); diag="$diag n=$n: re-adding the rule failed;"; break; }
+# del_at N: deletes the drop rule with the N-th fault point of `tc filter del` failing; 0 if a
+# fault was injected or the deletion failed, 1 if it ran to the end without one. fail-nth is per
+# task and `exec` keeps the task, so the count covers tc from its start (exec, start-up, then the
+# request), which passes many more fault points than the request itself.
+del_at() {
+	local t0 t1 rc
 	t0=$(cat $FS/times)
-	# fail-nth is per task; `exec` keeps the task, so the count covers tc from its start.
-	sh -c "echo $n > /proc/self/fail-nth; exec $TC filter del dev $REP ingress prio 2" >/dev/null 2>&1
+	sh -c "echo $1 > /proc/self/fail-nth; exec $TC filter del dev $REP ingress prio 2" >/dev/null 2>&1
 	rc=$?
 	t1=$(cat $FS/times)
-	[ "$t0" = "$t1" ] && [ $rc = 0 ] && break
-	faults=$((faults + 1))
-	if [ -z "$($TC filter show dev $REP ingress prio 2)" ]; then
-		# Gone from tc: it must be gone from the data path too.
-		p=$(passed)
-		[ "$p" = $K ] || { bad=$((bad + 1)); diag="$diag n=$n: $p of $K frames passed;"; }
+	[ "$t0" = "$t1" ] && [ $rc = 0 ] && echo 1 || echo 0
+}
+
+# How many fault points a deletion passes: the smallest N that injects nothing (a deletion with
+# fault point N untouched passes fewer than N), found by bisection.
+lo=1 hi=1
+while :; do
+	add_drop || break
+	[ "$(del_at $hi)" = 1 ] && break
+	$TC filter del dev $REP ingress prio 2 2>/dev/null
+	lo=$hi hi=$((hi * 2))
+	[ $hi -le 1048576 ] || break
+done
+while [ $((hi - lo)) -gt 1 ]; do
+	mid=$(((lo + hi) / 2))
+	add_drop || break
+	if [ "$(del_at $mid)" = 1 ]; then
+		hi=$mid
 	else
-		# The deletion failed before reaching the driver: try again without faults.
-		$TC filter del dev $REP ingress prio 2
+		lo=$mid
+		$TC filter del dev $REP ingress prio 2 2>/dev/null
+	fi
+done
+total=$((hi - 1))
+# The request's own fault points are the last ones: try each of the last DENSE, and every
+# STRIDE-th before them (tc's exec and start-up).
+DENSE=${FAULT_DENSE:-200}
+first_dense=$((total > DENSE ? total - DENSE + 1 : 1))
+stride=$((first_dense / 40 + 1))
+echo "# tc filter del passes $total fault points: each of the last $((total - first_dense + 1)), every $stride-th before"
+
+n=1 tried=0 faults=0 bad=0 diag= done=0
+while [ $n -le $((total + 50)) ]; do
+	tried=$((tried + 1))
+	add_drop || { bad=$((bad + 1)); diag="$diag n=$n: re-adding the rule failed;"; break; }
+	if [ "$(del_at $n)" = 1 ]; then
+		# Past the last fault point: done. (Before it, a run may pass fewer points.)
+		[ $n -gt $total ] && { done=1; break; }
+	else
+		faults=$((faults + 1))
+		if [ -z "$($TC filter show dev $REP ingress prio 2)" ]; then
+			# Gone from tc: it must be gone from the data path too.
+			p=$(passed)
+			[ "$p" = $K ] || { bad=$((bad + 1)); diag="$diag n=$n: $p of $K frames passed;"; }
+		else
+			# The deletion failed before reaching the driver: try again without faults.
+			$TC filter del dev $REP ingress prio 2
+		fi
+	fi
+	if [ $n -lt $first_dense ]; then
+		n=$((n + stride))
+		[ $n -gt $first_dense ] && n=$first_dense
+	else
+		n=$((n + 1))
 	fi
 done
 echo 1 > $FS/times
-check_match "deletions ran under faults until one needed none" '^[1-9]' "$faults"
-echo "# $faults deletions ran under a fault (the last one ran without any at n=$n)${diag:+; $diag}"
+check_match "deletions ran under faults" '^[1-9]' "$faults"
+check_eq "a deletion past the last fault point runs without one" 1 "$done"
+echo "# $faults of $tried deletions ran under a fault${diag:+; $diag}"
 check_eq "no deleted rule kept dropping" 0 "$bad"
 check_match "flow table back to the redirect rule alone" '^rules 1 ' "$(cat "$CFG/sw0/offload")"
 check_eq "frames to $X still pass" $K "$(passed)"
