@@ -41,11 +41,13 @@ case_() {
 	$TC filter add dev t0 ingress prio 2 ${rule%% flower*} flower skip_hw ${rule#* flower } \
 		action mirred egress redirect dev t1
 	fs=$($FPKT build $sent)
-	nsx b $FPKT sniff sw0v1 2000 $K 1000 > /tmp/act.hw &
-	nsx sb $FPKT sniff s1 2000 $K 1000 > /tmp/act.sw &
+	# Both worlds send at once: each sniffer stops 1.5 s after its last frame (or its
+	# start), which a slow kernel could reach while the other world was still sending.
+	nsx b $FPKT sniff sw0v1 3000 $K 1500 > /tmp/act.hw &
+	nsx sb $FPKT sniff s1 3000 $K 1500 > /tmp/act.sw &
 	sleep 0.3
-	nsx a $FPKT send sw0v0 "$fs" $K
-	nsx sa $FPKT send s0 "$fs" $K
+	nsx a $FPKT send sw0v0 "$fs" $K &
+	nsx sa $FPKT send s0 "$fs" $K &
 	wait
 	n_hw=$(wc -l < /tmp/act.hw); n_sw=$(wc -l < /tmp/act.sw)
 	case $want in
