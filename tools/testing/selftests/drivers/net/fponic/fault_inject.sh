@@ -20,9 +20,9 @@ echo N > $FS/ignore-gfp-wait
 echo 0 > $FS/verbose
 echo 0 > $FS/probability
 echo -1 > $FS/times
-# At most this many fault points per operation: past it, every STRIDE-th point (a debug kernel's
-# device creation passes about a thousand slab allocations).
-MAX=${FAULT_MAX:-400}
+# At most this many fault points per operation: past it, every STRIDE-th point (on the debug kernel
+# device creation with one uplink passes about 450 slab allocations).
+MAX=${FAULT_MAX:-1000}
 
 # fail_nth N CMD...: runs CMD (a shell builtin write) with the N-th fault point of this shell
 # failing; prints 1 if the fault was injected, 0 if CMD finished before reaching it.
