@@ -218,13 +218,15 @@ pub(crate) const MAX_SF: u32 = 999;
 
 /// A function of a device: VF `n` or SF `n`.
 ///
-/// Ordered VFs first, then SFs, each by number.
+/// Ordered VFs first, then SFs, each by number. Packed into one integer (VF `n` is `n`, SF `n`
+/// is `SF_ID_BASE + n`), so that the data path's lookups compare integers.
 ///
 /// # Invariants
 ///
-/// A VF number is at most [`MAX_VF`], an SF number at most [`MAX_SF`].
+/// The value is a VF number at most [`MAX_VF`], or [`FuncId::SF_ID_BASE`] plus an SF number at
+/// most [`MAX_SF`].
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) struct FuncId(FuncKind);
+pub(crate) struct FuncId(u32);
 
 /// Which function a [`FuncId`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -236,11 +238,15 @@ pub(crate) enum FuncKind {
 }
 
 impl FuncId {
+    /// Where SF numbers start in the packed value (above every VF number).
+    const SF_ID_BASE: u32 = 0x1_0000;
+
     /// VF `n`, if a VPID can name it.
     pub(crate) const fn vf(n: u16) -> Option<Self> {
         if n <= MAX_VF {
             // INVARIANT: checked.
-            Some(Self(FuncKind::Vf(n)))
+            // CAST: widening (`u32::from` is not `const`).
+            Some(Self(n as u32))
         } else {
             None
         }
@@ -249,8 +255,8 @@ impl FuncId {
     /// SF `n`, if a VPID can name it.
     pub(crate) const fn sf(n: u32) -> Option<Self> {
         if n <= MAX_SF {
-            // INVARIANT: checked.
-            Some(Self(FuncKind::Sf(n)))
+            // INVARIANT: checked; no overflow, as `MAX_SF` is small.
+            Some(Self(Self::SF_ID_BASE + n))
         } else {
             None
         }
@@ -267,12 +273,16 @@ impl FuncId {
 
     /// Which function it is.
     pub(crate) fn kind(self) -> FuncKind {
-        self.0
+        match self.0.checked_sub(Self::SF_ID_BASE) {
+            Some(n) => FuncKind::Sf(n),
+            // By the type invariant a VF number fits in 16 bits.
+            None => FuncKind::Vf(u16::try_from(self.0).unwrap_or(MAX_VF)),
+        }
     }
 
     /// The port that backs the function by identity.
     pub(crate) fn ppid(self) -> vpid::Ppid {
-        match self.0 {
+        match self.kind() {
             FuncKind::Vf(n) => vpid::Ppid::Vf(n),
             FuncKind::Sf(n) => vpid::Ppid::Sf(n),
         }
@@ -291,7 +301,7 @@ impl FuncId {
     /// The MAC slot of the function's netdev, or of its representor if `rep`.
     pub(crate) fn mac_slot(self, rep: bool) -> u32 {
         // By the type invariant, no overflow.
-        match (self.0, rep) {
+        match (self.kind(), rep) {
             (FuncKind::Vf(n), false) => 0x100 + u32::from(n),
             (FuncKind::Sf(n), false) => 0x1000 + n,
             (FuncKind::Vf(n), true) => 0x4000 + u32::from(n),
@@ -303,7 +313,7 @@ impl FuncId {
 /// As its kind: `Vf(3)`, `Sf(7)`.
 impl core::fmt::Debug for FuncId {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        core::fmt::Debug::fmt(&self.0, f)
+        core::fmt::Debug::fmt(&self.kind(), f)
     }
 }
 
