@@ -480,8 +480,19 @@ fn tcp_sink(port: u16, timeout_s: u64) -> io::Result<()> {
 fn tcp_send(ip: &str, port: u16, bytes: u64) -> io::Result<()> {
     use std::io::Write;
     let ip: std::net::IpAddr = ip.parse().map_err(|_| io::Error::other("bad IP address"))?;
-    let start = Instant::now();
-    let mut s = std::net::TcpStream::connect_timeout(&(ip, port).into(), Duration::from_secs(5))?;
+    // The sink may not listen yet (it starts in another namespace at the same time): a refused
+    // connection is retried for a while. The time counts from the attempt that connected.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut start;
+    let mut s = loop {
+        start = Instant::now();
+        match std::net::TcpStream::connect_timeout(&(ip, port).into(), Duration::from_secs(5)) {
+            Err(e) if e.kind() == io::ErrorKind::ConnectionRefused && Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            r => break r?,
+        }
+    };
     let buf = vec![0x5au8; 1 << 16];
     let mut left = bytes;
     while left > 0 {
