@@ -150,6 +150,21 @@ nsx() {
 	if [ "$ns" = - ]; then "$@"; else $IP netns exec "$ns" "$@"; fi
 }
 
+# sniff_ready NS DEV: waits until a packet socket is bound to DEV in NS ("-" for the initial
+# namespace), as `fpkt sniff` DEV makes once it listens; fails after 10 s. Use it instead of a
+# fixed sleep between starting a sniffer in the background and sending.
+sniff_ready() {
+	local idx i=0
+	idx=$(nsx "$1" cat "/sys/class/net/$2/ifindex") || return 1
+	while [ $i -lt 200 ]; do
+		nsx "$1" cat /proc/net/packet | awk -v i="$idx" 'NR > 1 && $5 == i { f = 1 } END { exit !f }' &&
+			return 0
+		sleep 0.05
+		i=$((i + 1))
+	done
+	return 1
+}
+
 # mac_of NS DEV
 mac_of() {
 	nsx "$1" cat "/sys/class/net/$2/address"

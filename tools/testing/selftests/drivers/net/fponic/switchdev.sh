@@ -36,7 +36,7 @@ f=$($FPKT frame "$m1" "$m0" 88b5 0a0a)
 $FPKT sniff sw0pf0vf0 3000 > /tmp/sn.rep0 &
 sn=$!
 rx1=$(nstat b sw0v1 rx_packets)
-sleep 0.3
+sniff_ready - sw0pf0vf0
 check "VF0 sends $K frames" nsx a $FPKT send sw0v0 "$f" $K
 wait $sn
 check_eq "representor received them" $K "$(grep -c "^$f" /tmp/sn.rep0)"
@@ -46,7 +46,7 @@ check_eq "VF1 did not (no rule, no bridge)" 0 $(( $(nstat b sw0v1 rx_packets) - 
 f=$($FPKT frame "$m0" 02:00:00:00:00:aa 88b5 0b0b)
 nsx a $FPKT sniff sw0v0 3000 > /tmp/sn.vf0 &
 sn=$!
-sleep 0.3
+sniff_ready a sw0v0
 check "representor sends $K frames" $FPKT send sw0pf0vf0 "$f" $K
 wait $sn
 check_eq "VF0 received them" $K "$(grep -c "^$f" /tmp/sn.vf0)"
@@ -55,14 +55,14 @@ check_eq "VF0 received them" $K "$(grep -c "^$f" /tmp/sn.vf0)"
 f=$($FPKT frame 02:00:00:00:00:bb "$rmac" 88b5 0c0c)
 $FPKT sniff sw0p0 3000 > /tmp/sn.up &
 sn=$!
-sleep 0.3
+sniff_ready - sw0p0
 check "remote sends $K frames into the wire" nsx remote $FPKT send r0 "$f" $K
 wait $sn
 check_eq "uplink representor received them" $K "$(grep -c "^$f" /tmp/sn.up)"
 f=$($FPKT frame "$rmac" 02:00:00:00:00:bb 88b5 0d0d)
 nsx remote $FPKT sniff r0 3000 > /tmp/sn.r &
 sn=$!
-sleep 0.3
+sniff_ready remote r0
 check "uplink representor sends $K frames" $FPKT send sw0p0 "$f" $K
 wait $sn
 check_eq "they leave through the wire" $K "$(grep -c "^$f" /tmp/sn.r)"
