@@ -35,6 +35,31 @@ check_fail "sw0 netdevs gone after rmdir" test -e /sys/class/net/sw0p0
 check_nomatch "sw0 devlink instance gone after rmdir" 'fponic-sw0' "$($DEVLINK dev show)"
 check "sw1 unaffected by removing sw0" test -d /sys/class/net/sw1p0
 
+# devlink registers an instance last, once nothing can fail any more: an enable that fails (a
+# netdev name is taken) never shows user space an instance that then vanishes, and the enable
+# that works announces the instance once, before its ports.
+$DEVLINK monitor dev port > /tmp/dv.mon 2>&1 &
+mon=$!
+check "a device seen by devlink monitor" fponic_create m0 1
+i=0
+until grep -q 'fponic-m0' /tmp/dv.mon || [ $i -gt 100 ]; do sleep 0.1; i=$((i + 1)); done
+check "take sw2p1's name" $IP link add sw2p1 type veth peer name blocker
+check "configure sw2" mkdir "$CFG/sw2"
+check_fail_msg "enable fails while sw2p1 is taken" 'exists' sh -c "echo 1 > $CFG/sw2/enable"
+check "free the name" $IP link del sw2p1
+check "enable sw2" sh -c "echo 1 > $CFG/sw2/enable"
+i=0
+until grep -q 'port,new.*fponic-sw2/' /tmp/dv.mon || [ $i -gt 100 ]; do sleep 0.1; i=$((i + 1)); done
+sleep 0.5
+kill $mon
+wait $mon 2>/dev/null
+sed -n '/fponic-sw2/s/^/# monitor: /p' /tmp/dv.mon | head -8
+check_eq "sw2 appeared once and never went away" "dev,new" \
+	"$(sed -n 's/^\[\([a-z]*,[a-z]*\)\] faux\/fponic-sw2:*$/\1/p' /tmp/dv.mon | tr '\n' ' ' | sed 's/ $//')"
+check_match "user space heard of sw2 first, then of its ports" '^\[dev,new\]' \
+	"$(grep 'fponic-sw2' /tmp/dv.mon | head -n 1)"
+check "remove sw2 and m0" rmdir "$CFG/sw2" "$CFG/m0"
+
 # Create/destroy churn: 20 rounds with different uplink counts.
 churn() {
 	for i in $(seq 1 20); do
@@ -55,5 +80,5 @@ check "back to 0 VFs" sh -c "echo 0 > $CFG/sw1/num_vfs"
 
 check "cleanup" fponic_destroy_all
 check "module unloads after cleanup" rmmod fponic
-check_eq "no fponic netdev left" "" "$(ls /sys/class/net | grep -E '^(sw|c0)' || true)"
+check_eq "no fponic netdev left" "" "$(ls /sys/class/net | grep -E '^(sw|c0|m0)' || true)"
 done_testing
