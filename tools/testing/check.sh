@@ -151,7 +151,7 @@ while IFS= read -r line; do
 done < "$out/vm-results"
 if [ "$fail" -gt 0 ]; then
 	echo "--- failing tests, with their diagnostics, are in $vmlog"
-	grep -a -A3 '\] not ok' "$vmlog" | head -60
+	grep -a -E -A3 '^\[[A-Za-z0-9_.-]+\] not ok' "$vmlog" | head -60
 fi
 case $vmrc in
 0) result ok vm/run ;;
