@@ -59,71 +59,62 @@ echo 0 > $FS/verbose
 echo 0 > $FS/probability
 echo 1000000 > $FS/times
 
-# del_at N: deletes the drop rule with the N-th fault point of `tc filter del` failing; 0 if a
-# fault was injected or the deletion failed, 1 if it ran to the end without one. fail-nth is per
-# task and `exec` keeps the task, so the count covers tc from its start (exec, start-up, then the
-# request), which passes many more fault points than the request itself.
+# del_at N: deletes the drop rule with the N-th fault point of the request failing; 0 if a fault
+# was injected or the deletion failed, 1 if it ran to the end without one. fail-nth counts every
+# fault point of a task from the moment it is set, so it is set on a `tc -b` that has started up,
+# opened its netlink socket and waits for its command on a FIFO: the count covers the request
+# (and tc's exit), not exec and start-up. 2 if tc was never seen waiting for its command.
+FIFO=/tmp/tdn.fifo
 del_at() {
-	local t0 t1 rc
+	local t0 t1 rc pid i=0
+	rm -f $FIFO
+	mkfifo $FIFO
+	$TC -b - < $FIFO > /dev/null 2>&1 &
+	pid=$!
+	exec 3> $FIFO
+	until grep -q pipe_read /proc/$pid/wchan 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -le 500 ] || break
+		sleep 0.02
+	done
 	t0=$(cat $FS/times)
-	sh -c "echo $1 > /proc/self/fail-nth; exec $TC filter del dev $REP ingress prio 2" >/dev/null 2>&1
+	echo "$1" > /proc/$pid/fail-nth
+	echo "filter del dev $REP ingress prio 2" >&3
+	exec 3>&-
+	wait $pid
 	rc=$?
 	t1=$(cat $FS/times)
-	[ "$t0" = "$t1" ] && [ $rc = 0 ] && echo 1 || echo 0
+	if [ $i -gt 500 ]; then
+		echo 2
+	elif [ "$t0" = "$t1" ] && [ $rc = 0 ]; then
+		echo 1
+	else
+		echo 0
+	fi
 }
 
-# How many fault points a deletion passes: the smallest N that injects nothing (a deletion with
-# fault point N untouched passes fewer than N), found by bisection.
-lo=1 hi=1
-while :; do
-	add_drop || break
-	[ "$(del_at $hi)" = 1 ] && break
-	$TC filter del dev $REP ingress prio 2 2>/dev/null
-	lo=$hi hi=$((hi * 2))
-	[ $hi -le 1048576 ] || break
-done
-while [ $((hi - lo)) -gt 1 ]; do
-	mid=$(((lo + hi) / 2))
-	add_drop || break
-	if [ "$(del_at $mid)" = 1 ]; then
-		hi=$mid
-	else
-		lo=$mid
-		$TC filter del dev $REP ingress prio 2 2>/dev/null
-	fi
-done
-total=$((hi - 1))
-# The request's own fault points are the last ones: try each of the last DENSE, and every
-# STRIDE-th before them (tc's exec and start-up).
-DENSE=${FAULT_DENSE:-200}
-first_dense=$((total > DENSE ? total - DENSE + 1 : 1))
-stride=$((first_dense / 40 + 1))
-echo "# tc filter del passes $total fault points: each of the last $((total - first_dense + 1)), every $stride-th before"
-
+# Fault point 1, 2, 3, ... of the request fails in turn, until a deletion passes fewer points
+# than the one set and runs without a fault. (Runs differ: a fault can change the path taken.)
 n=1 tried=0 faults=0 bad=0 diag= done=0
-while [ $n -le $((total + 50)) ]; do
+while [ $n -le 1000 ]; do
 	tried=$((tried + 1))
 	add_drop || { bad=$((bad + 1)); diag="$diag n=$n: re-adding the rule failed;"; break; }
-	if [ "$(del_at $n)" = 1 ]; then
-		# Past the last fault point: done. (Before it, a run may pass fewer points.)
-		[ $n -gt $total ] && { done=1; break; }
-	else
-		faults=$((faults + 1))
-		if [ -z "$($TC filter show dev $REP ingress prio 2)" ]; then
-			# Gone from tc: it must be gone from the data path too.
-			p=$(passed)
-			[ "$p" = $K ] || { bad=$((bad + 1)); diag="$diag n=$n: $p of $K frames passed;"; }
-		else
-			# The deletion failed before reaching the driver: try again without faults.
-			$TC filter del dev $REP ingress prio 2
-		fi
+	r=$(del_at $n)
+	[ "$r" = 2 ] && { bad=$((bad + 1)); diag="$diag n=$n: tc never waited for its command;"; break; }
+	if [ "$r" = 1 ]; then
+		done=1
+		break
 	fi
-	if [ $n -lt $first_dense ]; then
-		n=$((n + stride))
-		[ $n -gt $first_dense ] && n=$first_dense
+	faults=$((faults + 1))
+	if [ -z "$($TC filter show dev $REP ingress prio 2)" ]; then
+		# Gone from tc: it must be gone from the data path too.
+		p=$(passed)
+		[ "$p" = $K ] || { bad=$((bad + 1)); diag="$diag n=$n: $p of $K frames passed;"; }
 	else
-		n=$((n + 1))
+		# The deletion failed before reaching the driver: try again without faults.
+		$TC filter del dev $REP ingress prio 2
 	fi
+	n=$((n + 1))
 done
 echo 1 > $FS/times
 check_match "deletions ran under faults" '^[1-9]' "$faults"
