@@ -71,13 +71,15 @@ check_eq "every fponic rule is in hardware" $((RULES + 2)) "$($TC filter show de
 capture() {
 	w=$1
 	shift
+	args=$*
 	i=1
 	while [ $# -gt 0 ]; do
 		nsx $1 $FPKT sniff $2 120000 $FRAMES 3000 > /tmp/cap.$w.$i &
 		i=$((i + 1))
 		shift 2
 	done
-	sleep 1
+	set -- $args
+	while [ $# -gt 0 ]; do sniff_ready $1 $2; shift 2; done
 }
 capture hw b sw0v1 c sw0v2 d sw0v3
 check "send $FRAMES frames through fponic" nsx a $FPKT send-file sw0v0 /tmp/frames 0

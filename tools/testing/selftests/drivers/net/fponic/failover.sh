@@ -27,6 +27,7 @@ check_eq "remote bridge learned VF0 behind r0" r0 "$(fdb_port)"
 # Continuous traffic while p0's far end goes down; what arrives on r1 is captured.
 nsx remote $FPKT sniff r1 4000 > /tmp/sn.r1 &
 sp=$!
+sniff_ready remote r1
 nsx a ping -c 40 -i 0.1 -W 1 10.6.0.100 > /tmp/ping.fo 2>&1 &
 pp=$!
 sleep 1
@@ -96,7 +97,7 @@ nsx b $FPKT sniff sw0v1 8000 > /tmp/sn.wrong &
 sw=$!
 nsx a $FPKT sniff sw0v0 8000 > /tmp/sn.right &
 sr=$!
-sleep 0.5
+sniff_ready b sw0v1; sniff_ready a sw0v0
 nsx remote $FPKT flood brr "$($FPKT frame "$m" "$rmac" 88b5 77)" 6 > /dev/null &
 fl=$!
 sleep 2

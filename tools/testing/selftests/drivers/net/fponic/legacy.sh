@@ -33,7 +33,7 @@ frame=$($FPKT frame "$m1" "$m0" 88b5 c0ffee)
 tx0=$(nstat a sw0v0 tx_packets); rx1=$(nstat b sw0v1 rx_packets); rxr=$(nstat remote r0 rx_packets)
 nsx b $FPKT sniff sw0v1 3000 > /tmp/sniff.b &
 sn=$!
-sleep 0.3
+sniff_ready b sw0v1
 check "send $K unicast frames VF0 -> VF1" nsx a $FPKT send sw0v0 "$frame" $K
 wait $sn
 check_eq "VF0 tx_packets +$K" $K $(( $(nstat a sw0v0 tx_packets) - tx0 ))

@@ -70,7 +70,7 @@ N=1000
 f=$($FPKT frame 02:77:77:77:77:77 "$rmac" 88b5 01)
 on0 $FPKT sniff sw0p0 90000 $N 30000 > /tmp/lt.pf &
 sn=$!
-sleep 0.5
+sniff_ready - sw0p0
 stall 6
 on0 $IP netns exec remote $FPKT send r0 "$f" $N
 got=$(wc -l < /tmp/lt.pf)
@@ -186,7 +186,7 @@ check_match "the control plane's move failed: VF0 still served by p0" 'vf0 home 
 rmac=$(mac_of remote r1)
 nsx a $FPKT sniff sw0v0 3000 $K > /tmp/lt.fl &
 sn=$!
-sleep 0.3
+sniff_ready a sw0v0
 nsx remote $FPKT send r1 "$($FPKT frame ff:ff:ff:ff:ff:ff "$rmac" 88b5 04)" $K
 wait $sn
 check_eq "broadcast from the surviving wire reached VF0" $K "$(grep -c "^ffffffffffff${rmac//:/}88b5" /tmp/lt.fl)"

@@ -45,7 +45,7 @@ case_() {
 	# start), which a slow kernel could reach while the other world was still sending.
 	nsx b $FPKT sniff sw0v1 3000 $K 1500 > /tmp/act.hw &
 	nsx sb $FPKT sniff s1 3000 $K 1500 > /tmp/act.sw &
-	sleep 0.3
+	sniff_ready b sw0v1; sniff_ready sb s1
 	nsx a $FPKT send sw0v0 "$fs" $K &
 	nsx sa $FPKT send s0 "$fs" $K &
 	wait
@@ -154,7 +154,7 @@ $TC filter add dev sw0pf0vf0 ingress prio 2 protocol ip flower skip_sw ip_proto 
 	action mirred egress redirect dev sw0pf0vf1
 nsx b $FPKT sniff sw0v1 4000 1 > /tmp/act.syn &
 sn=$!
-sleep 0.3
+sniff_ready b sw0v1
 # Nothing answers: the attempt gives up after its connect timeout.
 nsx a $FPKT tcp-send 10.1.0.9 5001 1 > /dev/null 2>&1 &
 tcp=$!

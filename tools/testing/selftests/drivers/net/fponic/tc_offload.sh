@@ -154,7 +154,7 @@ $TC filter add dev $REP ingress protocol 802.1Q prio 2 flower skip_sw vlan_id 20
 ft=$($FPKT build dst=$m1 src=$m0 vlan=200 eth=88b5)
 nsx b $FPKT sniff sw0v1 3000 > /tmp/sn.pop &
 sn=$!
-sleep 0.3
+sniff_ready b sw0v1
 nsx a $FPKT send sw0v0 "$ft" $K
 wait $sn
 check_eq "vlan pop: VF1 received untagged frames" $K "$(grep -c "^${m1//:/}${m0//:/}88b5" /tmp/sn.pop)"
@@ -171,7 +171,7 @@ $TC filter del dev $REP ingress prio 2
 $TC filter add dev $REP ingress protocol all prio 2 flower skip_sw dst_mac $X action ok
 $FPKT sniff $REP 3000 > /tmp/sn.ok &
 sn=$!
-sleep 0.3
+sniff_ready - $REP
 nsx a $FPKT send sw0v0 "$fx" $K
 wait $sn
 check_eq "accept: frames take the slow path to the representor" $K "$(grep -c "^${X//:/}" /tmp/sn.ok)"
@@ -185,7 +185,7 @@ pedit_case() { # NAME "PEDIT ACTIONS" "BUILD ARGS SENT" "BUILD ARGS EXPECTED"
 	fe=$($FPKT build $4)
 	nsx b $FPKT sniff sw0v1 3000 > /tmp/sn.pedit &
 	sn=$!
-	sleep 0.3
+	sniff_ready b sw0v1
 	nsx a $FPKT send sw0v0 "$fs" $K
 	wait $sn
 	check_eq "$1: VF1 received the rewritten frames exactly" $K "$(grep -c "^$fe\$" /tmp/sn.pedit)"

@@ -34,7 +34,7 @@ hwp() { $TC -s -j filter show dev $REP ingress ${2:+chain $2} pref "$1" | grep -
 sniff_rep() {
 	$FPKT sniff $REP 3000 > /tmp/rs.rep &
 	sn=$!
-	sleep 0.3
+	sniff_ready - $REP
 }
 
 # 1. A mirror (not the last word on the packet): the eswitch mirrors, software must not again.
