@@ -5,7 +5,10 @@
 //!
 //! C header: [`include/linux/netdevice.h`](srctree/include/linux/netdevice.h)
 
-use core::marker::PhantomData;
+use core::{
+    marker::PhantomData,
+    ptr::NonNull, //
+};
 
 use kernel::{
     error::to_result,
@@ -138,12 +141,27 @@ impl<T: RxHandler> Adapter<T> {
         // handler can run.
         let data: ArcBorrow<'_, T> =
             unsafe { Arc::<T>::borrow(bindings::fponic_rx_handler_data(*pskb)) };
-        // SAFETY: `*pskb` is owned; the helper unshares it and frees it on failure.
-        let skb = unsafe { bindings::fponic_rx_prepare(*pskb) };
-        if !skb.is_null() {
-            // SAFETY: a non-null result is an owned, unshared skb.
-            data.receive(unsafe { SkBuff::from_raw(skb) });
+        // SAFETY: the core hands us a reference to a valid skb whose MAC header was set by
+        // `eth_type_trans` (or the device) at or before `skb->data`.
+        if let Some(skb) = unsafe { prepare(*pskb) } {
+            data.receive(skb);
         }
         bindings::rx_handler_result_RX_HANDLER_CONSUMED
     }
+}
+
+/// Turns a packet the core hands a receive handler into what [`RxHandler::receive`] takes: an
+/// unshared skb starting at the MAC header, whose `CHECKSUM_COMPLETE` sum, if it has one, covers
+/// the bytes pushed back. `None` if unsharing failed (the packet was freed).
+///
+/// # Safety
+///
+/// `skb` must be a valid skb whose MAC header is set, at or before `skb->data` in its head; the
+/// caller transfers its reference (possibly one of several) to this function.
+unsafe fn prepare(skb: *mut bindings::sk_buff) -> Option<SkBuff> {
+    // SAFETY: by the function's safety requirements; the helper unshares the skb (freeing it
+    // on failure) and pushes the bytes from the MAC header to `skb->data`, which are in its head.
+    let skb = unsafe { bindings::fponic_rx_prepare(skb) };
+    // SAFETY: a non-null result is an owned, unshared skb.
+    NonNull::new(skb).map(|p| unsafe { SkBuff::from_raw(p.as_ptr()) })
 }
