@@ -104,6 +104,22 @@ u16 fponic_skb_gso_segs(const struct sk_buff *skb)
 	return skb_is_gso(skb) ? skb_shinfo(skb)->gso_segs : 1;
 }
 
+/*
+ * skb->ip_summed and skb->csum: a bit field and a union member inside struct_group(headers),
+ * which the bindings reach only through positional anonymous names.
+ */
+u8 fponic_skb_ip_summed(const struct sk_buff *skb, __wsum *csum)
+{
+	*csum = skb->csum;
+	return skb->ip_summed;
+}
+
+void fponic_skb_set_csum_complete(struct sk_buff *skb, __wsum csum)
+{
+	skb->ip_summed = CHECKSUM_COMPLETE;
+	skb->csum = csum;
+}
+
 /* Make the first @len bytes of @skb linear (pskb_may_pull() is static inline). */
 bool fponic_pskb_may_pull(struct sk_buff *skb, u32 len)
 {

@@ -27,6 +27,8 @@ int fponic_netdev_set_mac(struct net_device *dev, const u8 *mac);
 void fponic_skb_xmit_to(struct sk_buff *skb, struct net_device *dev);
 const u8 *fponic_skb_mac(const struct sk_buff *skb, u32 *len);
 u16 fponic_skb_gso_segs(const struct sk_buff *skb);
+u8 fponic_skb_ip_summed(const struct sk_buff *skb, __wsum *csum);
+void fponic_skb_set_csum_complete(struct sk_buff *skb, __wsum csum);
 bool fponic_pskb_may_pull(struct sk_buff *skb, u32 len);
 void *fponic_rx_handler_data(const struct sk_buff *skb);
 void *fponic_rx_handler_data_rtnl(const struct net_device *dev, const void *handler);

@@ -5,7 +5,10 @@
 //!
 //! C header: [`include/linux/netdevice.h`](srctree/include/linux/netdevice.h)
 
-use core::marker::PhantomData;
+use core::{
+    marker::PhantomData,
+    ptr::NonNull, //
+};
 
 use kernel::{
     error::to_result,
@@ -138,12 +141,115 @@ impl<T: RxHandler> Adapter<T> {
         // handler can run.
         let data: ArcBorrow<'_, T> =
             unsafe { Arc::<T>::borrow(bindings::fponic_rx_handler_data(*pskb)) };
-        // SAFETY: `*pskb` is owned; the helper unshares it and frees it on failure.
-        let skb = unsafe { bindings::fponic_rx_prepare(*pskb) };
-        if !skb.is_null() {
-            // SAFETY: a non-null result is an owned, unshared skb.
-            data.receive(unsafe { SkBuff::from_raw(skb) });
+        // SAFETY: the core hands us a reference to a valid skb whose MAC header was set by
+        // `eth_type_trans` (or the device) at or before `skb->data`.
+        if let Some(skb) = unsafe { prepare(*pskb) } {
+            data.receive(skb);
         }
         bindings::rx_handler_result_RX_HANDLER_CONSUMED
+    }
+}
+
+/// Turns a packet the core hands a receive handler into what [`RxHandler::receive`] takes: an
+/// unshared skb starting at the MAC header, whose `CHECKSUM_COMPLETE` sum, if it has one, covers
+/// the bytes pushed back. `None` if unsharing failed (the packet was freed).
+///
+/// # Safety
+///
+/// `skb` must be a valid skb whose MAC header is set, at or before `skb->data` in its head; the
+/// caller transfers its reference (possibly one of several) to this function.
+unsafe fn prepare(skb: *mut bindings::sk_buff) -> Option<SkBuff> {
+    // SAFETY: by the function's safety requirements; the helper unshares the skb (freeing it
+    // on failure) and pushes the bytes from the MAC header to `skb->data`, which are in its head.
+    let skb = unsafe { bindings::fponic_rx_prepare(skb) };
+    // SAFETY: a non-null result is an owned, unshared skb.
+    NonNull::new(skb).map(|p| unsafe { SkBuff::from_raw(p.as_ptr()) })
+}
+
+#[kernel::macros::kunit_tests(fponic_rx_handler)]
+mod tests {
+    use kernel::{
+        error::code::ENOMEM,
+        prelude::*, //
+    };
+
+    use super::{
+        super::skb::{
+            csum_fold,
+            csum_partial,
+            Checksum, //
+        },
+        prepare,
+        SkBuff, //
+    };
+
+    const ETH_HLEN: u32 = 14;
+
+    /// An Ethernet frame with valid IPv4 and UDP checksums, 60 bytes (no padding).
+    #[rustfmt::skip]
+    const FRAME: [u8; 60] = [
+        // Ethernet: 02:00:00:00:00:01 > 02:00:00:00:00:02, IPv4
+        0x02, 0x00, 0x00, 0x00, 0x00, 0x02, 0x02, 0x00, 0x00, 0x00, 0x00, 0x01, 0x08, 0x00,
+        // IPv4: 10.0.0.1 > 10.0.0.2, UDP
+        0x45, 0x00, 0x00, 0x2e, 0x00, 0x01, 0x40, 0x00, 0x40, 0x11,
+        0x26, 0xbc, 0x0a, 0x00, 0x00, 0x01, 0x0a, 0x00, 0x00, 0x02,
+        // UDP: 1234 > 5678
+        0x04, 0xd2, 0x16, 0x2e, 0x00, 0x1a, 0x5c, 0x38,
+        // "checksum complete!"
+        0x63, 0x68, 0x65, 0x63, 0x6b, 0x73, 0x75, 0x6d, 0x20,
+        0x63, 0x6f, 0x6d, 0x70, 0x6c, 0x65, 0x74, 0x65, 0x21,
+    ];
+
+    /// `FRAME` as the core hands it to a receive handler: after `eth_type_trans`, which pulled
+    /// the Ethernet header.
+    fn received() -> Result<SkBuff> {
+        let mut skb = SkBuff::from_frame(&FRAME)?;
+        skb.pull_rcsum(ETH_HLEN)?;
+        Ok(skb)
+    }
+
+    /// A device that reports `CHECKSUM_COMPLETE` sums what follows the Ethernet header; once the
+    /// handler pushed that header back, the sum must cover it too, or the stack's checksum
+    /// validation fails ("hw csum failure").
+    #[test]
+    fn complete_sum_covers_the_pushed_mac_header() -> Result {
+        // The frame is valid, and its Ethernet header changes the sum, so a sum that misses it
+        // is caught below.
+        assert_eq!(csum_fold(csum_partial(&FRAME[14..34], 0)), 0);
+        assert!(csum_fold(csum_partial(&FRAME, 0)) != csum_fold(csum_partial(&FRAME[14..], 0)));
+
+        let mut skb = received()?;
+        assert_eq!(skb.mac_offset(), Some(-14));
+        assert_eq!(skb.data(), &FRAME[14..]);
+        skb.set_csum_complete(csum_partial(skb.data(), 0));
+
+        // SAFETY: the one reference of a valid skb whose MAC header is set, 14 bytes before
+        // `skb->data` in its head.
+        let skb = unsafe { prepare(skb.into_raw()) }.ok_or(ENOMEM)?;
+        assert_eq!(skb.mac_offset(), Some(0));
+        assert_eq!(skb.len(), 60);
+        assert_eq!(skb.data(), &FRAME[..]);
+        // Still CHECKSUM_COMPLETE, and the sum covers the whole frame.
+        let sum = match skb.checksum() {
+            Checksum::Complete(sum) => Some(csum_fold(sum)),
+            _ => None,
+        };
+        assert!(sum.is_some());
+        assert_eq!(sum, Some(csum_fold(csum_partial(skb.data(), 0))));
+        Ok(())
+    }
+
+    /// Without a sum, pushing the header back changes nothing but `skb->data`.
+    #[test]
+    fn no_sum_stays_none() -> Result {
+        let skb = received()?;
+        assert_eq!(skb.checksum(), Checksum::None);
+
+        // SAFETY: as in the test above.
+        let skb = unsafe { prepare(skb.into_raw()) }.ok_or(ENOMEM)?;
+        assert_eq!(skb.checksum(), Checksum::None);
+        assert_eq!(skb.mac_offset(), Some(0));
+        assert_eq!(skb.data(), &FRAME[..]);
+        Ok(())
     }
 }

@@ -161,6 +161,106 @@ impl SkBuff {
     }
 }
 
+/// What is known of the packet's checksum: `skb->ip_summed`, with `skb->csum` where that is a
+/// sum.
+#[cfg(CONFIG_KUNIT = "y")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Checksum {
+    /// `CHECKSUM_NONE`: not verified.
+    None,
+    /// `CHECKSUM_UNNECESSARY`: verified by the device.
+    Unnecessary,
+    /// `CHECKSUM_COMPLETE`: the ones' complement sum (unfolded, as [`csum_partial`] returns it)
+    /// of the packet from `skb->data` on.
+    Complete(u32),
+    /// `CHECKSUM_PARTIAL`: to be completed on transmit.
+    Partial,
+}
+
+/// What the KUnit tests need to build a received packet and look at it.
+#[cfg(CONFIG_KUNIT = "y")]
+impl SkBuff {
+    /// A new linear packet holding a copy of `frame`, with its MAC header at the start, as a
+    /// driver receives it before `eth_type_trans`. `ENOMEM` if no memory. May sleep.
+    pub(crate) fn from_frame(frame: &[u8]) -> Result<Self, kernel::error::Error> {
+        let len = u32::try_from(frame.len()).map_err(|_| kernel::error::code::EINVAL)?;
+        // SAFETY: no requirement beyond a context that may sleep (`GFP_KERNEL`), as documented.
+        let p = unsafe { bindings::alloc_skb(len, kernel::bindings::GFP_KERNEL) };
+        let p = NonNull::new(p).ok_or(kernel::error::code::ENOMEM)?;
+        // SAFETY: a new linear skb with at least `len` bytes of tailroom, which `skb_put_data`
+        // takes for the copy of the `len` bytes of `frame`; the MAC header is then at
+        // `skb->data`, at the start of the head.
+        unsafe {
+            bindings::skb_put_data(p.as_ptr(), frame.as_ptr().cast(), len);
+            bindings::skb_reset_mac_header(p.as_ptr());
+        }
+        // SAFETY: the one reference of the new skb is ours.
+        Ok(unsafe { Self::from_raw(p.as_ptr()) })
+    }
+
+    /// Removes the first `len` bytes as `skb_pull_rcsum` does, keeping a `CHECKSUM_COMPLETE` sum
+    /// over what is left. `EINVAL` if fewer than `len` bytes are linear.
+    pub(crate) fn pull_rcsum(&mut self, len: u32) -> Result<(), kernel::error::Error> {
+        // SAFETY: valid skb by the type invariant.
+        if len > unsafe { bindings::skb_headlen(self.0.as_ptr()) } {
+            return Err(kernel::error::code::EINVAL);
+        }
+        // SAFETY: we own the skb; the `len` bytes pulled (and summed) are in its linear part.
+        unsafe { bindings::skb_pull_rcsum(self.0.as_ptr(), len) };
+        Ok(())
+    }
+
+    /// Where the MAC header starts relative to `skb->data`, if it is set.
+    pub(crate) fn mac_offset(&self) -> Option<i32> {
+        // SAFETY: valid skb by the type invariant; both read header offsets only.
+        unsafe {
+            (bindings::skb_mac_header_was_set(self.0.as_ptr()) != 0)
+                .then(|| bindings::skb_mac_offset(self.0.as_ptr()))
+        }
+    }
+
+    /// The packet's checksum state.
+    pub(crate) fn checksum(&self) -> Checksum {
+        let mut csum = 0;
+        // SAFETY: valid skb by the type invariant; reads metadata.
+        let ip_summed =
+            u32::from(unsafe { bindings::fponic_skb_ip_summed(self.0.as_ptr(), &mut csum) });
+        match ip_summed {
+            bindings::CHECKSUM_UNNECESSARY => Checksum::Unnecessary,
+            bindings::CHECKSUM_COMPLETE => Checksum::Complete(csum),
+            bindings::CHECKSUM_PARTIAL => Checksum::Partial,
+            _ => Checksum::None,
+        }
+    }
+
+    /// Marks the packet `CHECKSUM_COMPLETE` with `sum` (see [`Checksum::Complete`]), as a device
+    /// that sums what it receives does.
+    pub(crate) fn set_csum_complete(&mut self, sum: u32) {
+        // SAFETY: we own the skb; writes metadata.
+        unsafe { bindings::fponic_skb_set_csum_complete(self.0.as_ptr(), sum) }
+    }
+}
+
+/// `csum_partial`: `sum` plus the ones' complement sum of `data`, unfolded.
+#[cfg(CONFIG_KUNIT = "y")]
+pub(crate) fn csum_partial(data: &[u8], mut sum: u32) -> u32 {
+    // Chunks of an even length, which `int` holds, add up to the sum of the whole.
+    for chunk in data.chunks(1 << 30) {
+        // CAST: a chunk is at most 2^30 bytes long.
+        // SAFETY: `chunk` is `chunk.len()` readable bytes.
+        sum = unsafe { bindings::csum_partial(chunk.as_ptr().cast(), chunk.len() as i32, sum) };
+    }
+    sum
+}
+
+/// `csum_fold`: the 16-bit complement of the folded sum `sum` (0 for data whose checksum
+/// field makes the sum come out right).
+#[cfg(CONFIG_KUNIT = "y")]
+pub(crate) fn csum_fold(sum: u32) -> u16 {
+    // SAFETY: pure arithmetic.
+    unsafe { bindings::csum_fold(sum) }
+}
+
 impl Drop for SkBuff {
     fn drop(&mut self) {
         // SAFETY: we own the skb by the type invariant.
