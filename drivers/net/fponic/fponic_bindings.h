@@ -12,5 +12,6 @@
 #include <net/devlink.h>
 #include <net/flow_offload.h>
 #include <net/pkt_cls.h>
+#include <uapi/linux/tc_act/tc_ct.h>
 
 #include "fponic_helpers.h"

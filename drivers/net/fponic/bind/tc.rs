@@ -21,6 +21,7 @@ use super::{
 mod keys;
 
 pub(crate) use keys::{
+    ct_state,
     ctl,
     key,
     Keys, //
@@ -78,6 +79,25 @@ pub(crate) mod act_id {
     pub(crate) const MPLS_MANGLE: u32 = b::flow_action_id_FLOW_ACTION_MPLS_MANGLE;
     /// `skbedit ptype`.
     pub(crate) const PTYPE: u32 = b::flow_action_id_FLOW_ACTION_PTYPE;
+}
+
+/// What a `ct` action does besides looking the connection up (`TCA_CT_ACT_*`), as
+/// [`FlowerAction::ct`] gives it.
+pub(crate) mod ct_act {
+    use super::bindings as b;
+
+    /// `commit`: create the connection if it is new.
+    pub(crate) const COMMIT: u32 = b::TCA_CT_ACT_COMMIT;
+    /// `force`: recreate a committed connection seen in the other direction.
+    pub(crate) const FORCE: u32 = b::TCA_CT_ACT_FORCE;
+    /// `clear`: forget the packet's conntrack state.
+    pub(crate) const CLEAR: u32 = b::TCA_CT_ACT_CLEAR;
+    /// `nat`: apply the connection's NAT.
+    pub(crate) const NAT: u32 = b::TCA_CT_ACT_NAT;
+    /// `nat src`.
+    pub(crate) const NAT_SRC: u32 = b::TCA_CT_ACT_NAT_SRC;
+    /// `nat dst`.
+    pub(crate) const NAT_DST: u32 = b::TCA_CT_ACT_NAT_DST;
 }
 
 /// One action entry of a flower rule (tc gives each key of a pedit action an entry of its
@@ -175,6 +195,20 @@ impl<'a> FlowerAction<'a> {
     /// an entry of its own, all with the action as cookie).
     pub(crate) fn first_of_its_action(&self) -> bool {
         self.prev.is_none_or(|p| p.cookie != self.e.cookie)
+    }
+
+    /// The flags ([`ct_act`]) and the zone of a ct action.
+    pub(crate) fn ct(&self) -> (u32, u16) {
+        // SAFETY: plain integers and a pointer of the union, whose bytes are all initialized
+        // (type invariant).
+        let ct = unsafe { self.e.__bindgen_anon_1.ct };
+        // CAST: a bit set of `TCA_CT_ACT_*` flags, kept in an `int`.
+        (ct.action as u32, ct.zone)
+    }
+
+    /// tc's miss cookie that makes software resume at this action (0: software cannot).
+    pub(crate) fn miss_cookie(&self) -> u64 {
+        self.e.miss_cookie
     }
 
     /// The `TCA_CSUM_UPDATE_FLAG_*` flags of a csum action.

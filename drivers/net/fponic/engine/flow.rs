@@ -17,7 +17,7 @@
 use super::packet::FlowKey;
 
 /// Key length in bytes.
-pub(crate) const KEY_LEN: usize = 80;
+pub(crate) const KEY_LEN: usize = 104;
 
 /// Byte offsets of the fields in a [`Key`]. Multi-byte fields are big-endian, like the wire.
 pub(crate) mod off {
@@ -75,6 +75,15 @@ pub(crate) mod off {
     /// Which IP addresses the packet has (1): flower's `control.addr_type`, which a rule on
     /// IP addresses requires in full even when the address masks are zero.
     pub(crate) const ADDR_TYPE: usize = 78;
+    /// Conntrack state (2): flower's `TCA_FLOWER_KEY_CT_FLAGS_*`, 0 for a packet conntrack has
+    /// not seen, as the ct fields below.
+    pub(crate) const CT_STATE: usize = 80;
+    /// Conntrack zone (2).
+    pub(crate) const CT_ZONE: usize = 82;
+    /// Conntrack mark (4).
+    pub(crate) const CT_MARK: usize = 84;
+    /// Conntrack labels (16), the bytes of the connection's label bitmap.
+    pub(crate) const CT_LABELS: usize = 88;
 }
 
 /// A match key, or a mask of one. `KEY_LEN` is a multiple of 8: keys are hashed and compared a
@@ -111,7 +120,7 @@ impl MaskWords {
                 continue;
             }
             if let Some(slot) = w.idx.get_mut(usize::from(w.len)) {
-                // CAST: below `KEY_WORDS` (10).
+                // CAST: below `KEY_WORDS` (13).
                 *slot = i as u8;
                 w.len += 1;
             }
@@ -306,6 +315,17 @@ pub(crate) enum Action {
     },
     /// Recompute checksums: [`csum`] flags.
     Csum(u32),
+    /// Look the packet's connection up in conntrack zone `zone` (`ct`, the first action of its
+    /// rule). No connection is offloaded: the packet leaves the eswitch, and software resumes
+    /// at this action (tc's miss cookie `resume`), runs conntrack and the rest of the rule.
+    Ct {
+        /// Zone.
+        zone: u16,
+        /// tc's miss cookie for this action.
+        resume: u64,
+    },
+    /// Forget the packet's conntrack state (`ct clear`).
+    CtClear,
 }
 
 /// Headers pedit can rewrite.
@@ -474,6 +494,9 @@ impl Actions {
                     return Err(
                         c"fponic: actions after drop, accept or redirect are not supported",
                     );
+                }
+                Action::Ct { .. } if i != 0 => {
+                    return Err(c"fponic: ct must be the first action of its rule");
                 }
                 Action::Goto(_) if !last => {
                     return Err(c"fponic: goto chain must be the last action")

@@ -104,10 +104,19 @@ impl Eswitch {
             let Some(rule) = self.flows.classify(chain, &key, guard) else {
                 return left(skb);
             };
-            rule.hit(skb.gso_segs(), skb.len(), crate::bind::time::jiffies());
+            // The rule counts the packet as it matched, once its first action kept it in the
+            // eswitch: one that sends it to software (`ct`) leaves the rule to software, which
+            // runs and counts its actions.
+            let mut uncounted = Some((skb.gso_segs(), skb.len()));
             let mut run = act::Run::default();
             for a in rule.spec.actions.as_slice() {
-                match act::execute(&ex, &mut run, a, skb) {
+                let step = act::execute(&ex, &mut run, a, skb);
+                if let Some((segs, len)) = uncounted.take() {
+                    if !matches!(step, Step::Software(..)) {
+                        rule.hit(segs, len, crate::bind::time::jiffies());
+                    }
+                }
+                match step {
                     Step::Next(s) => skb = s,
                     Step::Stop(s) => {
                         skb = s;
@@ -124,6 +133,7 @@ impl Eswitch {
                     }
                     Step::Done => return Offload::Done,
                     Step::Lost(why) => return Offload::Lost(why),
+                    Step::Software(s, at) => return Offload::Leave(s, Some(TcResume::Action(at))),
                 }
             }
             // `accept`, or actions that do not end the packet: software goes on after them

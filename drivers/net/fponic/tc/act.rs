@@ -10,7 +10,8 @@
 //! - [`mirred`] - `mirred egress redirect` and `mirred egress mirror`;
 //! - [`vlan`] - `vlan push`, `pop` and `modify`;
 //! - [`pedit`] - `pedit` (set keys);
-//! - [`csum`] - `csum`.
+//! - [`csum`] - `csum`;
+//! - [`ct`] - `ct`, `ct clear` (connection tracking).
 //!
 //! A family has `parse`, from a flower action of its kinds (read from tc's action entry,
 //! [`FlowerAction`]) to an [`Action`], and `execute`, of one of its actions on a packet; the
@@ -22,6 +23,7 @@
 //! accessor in [`crate::bind::tc`].
 
 mod csum;
+mod ct;
 mod gact;
 mod mirred;
 mod pedit;
@@ -94,6 +96,9 @@ pub(crate) enum Step {
     Done,
     /// It was lost (not yet counted in the switch's drop counters).
     Lost(DropCause),
+    /// It leaves the eswitch before the rule did anything to it (the rule's first action):
+    /// software resumes at the action with tc's miss cookie `.1` and counts the rule's actions.
+    Software(SkBuff, u64),
 }
 
 /// The state of one run of a rule's actions over a packet.
@@ -112,7 +117,7 @@ fn unsupported(id: u32) -> Refusal {
             c"fponic: only egress redirect and mirror can be offloaded"
         }
         act_id::ADD => c"fponic: pedit add is not supported, only set",
-        act_id::CT | act_id::CT_METADATA => c"fponic: conntrack actions are not supported yet",
+        act_id::CT_METADATA => c"fponic: conntrack metadata actions are not supported",
         act_id::TRAP => c"fponic: trap is not supported",
         act_id::POLICE => c"fponic: police is not supported",
         act_id::SAMPLE => c"fponic: sample is not supported",
@@ -153,6 +158,7 @@ families! {
     vlan: VLAN_PUSH | VLAN_POP | VLAN_MANGLE => VlanPush | VlanPop | VlanModify;
     pedit: MANGLE => Pedit;
     csum: CSUM => Csum;
+    ct: CT => Ct | CtClear;
 }
 
 /// The actions of flower rule `r`, in order, not validated yet.

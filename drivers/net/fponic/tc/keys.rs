@@ -5,6 +5,7 @@
 
 use crate::{
     bind::tc::{
+        ct_state,
         ctl,
         key,
         FlowerRule, //
@@ -29,10 +30,11 @@ const SUPPORTED_KEYS: u64 = key::CONTROL
     | key::PORTS
     | key::PORTS_RANGE
     | key::TCP
-    | key::ICMP;
+    | key::ICMP
+    | key::CT;
 
 /// Why a rule on a key fponic does not execute is refused, for the keys tc has.
-const UNSUPPORTED: [(u64, Refusal); 14] = [
+const UNSUPPORTED: [(u64, Refusal); 13] = [
     (key::ARP, c"fponic: matching on ARP fields is not supported"),
     (
         key::FLOW_LABEL,
@@ -68,10 +70,6 @@ const UNSUPPORTED: [(u64, Refusal); 14] = [
         c"fponic: matching on tunnel options is not supported",
     ),
     (
-        key::CT,
-        c"fponic: matching on conntrack state is not supported",
-    ),
-    (
         key::META,
         c"fponic: matching on metadata (indev, l2_miss) is not supported",
     ),
@@ -81,6 +79,25 @@ const UNSUPPORTED: [(u64, Refusal); 14] = [
     ),
     (key::PPPOE, c"fponic: matching on PPPoE is not supported"),
 ];
+
+/// Refuses a rule that requires conntrack state flags `set`: a connection continues in the
+/// eswitch only once software established and offloaded it, so only `+trk`, `+est` and `+rpl`
+/// can ever hold there. (Software flower already refused contradictory combinations.)
+fn ct_state_supported(set: u16) -> Result<(), Refusal> {
+    if set & ct_state::NEW != 0 {
+        return Err(c"fponic: matching on ct_state +new is not supported");
+    }
+    if set & ct_state::RELATED != 0 {
+        return Err(c"fponic: matching on ct_state +rel is not supported");
+    }
+    if set & ct_state::INVALID != 0 {
+        return Err(c"fponic: matching on ct_state +inv is not supported");
+    }
+    if set & !(ct_state::TRACKED | ct_state::ESTABLISHED | ct_state::REPLY) != 0 {
+        return Err(c"fponic: only ct_state trk, est and rpl can be matched");
+    }
+    Ok(())
+}
 
 /// `protocol all`.
 const ETH_P_ALL: u16 = 0x0003;
@@ -217,6 +234,25 @@ pub(super) fn translate(
             &(t.key.flags & 0xfff).to_be_bytes(),
             &(t.mask.flags & 0xfff).to_be_bytes(),
         );
+    }
+    if let Some(c) = k.ct() {
+        ct_state_supported(c.key.state & c.mask.state)?;
+        set(
+            off::CT_STATE,
+            &c.key.state.to_be_bytes(),
+            &c.mask.state.to_be_bytes(),
+        );
+        set(
+            off::CT_ZONE,
+            &c.key.zone.to_be_bytes(),
+            &c.mask.zone.to_be_bytes(),
+        );
+        set(
+            off::CT_MARK,
+            &c.key.mark.to_be_bytes(),
+            &c.mask.mark.to_be_bytes(),
+        );
+        set(off::CT_LABELS, &c.key.labels, &c.mask.labels);
     }
     let mut ranges = PortRanges::default();
     if let Some(r) = k.ports_range() {

@@ -230,6 +230,55 @@ fn action_lists_are_validated() {
 }
 
 #[test]
+fn ct_is_the_first_action_of_its_rule() {
+    let ok = |acts: &[Action]| {
+        let mut a = Actions::default();
+        for x in acts {
+            a.push(*x).unwrap();
+        }
+        a.validate(0)
+    };
+    let ct = Action::Ct {
+        zone: 7,
+        resume: 1 << 32,
+    };
+    assert!(ok(&[ct, Action::Goto(1)]).is_ok());
+    assert!(ok(&[ct, Action::Redirect(2)]).is_ok());
+    assert!(ok(&[
+        Action::CtClear,
+        Action::VlanPop,
+        Action::CtClear,
+        Action::Goto(1)
+    ])
+    .is_ok());
+    assert_eq!(
+        ok(&[Action::VlanPop, ct, Action::Goto(1)]),
+        Err(c"fponic: ct must be the first action of its rule")
+    );
+    assert!(ok(&[ct, ct, Action::Goto(1)]).is_err());
+}
+
+#[test]
+fn packets_enter_without_conntrack_state() {
+    // A packet the eswitch classifies has not been through conntrack: as in software flower,
+    // `-trk` matches it and `+trk` does not; the zone, mark and labels are 0.
+    let k = Key::from_packet(0x1000, &packet::parse(&frame_udp(53, 9)).unwrap());
+    assert!(k.0[off::CT_STATE..].iter().all(|&b| b == 0));
+    const TRK: u16 = 1 << 3;
+    let ct_rule = |state: u16| {
+        let mut r = rule(0, 1, &[], &[Action::Drop]);
+        r.mask.set(off::CT_STATE, &TRK.to_be_bytes());
+        r.key.set(off::CT_STATE, &state.to_be_bytes());
+        r
+    };
+    assert!(ct_rule(0).matches(&k));
+    assert!(!ct_rule(TRK).matches(&k));
+    // The ct fields follow the others and end the key.
+    assert_eq!(off::CT_STATE, off::ADDR_TYPE + 2);
+    assert_eq!(off::CT_LABELS + 16, KEY_LEN);
+}
+
+#[test]
 fn linear_classifier_picks_lowest_priority_in_the_chain() {
     let k = Key::from_packet(7, &packet::parse(&frame_udp(80, 64)).unwrap());
     let rules = [

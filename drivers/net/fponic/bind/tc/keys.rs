@@ -83,6 +83,29 @@ pub(crate) mod ctl {
     pub(crate) const FIRST_FRAG: u32 = b::TCA_FLOWER_KEY_FLAGS_FRAG_IS_FIRST;
 }
 
+/// Conntrack state flags in [`Ct::state`] (`TCA_FLOWER_KEY_CT_FLAGS_*`).
+pub(crate) mod ct_state {
+    use super::bindings as b;
+
+    const fn flag(f: u32) -> u16 {
+        // CAST: the flags are bits 0 to 5 (`__TCA_FLOWER_KEY_CT_FLAGS_MAX` is 64).
+        f as u16
+    }
+
+    /// `new`: the first packets of a connection.
+    pub(crate) const NEW: u16 = flag(b::TCA_FLOWER_KEY_CT_FLAGS_NEW);
+    /// `est`: an established connection.
+    pub(crate) const ESTABLISHED: u16 = flag(b::TCA_FLOWER_KEY_CT_FLAGS_ESTABLISHED);
+    /// `rel`: related to an established connection.
+    pub(crate) const RELATED: u16 = flag(b::TCA_FLOWER_KEY_CT_FLAGS_RELATED);
+    /// `trk`: conntrack has seen the packet.
+    pub(crate) const TRACKED: u16 = flag(b::TCA_FLOWER_KEY_CT_FLAGS_TRACKED);
+    /// `inv`: conntrack found the packet invalid.
+    pub(crate) const INVALID: u16 = flag(b::TCA_FLOWER_KEY_CT_FLAGS_INVALID);
+    /// `rpl`: the reply direction.
+    pub(crate) const REPLY: u16 = flag(b::TCA_FLOWER_KEY_CT_FLAGS_REPLY);
+}
+
 /// A match key and its mask: a rule matches the packets whose `key & mask` equals `key`.
 #[derive(Clone, Copy)]
 pub(crate) struct Match<K> {
@@ -194,6 +217,20 @@ pub(crate) struct Icmp {
     pub(crate) code: u8,
 }
 
+/// [`key::CT`].
+#[derive(Clone, Copy)]
+pub(crate) struct Ct {
+    /// State flags ([`ct_state`]).
+    pub(crate) state: u16,
+    /// Zone.
+    pub(crate) zone: u16,
+    /// Mark.
+    pub(crate) mark: u32,
+    /// Labels, 128 bits as the connection's label bitmap holds them (its 32-bit words in
+    /// memory order).
+    pub(crate) labels: [u8; 16],
+}
+
 /// The ports of a `struct flow_dissector_key_ports`.
 fn ports_of(k: &bindings::flow_dissector_key_ports) -> Ports {
     // SAFETY: the variants of the union are plain integers covering the same bytes.
@@ -236,6 +273,7 @@ raw_match! {
     flow_match_ports_range => flow_dissector_key_ports_range,
     flow_match_tcp => flow_dissector_key_tcp,
     flow_match_icmp => flow_dissector_key_icmp,
+    flow_match_ct => flow_dissector_key_ct,
 }
 
 /// The match keys of a flower rule (the `match` of a `struct flow_rule`), each with its mask,
@@ -435,5 +473,24 @@ impl<'a> Keys<'a> {
         let id = bindings::flow_dissector_key_id_FLOW_DISSECTOR_KEY_ICMP;
         // SAFETY: the accessor of that key.
         unsafe { self.get(id, bindings::flow_rule_match_icmp, conv) }
+    }
+
+    /// [`key::CT`].
+    pub(crate) fn ct(&self) -> Option<Match<Ct>> {
+        let conv = |k: &bindings::flow_dissector_key_ct| {
+            let mut labels = [0u8; 16];
+            for (b, w) in labels.chunks_exact_mut(4).zip(k.ct_labels) {
+                b.copy_from_slice(&w.to_ne_bytes());
+            }
+            Ct {
+                state: k.ct_state,
+                zone: k.ct_zone,
+                mark: k.ct_mark,
+                labels,
+            }
+        };
+        let id = bindings::flow_dissector_key_id_FLOW_DISSECTOR_KEY_CT;
+        // SAFETY: the accessor of that key.
+        unsafe { self.get(id, bindings::flow_rule_match_ct, conv) }
     }
 }

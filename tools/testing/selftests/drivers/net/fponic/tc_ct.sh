@@ -1,0 +1,123 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Conntrack rules as OVS installs them (none of them skip_sw): chain 0 `ct_state -trk ct pipe
+# goto chain 1`, chain 1 `+trk+new ct commit` and `+trk+est` forwarding. The eswitch executes
+# the ct rule and matches ct_state; no connection is offloaded yet, so a packet reaching `ct`
+# leaves the eswitch and software resumes at that action: conntrack sees each packet once,
+# and each action counts each packet once. Refusals name what is not offloaded.
+#
+#   ns a: sw0v0 10.3.0.1   ns b: sw0v1 10.3.0.2   no bridge: only rules move traffic.
+. "$(dirname "$0")/lib.sh"
+
+R0=sw0pf0vf0
+R1=sw0pf0vf1
+N=20
+K=5
+
+fponic_load
+check "create sw0" fponic_create sw0 1
+check "2 VFs" sh -c "echo 2 > $CFG/sw0/num_vfs"
+check "switchdev" $DEVLINK dev eswitch set faux/fponic-sw0 mode switchdev
+ns_new a; ns_new b
+ns_move sw0v0 a 10.3.0.1/24; ns_move sw0v1 b 10.3.0.2/24
+for d in $R0 $R1; do $IP link set $d up; done
+m0=$(mac_of a sw0v0)
+m1=$(mac_of b sw0v1)
+nsx a $IP neigh add 10.3.0.2 lladdr "$m1" dev sw0v0
+nsx b $IP neigh add 10.3.0.1 lladdr "$m0" dev sw0v1
+
+# ct_rules REP PEER: the OVS pattern on REP's ingress, forwarding to PEER.
+ct_rules() {
+	$TC qdisc add dev $1 ingress &&
+	$TC filter add dev $1 ingress protocol ip chain 0 prio 1 flower ct_state -trk \
+		action ct pipe action goto chain 1 &&
+	$TC filter add dev $1 ingress protocol ip chain 1 prio 1 flower ct_state +trk+new \
+		action ct commit pipe action mirred egress redirect dev $2 &&
+	$TC filter add dev $1 ingress protocol ip chain 1 prio 2 flower ct_state +trk+est \
+		action mirred egress redirect dev $2
+}
+check "OVS-style ct rules VF0 -> VF1" ct_rules $R0 $R1
+check "OVS-style ct rules VF1 -> VF0" ct_rules $R1 $R0
+show() { $TC filter show dev $R0 ingress chain $1 pref $2 | tr -s '\n\t ' '   '; }
+check_match "chain 0: the ct rule is offloaded" ' in_hw ' "$(show 0 1)"
+check_match "chain 1: the +trk+new commit rule stays in software" ' not_in_hw ' "$(show 1 1)"
+check_match "chain 1: the +trk+est rule is offloaded" ' in_hw ' "$(show 1 2)"
+check_match "flow table: 4 rules" '^rules 4 ' "$(cat "$CFG/sw0/offload")"
+
+check "ping VF0 -> VF1 through conntrack" nsx a ping -c 3 -W 2 10.3.0.2
+nsx b $FPKT tcp-sink 5001 20 > /tmp/ct.tcp &
+sk=$!
+check "TCP 1 MB VF0 -> VF1 through conntrack" nsx a $FPKT tcp-send 10.3.0.2 5001 1000000
+wait $sk
+check_eq "every byte arrived" 1000000 "$(cat /tmp/ct.tcp)"
+
+# stat PREF FIELD: a counter of the first action of REP0's chain 0 rule PREF (total, or hw_).
+stat() {
+	$TC -s -j filter show dev $R0 ingress chain 0 pref $1 | grep -o "\"$2\":[0-9]*" | head -n 1 |
+		cut -d: -f2
+}
+# One-way UDP: conntrack sees every packet as +new, committed and forwarded by software.
+p0=$(stat 1 packets)
+h0=$(stat 1 hw_packets)
+rx=$(nstat b sw0v1 rx_packets)
+fu=$($FPKT build dst=$m1 src=$m0 sip=10.3.0.1 dip=10.3.0.2 proto=udp dport=7777)
+check "VF0 sends $N UDP frames" nsx a $FPKT send sw0v0 "$fu" $N
+sleep 0.5
+check_eq "VF1 received each once" $N $(($(nstat b sw0v1 rx_packets) - rx))
+check_eq "the ct action ran once per frame" $N $(($(stat 1 packets) - p0))
+check_eq "the eswitch counted none of them (software ran the rule)" 0 $(($(stat 1 hw_packets) - h0))
+
+# The eswitch matches ct_state itself: a packet it classifies has not been through conntrack.
+check "remove the ct rules" sh -c "$TC qdisc del dev $R0 ingress && $TC qdisc del dev $R1 ingress"
+$TC qdisc add dev $R0 ingress
+check "skip_sw: -trk UDP to 7778 dropped" $TC filter add dev $R0 ingress protocol ip prio 1 \
+	flower skip_sw ct_state -trk ip_proto udp dst_port 7778 action drop
+check "skip_sw: +trk UDP to 7779 dropped" $TC filter add dev $R0 ingress protocol ip prio 2 \
+	flower skip_sw ct_state +trk ip_proto udp dst_port 7779 action drop
+check "skip_sw: the rest to VF1" $TC filter add dev $R0 ingress protocol all prio 10 \
+	flower skip_sw action mirred egress redirect dev $R1
+# passed DPORT: how many of K UDP frames to DPORT reach VF1.
+passed() {
+	local rx
+	rx=$(nstat b sw0v1 rx_packets)
+	nsx a $FPKT send sw0v0 "$($FPKT build dst=$m1 src=$m0 sip=10.3.0.1 dip=10.3.0.2 proto=udp dport=$1)" $K
+	sleep 0.3
+	echo $(($(nstat b sw0v1 rx_packets) - rx))
+}
+check_eq "-trk matches an untracked packet: dropped" 0 "$(passed 7778)"
+check_eq "+trk does not: passed" $K "$(passed 7779)"
+check "skip_sw: ct clear then goto" $TC filter add dev $R0 ingress protocol ip prio 3 \
+	flower skip_sw ip_proto udp dst_port 7780 action ct clear pipe action goto chain 1
+check "skip_sw: chain 1 -trk to VF1" $TC filter add dev $R0 ingress protocol ip chain 1 prio 1 \
+	flower skip_sw ct_state -trk action mirred egress redirect dev $R1
+check_eq "ct clear leaves the packet untracked" $K "$(passed 7780)"
+
+# Refusals: each with its reason, and nothing changes.
+before=$(cat "$CFG/sw0/offload" | head -n 1)
+n_before=$($TC filter show dev $R0 ingress | grep -c '^filter .* flower')
+refuse() { # DESC PATTERN FLOWER-ARGS...
+	local d=$1 p=$2
+	shift 2
+	check_fail_msg "$d" "$p" $TC filter add dev $R0 ingress protocol ip prio 5 flower skip_sw "$@"
+}
+refuse "ct_state +new is refused" 'ct_state \+new is not supported' \
+	ct_state +trk+new action drop
+refuse "ct_state +rel is refused" 'ct_state \+rel is not supported' \
+	ct_state +trk+rel action drop
+refuse "ct_state +inv is refused" 'ct_state \+inv is not supported' \
+	ct_state +trk+inv action drop
+refuse "ct commit is refused" 'ct commit is not offloaded' \
+	action ct commit pipe action goto chain 1
+refuse "ct after another action is refused" 'ct must be the first action of its rule' \
+	action vlan push id 5 pipe action ct pipe action goto chain 1
+check_eq "refusals changed nothing in the flow table" "$before" "$(cat "$CFG/sw0/offload" | head -n 1)"
+check_eq "refusals left tc's filters as they were" "$n_before" \
+	"$($TC filter show dev $R0 ingress | grep -c '^filter .* flower')"
+
+check "remove the qdisc" $TC qdisc del dev $R0 ingress
+sleep 0.5
+check_match "flow table empty" '^rules 0 ' "$(cat "$CFG/sw0/offload")"
+check "cleanup" fponic_destroy_all
+cleanup_netns
+done_testing
