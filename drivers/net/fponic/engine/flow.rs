@@ -315,12 +315,17 @@ pub(crate) enum Action {
     },
     /// Recompute checksums: [`csum`] flags.
     Csum(u32),
-    /// Look the packet's connection up in conntrack zone `zone` (`ct`, the first action of its
-    /// rule). No connection is offloaded: the packet leaves the eswitch, and software resumes
-    /// at this action (tc's miss cookie `resume`), runs conntrack and the rest of the rule.
+    /// Connection tracking in zone `zone` (`ct`, the first action of its rule). No connection
+    /// is offloaded: the packet leaves the eswitch, and software resumes at this action (tc's
+    /// miss cookie `resume`), runs conntrack and the rest of the rule.
     Ct {
         /// Zone.
         zone: u16,
+        /// `nat`: apply the connection's NAT.
+        nat: bool,
+        /// `commit` or `force`: software (re)creates connections, so such a packet always
+        /// leaves for software.
+        commit: bool,
         /// tc's miss cookie for this action.
         resume: u64,
     },

@@ -80,21 +80,19 @@ const UNSUPPORTED: [(u64, Refusal); 13] = [
     (key::PPPOE, c"fponic: matching on PPPoE is not supported"),
 ];
 
-/// Refuses a rule that requires conntrack state flags `set`: a connection continues in the
-/// eswitch only once software established and offloaded it, so only `+trk`, `+est` and `+rpl`
-/// can ever hold there. (Software flower already refused contradictory combinations.)
+/// Refuses a rule that requires conntrack state flags `set` the eswitch never gives a packet:
+/// it continues a connection only once software offloaded it (established, or a new UDP flow
+/// not replied to yet), so `+rel` and `+inv` never hold there. (Software flower already refused
+/// contradictory combinations.)
 fn ct_state_supported(set: u16) -> Result<(), Refusal> {
-    if set & ct_state::NEW != 0 {
-        return Err(c"fponic: matching on ct_state +new is not supported");
-    }
     if set & ct_state::RELATED != 0 {
         return Err(c"fponic: matching on ct_state +rel is not supported");
     }
     if set & ct_state::INVALID != 0 {
         return Err(c"fponic: matching on ct_state +inv is not supported");
     }
-    if set & !(ct_state::TRACKED | ct_state::ESTABLISHED | ct_state::REPLY) != 0 {
-        return Err(c"fponic: only ct_state trk, est and rpl can be matched");
+    if set & !(ct_state::TRACKED | ct_state::NEW | ct_state::ESTABLISHED | ct_state::REPLY) != 0 {
+        return Err(c"fponic: only ct_state trk, new, est and rpl can be matched");
     }
     Ok(())
 }

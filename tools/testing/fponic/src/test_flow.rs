@@ -240,6 +240,8 @@ fn ct_is_the_first_action_of_its_rule() {
     };
     let ct = Action::Ct {
         zone: 7,
+        nat: false,
+        commit: false,
         resume: 1 << 32,
     };
     assert!(ok(&[ct, Action::Goto(1)]).is_ok());

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Connection tracking (act_ct): `ct [zone N]` and `ct clear`.
+//! Connection tracking (act_ct): `ct [zone N] [nat ...] [commit|force]` and `ct clear`.
 //!
 //! Software establishes connections; the eswitch holds no connection yet, so a packet that
 //! reaches `ct` leaves it, and software resumes at that very action (the tc skb extension's
@@ -39,20 +39,16 @@ pub(super) fn parse(_ports: &impl Ports, a: FlowerAction<'_>) -> Result<Action, 
     if flags & ct_act::CLEAR != 0 {
         return Ok(Action::CtClear);
     }
-    if flags & ct_act::COMMIT != 0 {
-        return Err(c"fponic: ct commit is not offloaded: software commits connections");
-    }
-    if flags & ct_act::FORCE != 0 {
-        return Err(c"fponic: ct force is not supported");
-    }
-    if flags & (ct_act::NAT | ct_act::NAT_SRC | ct_act::NAT_DST) != 0 {
-        return Err(c"fponic: ct nat is not supported yet");
-    }
     let resume = a.miss_cookie();
     if resume == 0 {
         return Err(c"fponic: software cannot resume at ct (no tc skb extension)");
     }
-    Ok(Action::Ct { zone, resume })
+    Ok(Action::Ct {
+        zone,
+        nat: flags & (ct_act::NAT | ct_act::NAT_SRC | ct_act::NAT_DST) != 0,
+        commit: flags & (ct_act::COMMIT | ct_act::FORCE) != 0,
+        resume,
+    })
 }
 
 #[inline(always)]
