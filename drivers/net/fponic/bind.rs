@@ -11,6 +11,7 @@
 //! [`Opaque`]: kernel::types::Opaque
 //! [`from_result`]: kernel::error::from_result
 
+pub(crate) mod ct;
 pub(crate) mod devlink;
 pub(crate) mod faux;
 pub(crate) mod health;

@@ -7,6 +7,7 @@
 //! kernel code for user space), so they get fast `cargo test` runs and randomized tests on the
 //! host, and the KUnit suite below in the kernel.
 
+pub(crate) mod ct;
 pub(crate) mod drop;
 pub(crate) mod failover;
 pub(crate) mod flow;

@@ -34,13 +34,18 @@
 //!   3. (the devlink instance lock): devlink callbacks, device changes;
 //!   4. (RTNL): netdev registration, the netdev notifier, `ndo_*` configuration;
 //!   5. (a tc block's `cb_lock`): flower offload callbacks, which may run without RTNL;
-//!   6. `wires` (under RTNL only), or `rebalance_lock` (failover: from the notifier, devlink,
-//!      configfs and the failback work), or the flow table's `writer` (rule changes, per-port
-//!      `hw-tc-offload`), or `health` (the reporter handle; held only to clone or take it);
-//!   7. `events` (failover event log, under `rebalance_lock` or alone, and in the reporter's
+//!   6. the conntrack `tables` ([`crate::tc::ct`]: attaching a rule's `ct` action to act_ct's
+//!      flow table, detaching it), then (that flow table's `flow_block_lock`: registering and
+//!      unregistering; act_ct's offload workers hold it to call the switch's callbacks, which
+//!      take only the connections' flow table `writer`);
+//!   7. `wires` (under RTNL only), or `rebalance_lock` (failover: from the notifier, devlink,
+//!      configfs and the failback work), or a flow table's `writer` (the rules' and the
+//!      connections': rule changes, per-port `hw-tc-offload`, act_ct's callbacks), or `health`
+//!      (the reporter handle; held only to clone or take it);
+//!   8. `events` (failover event log, under `rebalance_lock` or alone, and in the reporter's
 //!      callbacks under the core's reporter lock) and `log` (offload log, alone): innermost
 //!      driver locks;
-//!   8. (the VPID xarray's `xa_lock`): under `rebalance_lock` or the instance lock.
+//!   9. (the VPID xarray's `xa_lock`): under `rebalance_lock` or the instance lock.
 //!
 //!   The data path takes none of them. Work items (failback, health report) start with no lock
 //!   held; cancelling one (`cancel_sync`) is done with none of the locks its handler takes.
@@ -116,7 +121,10 @@ use self::{
     port::PortNetdev,
     wire::WireBinding,
 };
-use crate::tc::flowtable::FlowTable;
+use crate::tc::{
+    ct::Conntrack,
+    flowtable::FlowTable, //
+};
 
 /// Identity and runtime state of a function (VF or SF) shared by its netdev, its representor,
 /// its devlink port and the snapshots.
@@ -315,6 +323,9 @@ pub(crate) struct Eswitch {
     /// Offloaded flow rules.
     #[pin]
     flows: FlowTable,
+    /// Offloaded connections.
+    #[pin]
+    ct: Conntrack,
     /// VPID -> PPID ([`vpid::encode`]), read under RCU on every forwarded packet.
     #[pin]
     vpids: XValues,
@@ -378,6 +389,7 @@ impl Eswitch {
                 wires <- new_mutex!(wires),
                 drops: [const { Atomic::new(0) }; DropCause::COUNT],
                 flows <- FlowTable::new(FLOW_CAPACITY),
+                ct <- Conntrack::new(),
                 vpids <- XValues::new(),
                 log <- new_mutex!(OffloadLog::new()),
                 failover: Failover::new(),
@@ -435,6 +447,11 @@ impl Eswitch {
     }
 
     /// The flow table.
+    pub(crate) fn conntrack(&self) -> &Conntrack {
+        &self.ct
+    }
+
+    /// The offloaded flow rules.
     pub(crate) fn flows(&self) -> &FlowTable {
         &self.flows
     }

@@ -29,6 +29,8 @@
 #include <net/flow_offload.h>
 #include <net/netlink.h>
 #include <net/pkt_cls.h>
+#include <net/netfilter/nf_conntrack.h>
+#include <net/netfilter/nf_flow_table.h>
 
 #include "fponic_helpers.h"
 
@@ -864,4 +866,40 @@ bool fponic_dwork_schedule(struct fponic_dwork *w, unsigned int delay_ms)
 bool fponic_dwork_cancel_sync(struct fponic_dwork *w)
 {
 	return cancel_delayed_work_sync(&w->dw);
+}
+
+/*
+ * Conntrack offload: act_ct's flow tables (one per zone) hand their connections to the
+ * callbacks registered on them (nf_flow_table_offload_add_cb() is static inline). A
+ * registration pins the flow table; removing it waits for running callbacks.
+ */
+int fponic_ct_ft_add_cb(struct nf_flowtable *ft, void *cb, void *cb_priv)
+{
+	return nf_flow_table_offload_add_cb(ft, cb, cb_priv);
+}
+
+void fponic_ct_ft_del_cb(struct nf_flowtable *ft, void *cb, void *cb_priv)
+{
+	nf_flow_table_offload_del_cb(ft, cb, cb_priv);
+}
+
+/* A reference to the conntrack entry of act_ct metadata @cookie (entry | ctinfo). */
+void fponic_ct_get(unsigned long cookie)
+{
+	nf_conntrack_get(&((struct nf_conn *)(cookie & NFCT_PTRMASK))->ct_general);
+}
+
+void fponic_ct_put(unsigned long cookie)
+{
+	nf_ct_put((struct nf_conn *)(cookie & NFCT_PTRMASK));
+}
+
+/*
+ * Give @skb the conntrack entry of @cookie with its ctinfo, replacing any, moving the caller's
+ * reference into it (as tcf_ct_flow_table_restore_skb() with a reference taken).
+ */
+void fponic_skb_set_ct(struct sk_buff *skb, unsigned long cookie)
+{
+	nf_reset_ct(skb);
+	nf_ct_set(skb, (struct nf_conn *)(cookie & NFCT_PTRMASK), cookie & NFCT_INFOMASK);
 }

@@ -64,4 +64,11 @@ int fponic_xmit_frame(struct net_device *dev, const u8 *frame, unsigned int len)
 int fponic_skb_pedit(struct sk_buff *skb, u32 htype, u32 offset, u32 mask, u32 val);
 int fponic_skb_csum(struct sk_buff *skb, u32 flags);
 
+struct nf_flowtable;
+int fponic_ct_ft_add_cb(struct nf_flowtable *ft, void *cb, void *cb_priv);
+void fponic_ct_ft_del_cb(struct nf_flowtable *ft, void *cb, void *cb_priv);
+void fponic_ct_get(unsigned long cookie);
+void fponic_ct_put(unsigned long cookie);
+void fponic_skb_set_ct(struct sk_buff *skb, unsigned long cookie);
+
 #endif /* FPONIC_HELPERS_H */

@@ -6,6 +6,7 @@
 //! - this file: a flower rule as a whole (keys, actions, chain, priority, resume point);
 //! - [`keys`] - match keys;
 //! - [`act`] - actions, one family per file, and their execution on a packet;
+//! - [`ct`] - offloaded connections (act_ct's flow tables);
 //! - [`flowtable`] - the rules, read by the data path under RCU.
 //!
 //! Anything fponic cannot execute exactly is refused with an extack message; nothing
@@ -14,6 +15,7 @@
 //! [`crate::esw`].
 
 pub(crate) mod act;
+pub(crate) mod ct;
 pub(crate) mod flowtable;
 mod keys;
 

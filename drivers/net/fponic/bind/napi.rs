@@ -24,8 +24,8 @@ use super::{
         Device, //
     },
     skb::{
-        SkBuff,
-        TcResume, //
+        Resume,
+        SkBuff, //
     },
 };
 
@@ -93,11 +93,12 @@ impl RxRing {
     /// packet the forwarding refuses is freed and counted in the device's `rx_dropped`.
     ///
     /// With `resume`, the packet carries the tc skb extension telling the device's ingress tc
-    /// where to resume (attached after forwarding, which scrubs extensions); without memory for
-    /// it the packet is dropped (`rx_dropped`), as software tc drops it.
+    /// where to resume, and its conntrack entry if it has one (attached after forwarding, which
+    /// scrubs both); without memory for the extension the packet is dropped (`rx_dropped`), as
+    /// software tc drops it.
     ///
     /// The caller then calls [`RxRing::schedule`] (once for a burst).
-    pub(crate) fn enqueue(&self, skb: SkBuff, resume: Option<TcResume>) -> Result<(), SkBuff> {
+    pub(crate) fn enqueue(&self, skb: SkBuff, resume: Option<Resume>) -> Result<(), SkBuff> {
         if self.len() >= self.capacity {
             return Err(skb);
         }
@@ -113,11 +114,14 @@ impl RxRing {
         }
         // SAFETY: forwarding succeeded: the skb is ours again.
         let mut skb = unsafe { SkBuff::from_raw(skb) };
-        if let Some(at) = resume {
-            if skb.set_tc_resume(at).is_err() {
+        if let Some(r) = resume {
+            if skb.set_tc_resume(r.at).is_err() {
                 // SAFETY: `dev` is valid; the core allocates its per-CPU stats on demand.
                 unsafe { bindings::dev_core_stats_rx_dropped_inc(dev) };
                 return Ok(());
+            }
+            if let Some(ct) = r.ct {
+                skb.set_ct(ct);
             }
         }
         let skb = skb.into_raw();

@@ -647,7 +647,7 @@ impl<T: Operations> Adapter<T> {
             // SAFETY: by the function's safety requirements.
             let dev = unsafe { Device::<T>::from_raw(cb_priv.cast()) };
             // SAFETY: `type_data` is a `flow_cls_offload` for TC_SETUP_CLSFLOWER.
-            let (cmd, mut ext) = unsafe { super::tc::flower_cmd(type_data) }?;
+            let (cmd, mut ext) = unsafe { super::tc::flower_cmd(type_data, true) }?;
             T::flower(dev, cmd, &mut ext)?;
             Ok(0)
         })

@@ -9,7 +9,10 @@ use core::{
     ptr::NonNull, //
 };
 
-use super::ffi::bindings;
+use super::{
+    ct::CtRef,
+    ffi::bindings, //
+};
 
 /// Where software tc resumes a packet the eswitch hands it mid-pipeline (the tc skb extension,
 /// as hardware offload drivers set it on packets that miss in hardware).
@@ -19,6 +22,16 @@ pub(crate) enum TcResume {
     Chain(u32),
     /// At the action this tc miss cookie stands for (see `FlowerRule::resume_after_actions`).
     Action(u64),
+}
+
+/// How software takes over a packet the eswitch hands it mid-pipeline: where tc resumes, and the
+/// conntrack entry (with its state) the eswitch found for the packet, which software tc then
+/// sees as act_ct would have left it.
+pub(crate) struct Resume {
+    /// Where software tc resumes.
+    pub(crate) at: TcResume,
+    /// The packet's conntrack entry, if it has one.
+    pub(crate) ct: Option<CtRef>,
 }
 
 /// An owned socket buffer.
@@ -150,6 +163,14 @@ impl SkBuff {
         kernel::error::to_result(unsafe {
             bindings::fponic_skb_tc_resume(self.0.as_ptr(), chain, cookie)
         })
+    }
+
+    /// Gives the packet conntrack entry `ct` and its state, replacing any it had, as act_ct
+    /// leaves a packet. Forwarding to another device drops it: set it on a packet already
+    /// forwarded to its receiver.
+    pub(crate) fn set_ct(&mut self, ct: CtRef) {
+        // SAFETY: we own the skb; the reference moves into it.
+        unsafe { bindings::fponic_skb_set_ct(self.0.as_ptr(), ct.into_raw()) };
     }
 
     /// A clone sharing the packet data (`skb_clone`), for delivery to several ports.

@@ -13,6 +13,10 @@
 use kernel::ffi::c_void;
 
 use super::{
+    ct::{
+        CtRef,
+        CtTable, //
+    },
     ffi::bindings,
     netdev::NetDev, //
     netlink::ExtAck,
@@ -206,6 +210,40 @@ impl<'a> FlowerAction<'a> {
         (ct.action as u32, ct.zone)
     }
 
+    /// The flow table of a ct action (`None`: not a ct action).
+    pub(crate) fn ct_table(&self) -> Option<CtTable<'a>> {
+        if self.e.id != act_id::CT {
+            return None;
+        }
+        // SAFETY: a ct entry, whose union member is `ct`, all initialized (type invariant).
+        let ft = unsafe { self.e.__bindgen_anon_1.ct.flow_table };
+        // SAFETY: act_ct holds the table for its action, which tc holds while the request is
+        // in progress (`'a`).
+        core::ptr::NonNull::new(ft).map(|ft| unsafe { CtTable::from_raw(ft) })
+    }
+
+    /// The conntrack metadata of a connection a flow table offloads (`None`: not a metadata
+    /// entry), with a reference to the connection's conntrack entry.
+    pub(crate) fn ct_metadata(&self) -> Option<CtMetadata> {
+        if self.e.id != act_id::CT_METADATA {
+            return None;
+        }
+        // SAFETY: a metadata entry, whose union member is `ct_metadata`, all initialized (type
+        // invariant).
+        let m = unsafe { self.e.__bindgen_anon_1.ct_metadata };
+        let mut labels = [0u8; 16];
+        for (b, w) in labels.chunks_exact_mut(4).zip(m.labels) {
+            b.copy_from_slice(&w.to_ne_bytes());
+        }
+        Some(CtMetadata {
+            // SAFETY: only act_ct's flow tables give metadata entries, whose cookie is a
+            // conntrack entry they hold (with its ctinfo) while the request is in progress.
+            ct: unsafe { CtRef::get(m.cookie) },
+            mark: m.mark,
+            labels,
+        })
+    }
+
     /// tc's miss cookie that makes software resume at this action (0: software cannot).
     pub(crate) fn miss_cookie(&self) -> u64 {
         self.e.miss_cookie
@@ -217,6 +255,16 @@ impl<'a> FlowerAction<'a> {
         // invariant).
         unsafe { self.e.__bindgen_anon_1.csum_flags }
     }
+}
+
+/// What act_ct tells a driver of an offloaded connection's direction.
+pub(crate) struct CtMetadata {
+    /// The conntrack entry, with the state a packet of this direction gets.
+    pub(crate) ct: CtRef,
+    /// The connection's mark.
+    pub(crate) mark: u32,
+    /// Its labels, as the label bitmap holds them.
+    pub(crate) labels: [u8; 16],
 }
 
 /// A flower rule to add (or replace).
@@ -317,13 +365,15 @@ impl StatsReply<'_> {
 }
 
 /// Builds the command for a `TC_SETUP_CLSFLOWER` callback and returns it with the request's
-/// extack.
+/// extack. With `check_hw_stats`, a rule whose actions ask for a statistics type other than
+/// delayed or any is refused, as every driver does for tc's rules.
 ///
 /// # Safety
 ///
 /// `type_data` is the `struct flow_cls_offload` of a running `TC_SETUP_CLSFLOWER` callback.
 pub(super) unsafe fn flower_cmd<'a>(
     type_data: *mut c_void,
+    check_hw_stats: bool,
 ) -> Result<(FlowerCmd<'a>, ExtAck<'a>), kernel::error::Error> {
     let f = type_data.cast::<bindings::flow_cls_offload>();
     // SAFETY: by the function's safety requirement; the request's extack is null or valid while
@@ -345,10 +395,14 @@ pub(super) unsafe fn flower_cmd<'a>(
             // SAFETY: by the function's safety requirement, the request's flow rule is valid
             // while the callback runs (`'a`).
             let action: &'a bindings::flow_action = unsafe { &(*flow_rule.as_ptr()).action };
-            // The hw_stats type is checked as every driver does.
-            // SAFETY: the request's action list and extack (null or valid).
-            if !unsafe { bindings::flow_action_basic_hw_stats_check(action, (*f).common.extack) } {
-                return Err(kernel::error::code::EOPNOTSUPP);
+            if check_hw_stats {
+                // SAFETY: the request's action list and extack (null or valid).
+                let ok = unsafe {
+                    bindings::flow_action_basic_hw_stats_check(action, (*f).common.extack)
+                };
+                if !ok {
+                    return Err(kernel::error::code::EOPNOTSUPP);
+                }
             }
             // CAST: `unsigned int` to `usize`.
             // SAFETY: `num_entries` initialized entries follow the list's header, valid for `'a`

@@ -123,18 +123,40 @@ pub(crate) fn flower(
             if !esw.is_switchdev() {
                 return refuse(ext, c"fponic: tc offload needs switchdev mode", EOPNOTSUPP);
             }
-            let spec = match tc::build_spec(esw, in_vpid, &rule) {
+            let mut spec = match tc::build_spec(esw, in_vpid, &rule) {
                 Ok(s) => s,
                 Err(msg) => return refuse(ext, msg, EOPNOTSUPP),
             };
+            // A leading `ct` looks connections up in its zone's act_ct flow table, which the
+            // switch registers on (once for all the rules naming it).
+            let ct = esw.conntrack();
+            let mut table = 0;
+            if let Some(ft) = spec
+                .actions
+                .is_ct_lookup()
+                .then(|| rule.actions().next().and_then(|a| a.ct_table()))
+                .flatten()
+            {
+                table = match ct.attach(&ft) {
+                    Ok(n) => n,
+                    Err(e) => {
+                        return refuse(ext, c"fponic: cannot register on the ct flow table", e)
+                    }
+                };
+                spec.actions.set_ct_table(table);
+            }
             let id = RuleId {
                 cookie: rule.cookie,
                 in_vpid,
             };
-            match esw.flows().insert(id, spec) {
-                Ok(()) => {
+            let r = match esw.flows().insert(id, spec) {
+                Ok(old) => {
+                    // A replaced rule's table is detached after the new rule is in place.
+                    if let Some(old) = old {
+                        ct.detach(old.actions.ct_table());
+                    }
                     esw.log_rule(true, name);
-                    Ok(())
+                    return Ok(());
                 }
                 Err(InsertError::Full) => refuse(ext, c"fponic: flow table full", ENOSPC),
                 Err(InsertError::Closed) => {
@@ -142,7 +164,9 @@ pub(crate) fn flower(
                 }
                 Err(InsertError::Disabled) => refuse(ext, DISABLED, EOPNOTSUPP),
                 Err(InsertError::NoMem) => Err(ENOMEM),
-            }
+            };
+            ct.detach(table);
+            r
         }
         // A filter of a shared block has a rule per bound representor: each callback removes or
         // reports its own.
@@ -152,6 +176,7 @@ pub(crate) fn flower(
             };
             // tc only destroys rules it offloaded; a missing rule is not an error.
             if let Ok(spec) = esw.flows().remove(RuleId { cookie, in_vpid }) {
+                esw.conntrack().detach(spec.actions.ct_table());
                 esw.log_rule(
                     false,
                     RuleName {

@@ -315,10 +315,13 @@ pub(crate) enum Action {
     },
     /// Recompute checksums: [`csum`] flags.
     Csum(u32),
-    /// Connection tracking in zone `zone` (`ct`, the first action of its rule). No connection
-    /// is offloaded: the packet leaves the eswitch, and software resumes at this action (tc's
+    /// Connection tracking in zone `zone` (`ct`, the first action of its rule): a packet of a
+    /// connection act_ct offloaded to the switch (flow table number `table`) gets its state
+    /// and goes on; any other leaves the eswitch, and software resumes at this action (tc's
     /// miss cookie `resume`), runs conntrack and the rest of the rule.
     Ct {
+        /// The switch's number of the zone's flow table (0: none, as for `commit`).
+        table: u32,
         /// Zone.
         zone: u16,
         /// `nat`: apply the connection's NAT.
@@ -475,6 +478,30 @@ impl Actions {
     /// Where software resumes after these actions (0: it cannot).
     pub(crate) fn resume(&self) -> u64 {
         self.resume
+    }
+
+    /// Whether the first action is a `ct` that looks connections up (not `commit`, which
+    /// software runs).
+    pub(crate) fn is_ct_lookup(&self) -> bool {
+        matches!(
+            self.as_slice().first(),
+            Some(Action::Ct { commit: false, .. })
+        )
+    }
+
+    /// The flow table number of a leading `ct` action (0: none).
+    pub(crate) fn ct_table(&self) -> u32 {
+        match self.as_slice().first() {
+            Some(&Action::Ct { table, .. }) => table,
+            _ => 0,
+        }
+    }
+
+    /// Sets the flow table number of a leading `ct` action.
+    pub(crate) fn set_ct_table(&mut self, n: u32) {
+        if let Some(Action::Ct { table, .. }) = self.list.first_mut().filter(|_| self.len > 0) {
+            *table = n;
+        }
     }
 
     /// Whether a packet can leave the eswitch for software mid-pipeline after these actions:

@@ -17,8 +17,8 @@ use crate::{
             TxResult, //
         },
         skb::{
-            SkBuff,
-            TcResume, //
+            Resume,
+            SkBuff, //
         },
     },
     engine::{
@@ -262,7 +262,7 @@ impl Eswitch {
         guard: &rcu::Guard,
         to: To,
         skb: SkBuff,
-        resume: Option<TcResume>,
+        resume: Option<Resume>,
     ) -> Result<Delivery, DropCause> {
         if let To::Wire(i) = to {
             // A dead wire is bypassed at once (see `crate::failover`).

@@ -100,6 +100,12 @@ impl Eswitch {
             self.flows.len(),
             self.flows.capacity()
         ))?;
+        w.write_fmt(fmt!(
+            "connections {} capacity {} ct_tables {}\n",
+            self.ct.len(),
+            self.ct.entries.capacity(),
+            self.ct.tables()
+        ))?;
         for (why, n) in log.refusals.iter() {
             w.write_fmt(fmt!("refused {} {}\n", n, why.to_str().unwrap_or("?")))?;
         }

@@ -9,11 +9,14 @@ use kernel::{
 
 use crate::{
     bind::skb::{
+        Resume,
         SkBuff,
         TcResume, //
     },
     engine::{
+        ct::CtMeta,
         flow::{
+            Action,
             Key, //
         },
         id::vpid::{
@@ -25,6 +28,7 @@ use crate::{
     },
     tc::act::{
         self,
+        CtHit,
         Step, //
     },
 };
@@ -39,13 +43,22 @@ use super::{
 pub(super) enum Offload {
     /// No rule touched it: the slow path takes it as it came (and may push back).
     Miss(SkBuff),
-    /// It leaves the pipeline without being forwarded or dropped, counted or changed by rules:
-    /// the slow path takes it, and software tc resumes where given.
-    Leave(SkBuff, Option<TcResume>),
+    /// It leaves the pipeline without being forwarded or dropped: the slow path takes it, and
+    /// software tc resumes where given.
+    Leave(SkBuff, Option<Resume>),
     /// Forwarded or dropped by a rule.
     Done,
     /// Lost (not yet counted in the switch's drop counters).
     Lost(DropCause),
+}
+
+/// A `ct` action, as the data path executes it ([`Action::Ct`]).
+#[derive(Clone, Copy)]
+struct CtAt {
+    table: u32,
+    zone: u16,
+    nat: bool,
+    commit: bool,
 }
 
 /// Most `goto`s one packet follows, as software tc's `max_reclassify_loop`.
@@ -65,8 +78,10 @@ impl Eswitch {
     /// Runs the flow table on a packet entering at `from`, as software tc runs the ingress
     /// block of its representor: chain 0 first, the matching rule's actions in order, `goto`
     /// to a higher chain. A packet that leaves the pipeline without being forwarded or dropped
-    /// (a miss in a chain reached by `goto`, `accept`, or a rule whose actions do not end it)
-    /// goes to the slow path with where software resumes, so that no action runs twice.
+    /// (a miss in a chain reached by `goto`, `accept`, a rule whose actions do not end it, a
+    /// `ct` that finds no offloaded connection) goes to the slow path with where software
+    /// resumes, so that no action runs twice, and with the conntrack entry the eswitch found
+    /// for it, so that software sees the state act_ct would have given it.
     pub(super) fn offload_path(
         &self,
         snap: &Snapshot,
@@ -84,39 +99,61 @@ impl Eswitch {
             |vpid, skb| self.deliver_vpid(snap, guard, vpid, skb),
             |why| self.count_drop(why),
         );
+        let mut run = act::Run::default();
+        // Software takes the packet over at `at`, with the packet's connection if it has one.
+        let leave = |skb, at, run: &act::Run<'_>| {
+            let ct = run.ct.map(|h| h.entry.ct.clone());
+            Offload::Leave(skb, Some(Resume { at, ct }))
+        };
         let mut chain = 0;
         // `goto` only jumps forward, so this ends; the bound is software's: tcf_classify()
         // follows at most `MAX_GOTOS` gotos and drops the packet at the next one.
         'hops: for hops in 0..=MAX_GOTOS {
-            // Where software resumes if the packet leaves here: nothing happened yet in chain
-            // 0, so software starts over; later, it resumes in the chain the eswitch missed in.
-            let here = (hops > 0).then_some(TcResume::Chain(chain));
-            let left = |skb| match here {
-                None => Offload::Miss(skb),
-                Some(r) => Offload::Leave(skb, Some(r)),
-            };
             let parsed = match parse_skb(&mut skb) {
                 Ok(p) => p,
-                // Runts (the core drops them) or a failed pull: software decides.
-                Err(_) => return left(skb),
+                // Runts (the core drops them) or a failed pull: software decides. Nothing
+                // happened yet in chain 0, so software starts over; later, it resumes in the
+                // chain the eswitch stopped in.
+                Err(_) if hops == 0 => return Offload::Miss(skb),
+                Err(_) => return leave(skb, TcResume::Chain(chain), &run),
             };
-            let key = Key::from_packet(in_vpid, &parsed);
+            let mut key = Key::from_packet(in_vpid, &parsed);
+            if let Some(h) = &run.ct {
+                key.set_ct(&h.meta);
+            }
             let Some(rule) = self.flows.classify(chain, &key, guard) else {
-                return left(skb);
-            };
-            // The rule counts the packet as it matched, once its first action kept it in the
-            // eswitch: one that sends it to software (`ct`) leaves the rule to software, which
-            // runs and counts its actions.
-            let mut uncounted = Some((skb.gso_segs(), skb.len()));
-            let mut run = act::Run::default();
-            for a in rule.spec.actions.as_slice() {
-                let step = act::execute(&ex, &mut run, a, skb);
-                if let Some((segs, len)) = uncounted.take() {
-                    if !matches!(step, Step::Software(..)) {
-                        rule.hit(segs, len, crate::bind::time::jiffies());
-                    }
+                if hops == 0 {
+                    return Offload::Miss(skb);
                 }
-                match step {
+                return leave(skb, TcResume::Chain(chain), &run);
+            };
+            let actions = rule.spec.actions.as_slice();
+            // A leading `ct` first: a packet of no offloaded connection leaves before the rule
+            // did anything to it, and software runs and counts the rule's actions.
+            let mut rest = actions;
+            if let [Action::Ct {
+                table,
+                zone,
+                nat,
+                commit,
+                resume,
+            }, tail @ ..] = actions
+            {
+                let at = CtAt {
+                    table: *table,
+                    zone: *zone,
+                    nat: *nat,
+                    commit: *commit,
+                };
+                match self.ct_lookup(at, &parsed, skb.len(), &run, guard) {
+                    Some(hit) => run.ct = Some(hit),
+                    None => return leave(skb, TcResume::Action(*resume), &run),
+                }
+                rest = tail;
+            }
+            rule.hit(skb.gso_segs(), skb.len(), crate::bind::time::jiffies());
+            for a in rest {
+                match act::execute(&ex, &mut run, a, skb) {
                     Step::Next(s) => skb = s,
                     Step::Stop(s) => {
                         skb = s;
@@ -133,15 +170,69 @@ impl Eswitch {
                     }
                     Step::Done => return Offload::Done,
                     Step::Lost(why) => return Offload::Lost(why),
-                    Step::Software(s, at) => return Offload::Leave(s, Some(TcResume::Action(at))),
+                    Step::Software(s, at) => return leave(s, TcResume::Action(at), &run),
                 }
             }
             // `accept`, or actions that do not end the packet: software goes on after them
             // (its own run of the rule would leave the packet to the stack now).
             let resume = rule.spec.actions.resume();
-            return Offload::Leave(skb, (resume != 0).then_some(TcResume::Action(resume)));
+            if resume == 0 {
+                return Offload::Leave(skb, None);
+            }
+            return leave(skb, TcResume::Action(resume), &run);
         }
         // Unreachable: the last hop either returns or drops at its `goto`.
         Offload::Lost(DropCause::GotoLoop)
+    }
+
+    /// The offloaded connection of a packet (`parsed`, `len` bytes) at `ct` action `at`, as
+    /// act_ct would find it in its flow table; `None` sends the packet to software at the
+    /// action.
+    ///
+    /// `commit` (software creates connections) and untrackable packets go to software, as do
+    /// packets act_ct would rewrite (NAT, not executed yet). A packet already tracked in the
+    /// zone keeps its state, as act_ct keeps it without a lookup. The hit is counted as act_ct
+    /// counts a packet of its flow table: once per packet, its length from the network header.
+    fn ct_lookup<'g>(
+        &'g self,
+        at: CtAt,
+        parsed: &packet::FlowKey,
+        len: u32,
+        run: &act::Run<'g>,
+        guard: &'g rcu::Guard,
+    ) -> Option<CtHit<'g>> {
+        if at.commit || at.table == 0 {
+            return None;
+        }
+        if let Some(h) = run.ct.filter(|h| h.meta.zone == at.zone) {
+            return (!(at.nat && h.entry.nat)).then_some(h);
+        }
+        // act_ct's flow table holds TCP and UDP over IP, and looks up neither fragments nor
+        // packets whose TTL (hop limit) would expire.
+        if !matches!(parsed.ip_proto, packet::proto::TCP | packet::proto::UDP)
+            || parsed.addr_type == 0
+            || parsed.ip_flags & packet::frag::IS_FRAGMENT != 0
+            || parsed.ip_ttl <= 1
+        {
+            return None;
+        }
+        let key = Key::from_packet(at.table, parsed);
+        let rule = self.ct.entries.classify(0, &key, guard)?;
+        let entry = rule.ct.as_deref()?;
+        if at.nat && entry.nat {
+            return None;
+        }
+        rule.hit(
+            1,
+            len.saturating_sub(u32::from(parsed.l3_offset)),
+            crate::bind::time::jiffies(),
+        );
+        Some(CtHit {
+            meta: CtMeta {
+                zone: at.zone,
+                ..entry.meta
+            },
+            entry,
+        })
     }
 }

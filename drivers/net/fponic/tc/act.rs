@@ -29,7 +29,10 @@ mod mirred;
 mod pedit;
 mod vlan;
 
-use super::Ports;
+use super::{
+    ct::CtEntry,
+    Ports, //
+};
 use crate::{
     bind::{
         skb::SkBuff,
@@ -40,6 +43,7 @@ use crate::{
         },
     },
     engine::{
+        ct::CtMeta,
         drop::DropCause,
         flow::{
             Action,
@@ -101,10 +105,21 @@ pub(crate) enum Step {
     Software(SkBuff, u64),
 }
 
-/// The state of one run of a rule's actions over a packet.
+/// The state of a packet's run through the pipeline's actions.
 #[derive(Default)]
-pub(crate) struct Run {
+pub(crate) struct Run<'g> {
     pedit: pedit::State,
+    /// The offloaded connection a `ct` action found for the packet (`None`: untracked).
+    pub(crate) ct: Option<CtHit<'g>>,
+}
+
+/// A packet's offloaded connection: its conntrack fields, and the direction's entry.
+#[derive(Clone, Copy)]
+pub(crate) struct CtHit<'g> {
+    /// The packet's conntrack fields.
+    pub(crate) meta: CtMeta,
+    /// The entry of the connection's direction.
+    pub(crate) entry: &'g CtEntry,
 }
 
 /// Refusal of an action a family's `parse` is handed that is not its own (the table never does).
@@ -144,7 +159,7 @@ macro_rules! families {
 
         /// Executes action `a` of a rule on `skb`, by its family.
         #[inline(always)]
-        pub(crate) fn execute(ex: &impl Exec, run: &mut Run, a: &Action, skb: SkBuff) -> Step {
+        pub(crate) fn execute(ex: &impl Exec, run: &mut Run<'_>, a: &Action, skb: SkBuff) -> Step {
             match *a {
                 $($(Action::$action { .. })|+ => $family::execute(ex, run, a, skb),)+
             }

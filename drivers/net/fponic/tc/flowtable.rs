@@ -46,6 +46,7 @@ use kernel::{
     },
 };
 
+use super::ct::CtEntry;
 use crate::{
     bind::rcu::RcuBox,
     engine::{
@@ -66,6 +67,8 @@ const INITIAL_BUCKETS: usize = 16;
 pub(crate) struct Rule {
     /// What to match and do.
     pub(crate) spec: RuleSpec,
+    /// The conntrack entry of a connection's direction, in a table of connections.
+    pub(crate) ct: Option<KBox<CtEntry>>,
     /// Its [`MaskGroup`]'s rank: orders rules of equal priority.
     rank: u64,
     /// Removed from the table (set once, by the writer): lookups skip the rule while a bucket
@@ -80,10 +83,11 @@ pub(crate) struct Rule {
 }
 
 impl Rule {
-    fn new(spec: RuleSpec, rank: u64) -> Result<Arc<Self>> {
+    fn new(spec: RuleSpec, rank: u64, ct: Option<KBox<CtEntry>>) -> Result<Arc<Self>> {
         Ok(Arc::new(
             Self {
                 spec,
+                ct,
                 rank,
                 dead: Atomic::new(false),
                 packets: Atomic::new(0),
@@ -392,8 +396,33 @@ impl FlowTable {
         Ok(())
     }
 
-    /// Adds (or replaces, by id) a rule. All or nothing: on failure the table is unchanged.
-    pub(crate) fn insert(&self, id: RuleId, spec: RuleSpec) -> Result<(), InsertError> {
+    /// Adds (or replaces, by id) a rule, returning the rule it replaced. All or nothing: on
+    /// failure the table is unchanged.
+    pub(crate) fn insert(
+        &self,
+        id: RuleId,
+        spec: RuleSpec,
+    ) -> Result<Option<RuleSpec>, InsertError> {
+        self.insert_rule(id, spec, None)
+    }
+
+    /// Adds (or replaces, by id) the conntrack entry of a connection's direction, matched by
+    /// `spec`, returning the rule it replaced. All or nothing.
+    pub(crate) fn insert_ct(
+        &self,
+        id: RuleId,
+        spec: RuleSpec,
+        ct: KBox<CtEntry>,
+    ) -> Result<Option<RuleSpec>, InsertError> {
+        self.insert_rule(id, spec, Some(ct))
+    }
+
+    fn insert_rule(
+        &self,
+        id: RuleId,
+        spec: RuleSpec,
+        ct: Option<KBox<CtEntry>>,
+    ) -> Result<Option<RuleSpec>, InsertError> {
         let mut w = self.writer.lock();
         if spec.in_port().is_some_and(|v| v < w.closed_below) {
             return Err(InsertError::Closed);
@@ -419,7 +448,7 @@ impl FlowTable {
                 (rank, Some(node))
             }
         };
-        let rule = Rule::new(spec, rank).map_err(|_| InsertError::NoMem)?;
+        let rule = Rule::new(spec, rank, ct).map_err(|_| InsertError::NoMem)?;
         let node = match old {
             Some(_) => None,
             None => Some(RBTreeNodeReservation::new(GFP_KERNEL).map_err(|_| InsertError::NoMem)?),
@@ -447,14 +476,15 @@ impl FlowTable {
                     *slot = rule;
                 }
                 self.retire(&mut w, &old);
+                Ok(Some(old.spec))
             }
             (None, Some(node)) => {
                 w.by_cookie.insert(node.into_node(id, rule));
+                Ok(None)
             }
             // Reserved above whenever there is no old rule.
-            (None, None) => {}
+            (None, None) => Ok(None),
         }
-        Ok(())
     }
 
     /// The table of `(chain, mask)`, if any (writer).
@@ -612,6 +642,20 @@ impl FlowTable {
         let rule = w.by_cookie.remove(&id).ok_or(ENOENT)?;
         self.retire(&mut w, &rule);
         Ok(rule.spec)
+    }
+
+    /// Removes every rule offloaded for port `in_vpid` (the [`RuleId`]'s). Cannot fail.
+    pub(crate) fn remove_port(&self, in_vpid: u32) {
+        let mut w = self.writer.lock();
+        loop {
+            let next = w.by_cookie.keys().find(|id| id.in_vpid == in_vpid).copied();
+            let Some(id) = next else {
+                break;
+            };
+            if let Some(rule) = w.by_cookie.remove(&id) {
+                self.retire(&mut w, &rule);
+            }
+        }
     }
 
     /// Counters of the rule `id` since the previous call: bytes, packets, and the last use

@@ -100,14 +100,44 @@ fn ct_state_supported(set: u16) -> Result<(), Refusal> {
 /// `protocol all`.
 const ETH_P_ALL: u16 = 0x0003;
 
+/// The keys of a connection's direction that act_ct offloads: its tuple, and FIN/RST excluded.
+/// The ingress device (META) is the representor software saw it on, which does not matter to
+/// the connection (and is 0 outside the initial namespace): it is not matched.
+const CT_ENTRY_KEYS: u64 = key::META
+    | key::CONTROL
+    | key::BASIC
+    | key::IPV4_ADDRS
+    | key::IPV6_ADDRS
+    | key::PORTS
+    | key::TCP;
+
 /// The key, mask and port ranges of flower rule `r` on the representor of virtual port
 /// `in_vpid`; the key is not masked yet.
 pub(super) fn translate(
     in_vpid: u32,
     r: &FlowerRule<'_>,
 ) -> Result<(Key, Key, PortRanges), Refusal> {
+    fill(in_vpid, r, SUPPORTED_KEYS, Some(r.proto))
+}
+
+/// The key and mask of the direction of an offloaded connection `r` of the act_ct flow table
+/// that the switch numbers `table` (in the key's ingress port field); the key is not masked
+/// yet.
+pub(super) fn translate_ct(table: u32, r: &FlowerRule<'_>) -> Result<(Key, Key), Refusal> {
+    let (key, mask, _) = fill(table, r, CT_ENTRY_KEYS, None)?;
+    Ok((key, mask))
+}
+
+/// The key, mask and port ranges of `r`'s match, on the keys `allowed`, with ingress port
+/// `in_port` and, if given, the filter's protocol `proto`.
+fn fill(
+    in_port: u32,
+    r: &FlowerRule<'_>,
+    allowed: u64,
+    proto: Option<u16>,
+) -> Result<(Key, Key, PortRanges), Refusal> {
     let k = &r.keys;
-    let unsupported = k.used() & !SUPPORTED_KEYS;
+    let unsupported = k.used() & !allowed;
     if unsupported != 0 {
         for (bit, msg) in UNSUPPORTED {
             if unsupported & bit != 0 {
@@ -129,10 +159,10 @@ pub(super) fn translate(
         key.set(o, k);
         mask.set(o, mk);
     };
-    set(off::IN_PORT, &in_vpid.to_be_bytes(), &[0xff; 4]);
+    set(off::IN_PORT, &in_port.to_be_bytes(), &[0xff; 4]);
     // A filter sees only packets of its protocol (tc_skb_protocol), unless it is `all`.
-    if r.proto != ETH_P_ALL {
-        set(off::TC_PROTO, &r.proto.to_be_bytes(), &[0xff; 2]);
+    if let Some(p) = proto.filter(|&p| p != ETH_P_ALL) {
+        set(off::TC_PROTO, &p.to_be_bytes(), &[0xff; 2]);
     }
     if let Some(b) = k.basic() {
         set(

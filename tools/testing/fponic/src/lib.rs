@@ -13,6 +13,8 @@
 #[cfg(test)]
 extern crate std;
 
+#[path = "../../../../drivers/net/fponic/engine/ct.rs"]
+pub mod ct;
 #[path = "../../../../drivers/net/fponic/engine/drop.rs"]
 pub mod drop;
 #[path = "../../../../drivers/net/fponic/engine/failover.rs"]

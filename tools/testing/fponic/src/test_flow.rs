@@ -239,6 +239,7 @@ fn ct_is_the_first_action_of_its_rule() {
         a.validate(0)
     };
     let ct = Action::Ct {
+        table: 1,
         zone: 7,
         nat: false,
         commit: false,
@@ -712,4 +713,60 @@ fn equal_priorities_follow_flowers_mask_order() {
         disagreements_before > 0,
         "the test never exercised mask order"
     );
+}
+
+#[test]
+fn tracked_packets_match_ct_state_as_flower_maps_ctinfo() {
+    use crate::ct::{ctinfo, flower_state, state, CtMeta};
+    assert_eq!(
+        flower_state(ctinfo::ESTABLISHED),
+        Some(state::TRACKED | state::ESTABLISHED)
+    );
+    assert_eq!(
+        flower_state(ctinfo::ESTABLISHED_REPLY),
+        Some(state::TRACKED | state::ESTABLISHED | state::REPLY)
+    );
+    assert_eq!(flower_state(ctinfo::NEW), Some(state::TRACKED | state::NEW));
+    assert_eq!(
+        flower_state(ctinfo::RELATED_REPLY),
+        Some(state::TRACKED | state::RELATED | state::REPLY)
+    );
+    assert_eq!(flower_state(5), None);
+    let mut k = Key::from_packet(0x1000, &packet::parse(&frame_udp(53, 9)).unwrap());
+    let m = CtMeta {
+        state: flower_state(ctinfo::ESTABLISHED_REPLY).unwrap(),
+        zone: 7,
+        mark: 0xabcd,
+        labels: [1; 16],
+    };
+    k.set_ct(&m);
+    // `ct_state +trk+est`, `+trk+est+rpl`, `ct_zone 7`, `ct_mark 0xab00/0xff00` match;
+    // `+trk+new`, `-rpl`, `ct_zone 8` do not.
+    let ct_rule = |at: usize, key: &[u8], mask: &[u8]| {
+        let mut r = rule(0, 1, &[], &[Action::Drop]);
+        r.mask.set(at, mask);
+        r.key = {
+            let mut kk = Key::default();
+            kk.set(at, key);
+            kk.masked(&r.mask)
+        };
+        r
+    };
+    let st = |set: u16, mask: u16| {
+        ct_rule(off::CT_STATE, &set.to_be_bytes(), &mask.to_be_bytes()).matches(&k)
+    };
+    let (trk, est, new, rpl) = (state::TRACKED, state::ESTABLISHED, state::NEW, state::REPLY);
+    assert!(st(trk | est, trk | est));
+    assert!(st(trk | est | rpl, trk | est | rpl));
+    assert!(!st(trk | new, trk | new));
+    assert!(!st(0, rpl));
+    assert!(ct_rule(off::CT_ZONE, &7u16.to_be_bytes(), &[0xff; 2]).matches(&k));
+    assert!(!ct_rule(off::CT_ZONE, &8u16.to_be_bytes(), &[0xff; 2]).matches(&k));
+    assert!(ct_rule(
+        off::CT_MARK,
+        &0xab00u32.to_be_bytes(),
+        &0xff00u32.to_be_bytes()
+    )
+    .matches(&k));
+    assert!(ct_rule(off::CT_LABELS, &[1; 16], &[0xff; 16]).matches(&k));
 }

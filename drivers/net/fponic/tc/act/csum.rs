@@ -35,7 +35,7 @@ pub(super) fn parse(_ports: &impl Ports, a: FlowerAction<'_>) -> Result<Action, 
 
 /// As act_csum, a packet whose checksums cannot be updated is dropped.
 #[inline(always)]
-pub(super) fn execute(_ex: &impl Exec, _run: &mut Run, a: &Action, mut skb: SkBuff) -> Step {
+pub(super) fn execute(_ex: &impl Exec, _run: &mut Run<'_>, a: &Action, mut skb: SkBuff) -> Step {
     match *a {
         Action::Csum(flags) if skb.csum(flags).is_err() => Step::Lost(DropCause::ActionFailed),
         _ => Step::Next(skb),

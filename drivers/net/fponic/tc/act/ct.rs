@@ -2,8 +2,9 @@
 
 //! Connection tracking (act_ct): `ct [zone N] [nat ...] [commit|force]` and `ct clear`.
 //!
-//! Software establishes connections; the eswitch holds no connection yet, so a packet that
-//! reaches `ct` leaves it, and software resumes at that very action (the tc skb extension's
+//! Software establishes connections and offloads them to the switch ([`super::super::ct`]). A
+//! packet that reaches `ct` and belongs to one gets its state and goes on in the eswitch; any
+//! other leaves it, and software resumes at that very action (the tc skb extension's
 //! `act_miss` cookie): conntrack sees the packet once, then the rest of the rule (typically a
 //! `goto` to the chain matching `ct_state`) runs in software. `ct` is the first action of its
 //! rule, so the eswitch did nothing to such a packet and counts nothing for it: software counts
@@ -44,6 +45,7 @@ pub(super) fn parse(_ports: &impl Ports, a: FlowerAction<'_>) -> Result<Action, 
         return Err(c"fponic: software cannot resume at ct (no tc skb extension)");
     }
     Ok(Action::Ct {
+        table: 0,
         zone,
         nat: flags & (ct_act::NAT | ct_act::NAT_SRC | ct_act::NAT_DST) != 0,
         commit: flags & (ct_act::COMMIT | ct_act::FORCE) != 0,
@@ -52,12 +54,15 @@ pub(super) fn parse(_ports: &impl Ports, a: FlowerAction<'_>) -> Result<Action, 
 }
 
 #[inline(always)]
-pub(super) fn execute(_ex: &impl Exec, _run: &mut Run, a: &Action, skb: SkBuff) -> Step {
+pub(super) fn execute(_ex: &impl Exec, run: &mut Run<'_>, a: &Action, skb: SkBuff) -> Step {
     match *a {
-        // No connection is offloaded: software looks it up.
+        // The pipeline looks connections up before a rule's other actions run (`ct` is the
+        // first); here it only leaves for software.
         Action::Ct { resume, .. } => Step::Software(skb, resume),
-        // The packet's conntrack state is already none: no connection is offloaded, and a
-        // packet enters the eswitch without one.
-        _ => Step::Next(skb),
+        // The packet is untracked again.
+        _ => {
+            run.ct = None;
+            Step::Next(skb)
+        }
     }
 }

@@ -33,7 +33,7 @@ pub(super) fn parse(_ports: &impl Ports, a: FlowerAction<'_>) -> Result<Action, 
 }
 
 #[inline(always)]
-pub(super) fn execute(_ex: &impl Exec, _run: &mut Run, a: &Action, skb: SkBuff) -> Step {
+pub(super) fn execute(_ex: &impl Exec, _run: &mut Run<'_>, a: &Action, skb: SkBuff) -> Step {
     match *a {
         Action::Drop => {
             drop(skb);

@@ -36,7 +36,7 @@ pub(super) fn parse(ports: &impl Ports, a: FlowerAction<'_>) -> Result<Action, R
 }
 
 #[inline(always)]
-pub(super) fn execute(ex: &impl Exec, _run: &mut Run, a: &Action, skb: SkBuff) -> Step {
+pub(super) fn execute(ex: &impl Exec, _run: &mut Run<'_>, a: &Action, skb: SkBuff) -> Step {
     match *a {
         Action::Redirect(v) => match ex.deliver(v, skb) {
             Ok(()) => Step::Done,

@@ -49,7 +49,7 @@ pub(super) fn parse(_ports: &impl Ports, a: FlowerAction<'_>) -> Result<Action, 
 /// As act_pedit, a key that cannot be applied stops its action: the packet goes on without the
 /// rest of that action's keys.
 #[inline(always)]
-pub(super) fn execute(_ex: &impl Exec, run: &mut Run, a: &Action, mut skb: SkBuff) -> Step {
+pub(super) fn execute(_ex: &impl Exec, run: &mut Run<'_>, a: &Action, mut skb: SkBuff) -> Step {
     if let Action::Pedit {
         first,
         hdr,

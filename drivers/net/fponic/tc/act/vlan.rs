@@ -47,7 +47,7 @@ pub(super) fn parse(_ports: &impl Ports, a: FlowerAction<'_>) -> Result<Action, 
 
 /// As act_vlan, a packet the action fails on is dropped.
 #[inline(always)]
-pub(super) fn execute(_ex: &impl Exec, _run: &mut Run, a: &Action, mut skb: SkBuff) -> Step {
+pub(super) fn execute(_ex: &impl Exec, _run: &mut Run<'_>, a: &Action, mut skb: SkBuff) -> Step {
     let done = match *a {
         Action::VlanPush { tpid, id, prio } => skb.vlan_push(tpid, (u16::from(prio) << 13) | id),
         Action::VlanPop => skb.vlan_pop(),

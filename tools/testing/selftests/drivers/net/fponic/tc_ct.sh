@@ -2,10 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Conntrack rules as OVS installs them (none of them skip_sw): chain 0 `ct_state -trk ct pipe
-# goto chain 1`, chain 1 `+trk+new ct commit` and `+trk+est` forwarding. The eswitch executes
-# the ct rules and matches ct_state; no connection is offloaded yet, so a packet reaching `ct`
-# leaves the eswitch and software resumes at that action: conntrack sees each packet once,
-# and each action counts each packet once. Refusals name what is not offloaded.
+# goto chain 1`, chain 1 `+trk+new ct commit` and `+trk+est` forwarding. Software sets
+# connections up; act_ct offloads them to the switch, which then tracks their packets itself
+# and executes the +trk rules; a packet of no offloaded connection leaves the eswitch at `ct`
+# and software resumes at that action. Each action counts each packet once. Refusals name
+# what is not offloaded.
 #
 #   ns a: sw0v0 10.3.0.1   ns b: sw0v1 10.3.0.2   no bridge: only rules move traffic.
 . "$(dirname "$0")/lib.sh"
@@ -45,31 +46,62 @@ check_match "chain 1: the +trk+new commit rule is offloaded" ' in_hw ' "$(show 1
 check_match "chain 1: the +trk+est rule is offloaded" ' in_hw ' "$(show 1 2)"
 check_match "flow table: 6 rules" '^rules 6 ' "$(cat "$CFG/sw0/offload")"
 
-check "ping VF0 -> VF1 through conntrack" nsx a ping -c 3 -W 2 10.3.0.2
-nsx b $FPKT tcp-sink 5001 20 > /tmp/ct.tcp &
-sk=$!
-check "TCP 1 MB VF0 -> VF1 through conntrack" nsx a $FPKT tcp-send 10.3.0.2 5001 1000000
-wait $sk
-check_eq "every byte arrived" 1000000 "$(cat /tmp/ct.tcp)"
-
-# stat PREF FIELD: a counter of the first action of REP0's chain 0 rule PREF (total, or hw_).
+# stat DEV CHAIN PREF FIELD: a counter of the first action of DEV's rule CHAIN/PREF (packets,
+# hw_packets).
 stat() {
-	$TC -s -j filter show dev $R0 ingress chain 0 pref $1 | grep -o "\"$2\":[0-9]*" | head -n 1 |
+	$TC -s -j filter show dev $1 ingress chain $2 pref $3 | grep -o "\"$4\":[0-9]*" | head -n 1 |
 		cut -d: -f2
 }
-# One-way UDP: conntrack sees every packet as +new, committed and forwarded by software.
-p0=$(stat 1 packets)
-h0=$(stat 1 hw_packets)
-rx=$(nstat b sw0v1 rx_packets)
+# conns: offloaded connection directions.
+conns() {
+	sed -n 's/^connections \([0-9]*\) .*/\1/p' "$CFG/sw0/offload"
+}
+# wait_conns N: until N connection directions are offloaded (10 s at most).
+wait_conns() {
+	local i=0
+	while [ "$(conns)" != "$1" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	[ "$(conns)" = "$1" ]
+}
+
+check "ping VF0 -> VF1 through conntrack" nsx a ping -c 3 -W 2 10.3.0.2
+check_match "one act_ct flow table registered" ' ct_tables 1$' "$(sed -n 2p "$CFG/sw0/offload")"
+
+# TCP: software sets the connection up and offloads it once established; the stream then
+# stays in the eswitch (+trk+est rules executed there), and its end returns to software.
+c0=$(stat $R0 0 1 packets); h0=$(stat $R0 0 1 hw_packets); e0=$(stat $R0 1 2 hw_packets)
+nsx b $FPKT tcp-sink 5001 20 > /tmp/ct.tcp &
+sk=$!
+check "TCP 4 MB VF0 -> VF1 through conntrack" nsx a $FPKT tcp-send 10.3.0.2 5001 4000000
+wait $sk
+check_eq "every byte arrived" 4000000 "$(cat /tmp/ct.tcp)"
+hw=$(($(stat $R0 0 1 hw_packets) - h0))
+sw=$(($(stat $R0 0 1 packets) - c0 - hw))
+est=$(($(stat $R0 1 2 hw_packets) - e0))
+echo "# VF0's ct action: $hw packets in the eswitch, $sw in software; +trk+est in the eswitch: $est"
+check_match "the established stream went through the eswitch" '^1$' "$([ $hw -gt $((4 * sw)) ] && echo 1)"
+check_eq "each packet the eswitch tracked was forwarded by its +trk+est rule" "$hw" "$est"
+check "the connection's end returns it to software: no offloaded connection left" wait_conns 0
+
+# One-way UDP: act_ct offloads the direction once its first packet is committed, as new.
+# The next packets are tracked in the eswitch (+trk+new), then leave for software at the
+# `ct commit` of their rule, with their connection: each action runs once per packet.
 fu=$($FPKT build dst=$m1 src=$m0 sip=10.3.0.1 dip=10.3.0.2 proto=udp dport=7777)
-check "VF0 sends $N UDP frames" nsx a $FPKT send sw0v0 "$fu" $N
+check "VF0 sends the first UDP frame" nsx a $FPKT send sw0v0 "$fu" 1
+check "its direction is offloaded" wait_conns 1
+p0=$(stat $R0 0 1 packets); h0=$(stat $R0 0 1 hw_packets); n0=$(stat $R0 1 1 packets)
+rx=$(nstat b sw0v1 rx_packets)
+check "VF0 sends $N more" nsx a $FPKT send sw0v0 "$fu" $N
 sleep 0.5
 check_eq "VF1 received each once" $N $(($(nstat b sw0v1 rx_packets) - rx))
-check_eq "the ct action ran once per frame" $N $(($(stat 1 packets) - p0))
-check_eq "the eswitch counted none of them (software ran the rule)" 0 $(($(stat 1 hw_packets) - h0))
+check_eq "the ct action ran once per frame" $N $(($(stat $R0 0 1 packets) - p0))
+check_eq "the eswitch tracked every one" $N $(($(stat $R0 0 1 hw_packets) - h0))
+check_eq "software committed each once" $N $(($(stat $R0 1 1 packets) - n0))
 
 # The eswitch matches ct_state itself: a packet it classifies has not been through conntrack.
 check "remove the ct rules" sh -c "$TC qdisc del dev $R0 ingress && $TC qdisc del dev $R1 ingress"
+sleep 0.5
+check_match "no flow table registration, no connection left" '^connections 0 .* ct_tables 0$' \
+	"$(sed -n 2p "$CFG/sw0/offload")"
 $TC qdisc add dev $R0 ingress
 check "skip_sw: -trk UDP to 7778 dropped" $TC filter add dev $R0 ingress protocol ip prio 1 \
 	flower skip_sw ct_state -trk ip_proto udp dst_port 7778 action drop

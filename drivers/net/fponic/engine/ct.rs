@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Conntrack state of a packet in the eswitch, as software flower sees it after act_ct.
+//!
+//! A packet enters the eswitch untracked (flower's key fields all 0: `-trk`). A `ct` action that
+//! finds the packet's connection among the offloaded ones gives it that connection's state:
+//! flower's `ct_state` from the entry's `ctinfo` (as `fl_ct_info_to_flower_map`), the action's
+//! zone, the connection's mark and labels. `ct clear` makes it untracked again.
+//!
+//! This file is plain `core` Rust: it is also compiled into the host test crate.
+
+use super::flow::{
+    off,
+    Key, //
+};
+
+/// Flower's `ct_state` flags (`TCA_FLOWER_KEY_CT_FLAGS_*`).
+pub(crate) mod state {
+    /// `new`.
+    pub(crate) const NEW: u16 = 1 << 0;
+    /// `est`.
+    pub(crate) const ESTABLISHED: u16 = 1 << 1;
+    /// `rel`.
+    pub(crate) const RELATED: u16 = 1 << 2;
+    /// `trk`.
+    pub(crate) const TRACKED: u16 = 1 << 3;
+    /// `rpl`.
+    pub(crate) const REPLY: u16 = 1 << 5;
+}
+
+/// `enum ip_conntrack_info` values.
+pub(crate) mod ctinfo {
+    /// A packet of an established connection, original direction.
+    pub(crate) const ESTABLISHED: u8 = 0;
+    /// Related to an established connection.
+    pub(crate) const RELATED: u8 = 1;
+    /// The first packets of a connection.
+    pub(crate) const NEW: u8 = 2;
+    /// A packet of an established connection, reply direction.
+    pub(crate) const ESTABLISHED_REPLY: u8 = 3;
+    /// Related, reply direction.
+    pub(crate) const RELATED_REPLY: u8 = 4;
+}
+
+/// Flower's `ct_state` of a packet whose conntrack state is `info` (`None`: not a state a
+/// tracked packet has).
+pub(crate) fn flower_state(info: u8) -> Option<u16> {
+    let s = match info {
+        ctinfo::ESTABLISHED => state::ESTABLISHED,
+        ctinfo::RELATED => state::RELATED,
+        ctinfo::NEW => state::NEW,
+        ctinfo::ESTABLISHED_REPLY => state::ESTABLISHED | state::REPLY,
+        ctinfo::RELATED_REPLY => state::RELATED | state::REPLY,
+        _ => return None,
+    };
+    Some(state::TRACKED | s)
+}
+
+/// The conntrack fields of a packet's key.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct CtMeta {
+    /// Flower's `ct_state` ([`state`]).
+    pub(crate) state: u16,
+    /// Zone.
+    pub(crate) zone: u16,
+    /// Mark.
+    pub(crate) mark: u32,
+    /// Labels, the bytes of the label bitmap.
+    pub(crate) labels: [u8; 16],
+}
+
+impl Key {
+    /// Sets the conntrack fields.
+    pub(crate) fn set_ct(&mut self, m: &CtMeta) {
+        self.set(off::CT_STATE, &m.state.to_be_bytes());
+        self.set(off::CT_ZONE, &m.zone.to_be_bytes());
+        self.set(off::CT_MARK, &m.mark.to_be_bytes());
+        self.set(off::CT_LABELS, &m.labels);
+    }
+}

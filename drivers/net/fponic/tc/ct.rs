@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Offloaded connections: the act_ct flow tables the switch's rules name, and the connections
+//! they hand it.
+//!
+//! A rule whose first action is `ct` (without `commit`) attaches to the flow table of its zone
+//! ([`Conntrack::attach`]): the switch registers on that table once, whatever the number of
+//! rules naming it, and numbers it. act_ct then offloads each connection it established there,
+//! one direction at a time: the direction's tuple becomes a rule of [`Conntrack::entries`]
+//! (matched with the table's number as ingress port, so two tables never mix) carrying its
+//! [`CtEntry`]. The data path looks packets up there at their `ct` action
+//! ([`crate::esw`]); act_ct asks for their counters to keep busy connections offloaded and
+//! removes them when they end (FIN, RST, expiry) or leave its table.
+//!
+//! Entries whose packets act_ct would rewrite (NAT) are kept but not executed yet: their
+//! packets leave for software at `ct`.
+
+use kernel::{
+    new_mutex,
+    prelude::*,
+    sync::{
+        Arc,
+        Mutex, //
+    },
+};
+
+use super::{
+    flowtable::{
+        FlowTable,
+        InsertError,
+        RuleId, //
+    },
+    keys,
+};
+use crate::{
+    bind::{
+        ct::{
+            CtOps,
+            CtRef,
+            CtTable,
+            Registration, //
+        },
+        tc::{
+            act_id,
+            FlowerCmd,
+            FlowerRule, //
+        },
+    },
+    engine::{
+        ct::{
+            flower_state,
+            CtMeta, //
+        },
+        flow::{
+            Actions,
+            PortRanges,
+            Refusal,
+            RuleSpec, //
+        },
+    },
+};
+
+/// Connection directions a switch holds at most.
+pub(crate) const CT_CAPACITY: u32 = 65536;
+
+/// One direction of an offloaded connection, as the data path needs it.
+pub(crate) struct CtEntry {
+    /// The conntrack entry and the state a packet of this direction gets: software gets them
+    /// with a packet of it that leaves the eswitch.
+    pub(crate) ct: CtRef,
+    /// The packet's conntrack fields (the zone is the `ct` action's).
+    pub(crate) meta: CtMeta,
+    /// act_ct rewrites its packets (NAT).
+    pub(crate) nat: bool,
+}
+
+/// The rule and entry of direction `r` of a connection of the flow table numbered `table`.
+fn build_entry(table: u32, r: &FlowerRule<'_>) -> Result<(RuleSpec, CtEntry), Refusal> {
+    let (key, mask) = keys::translate_ct(table, r)?;
+    let mut md = None;
+    let mut nat = false;
+    for a in r.actions() {
+        match a.id() {
+            act_id::MANGLE => nat = true,
+            act_id::CT_METADATA => md = a.ct_metadata(),
+            _ => return Err(c"fponic: unknown action in an offloaded connection"),
+        }
+    }
+    let md = md.ok_or(c"fponic: offloaded connection without conntrack metadata")?;
+    let state = flower_state(md.ct.ctinfo()).ok_or(c"fponic: unknown conntrack state")?;
+    let spec = RuleSpec {
+        chain: 0,
+        prio: 0,
+        key: key.masked(&mask),
+        mask,
+        ranges: PortRanges::default(),
+        actions: Actions::default(),
+    };
+    let entry = CtEntry {
+        ct: md.ct,
+        meta: CtMeta {
+            state,
+            zone: 0,
+            mark: md.mark,
+            labels: md.labels,
+        },
+        nat,
+    };
+    Ok((spec, entry))
+}
+
+/// Where the connections of one registered flow table go.
+pub(crate) struct CtSink {
+    entries: Arc<FlowTable>,
+    table: u32,
+}
+
+impl CtOps for CtSink {
+    fn flower(&self, cmd: FlowerCmd<'_>) -> Result {
+        match cmd {
+            FlowerCmd::Replace(r) => {
+                let (spec, entry) = build_entry(self.table, &r).map_err(|_| EOPNOTSUPP)?;
+                let id = RuleId {
+                    cookie: r.cookie,
+                    in_vpid: self.table,
+                };
+                // A replace of a known direction updates it (its state, mark or labels).
+                match self
+                    .entries
+                    .insert_ct(id, spec, KBox::new(entry, GFP_KERNEL)?)
+                {
+                    Ok(_) => Ok(()),
+                    Err(InsertError::NoMem) => Err(ENOMEM),
+                    Err(_) => Err(ENOSPC),
+                }
+            }
+            FlowerCmd::Destroy(cookie) => {
+                let _ = self.entries.remove(RuleId {
+                    cookie,
+                    in_vpid: self.table,
+                });
+                Ok(())
+            }
+            FlowerCmd::Stats(cookie, reply) => {
+                if let Some((bytes, packets, lastused)) = self.entries.stats_delta(RuleId {
+                    cookie,
+                    in_vpid: self.table,
+                }) {
+                    reply.report(bytes, packets, lastused);
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// A registered flow table.
+struct Slot {
+    /// Its number ([`CtTable::id`] is its identity).
+    table: u32,
+    /// Rules naming it.
+    rules: u32,
+    reg: Registration<CtSink>,
+}
+
+/// The act_ct flow tables a switch's rules name, and the connections they offloaded.
+#[pin_data]
+pub(crate) struct Conntrack {
+    /// Offloaded connections, one rule per direction (data path reads, under RCU).
+    pub(crate) entries: Arc<FlowTable>,
+    /// Registered flow tables. Held while unregistering, which waits for callbacks in
+    /// progress: callbacks take only `entries`' writer lock, never this one.
+    #[pin]
+    tables: Mutex<KVec<Slot>>,
+}
+
+impl Conntrack {
+    /// No table, no connection.
+    pub(crate) fn new() -> impl PinInit<Self, Error> {
+        try_pin_init!(Self {
+            entries: Arc::pin_init(FlowTable::new(CT_CAPACITY), GFP_KERNEL)?,
+            tables <- new_mutex!(KVec::new()),
+        })
+    }
+
+    /// A rule's `ct` action names flow table `ft`: its number, registering on the table if no
+    /// rule named it yet. Balanced by [`Conntrack::detach`].
+    pub(crate) fn attach(&self, ft: &CtTable<'_>) -> Result<u32> {
+        let mut t = self.tables.lock();
+        if let Some(s) = t.iter_mut().find(|s| s.reg.id() == ft.id()) {
+            s.rules = s.rules.checked_add(1).ok_or(ENOSPC)?;
+            return Ok(s.table);
+        }
+        // The lowest free number from 1 (0 is no table); numbers are at most as many as slots.
+        let mut n = 1u32;
+        while t.iter().any(|s| s.table == n) {
+            n = n.checked_add(1).ok_or(ENOSPC)?;
+        }
+        t.reserve(1, GFP_KERNEL)?;
+        let sink = Arc::new(
+            CtSink {
+                entries: self.entries.clone(),
+                table: n,
+            },
+            GFP_KERNEL,
+        )?;
+        let reg = Registration::new(ft, sink)?;
+        let slot = Slot {
+            table: n,
+            rules: 1,
+            reg,
+        };
+        // Room reserved above; if the push still failed, the slot (and registration) drops.
+        t.push_within_capacity(slot).map_err(|_| ENOMEM)?;
+        Ok(n)
+    }
+
+    /// A rule naming table `table` went: the last one unregisters from the flow table and
+    /// forgets its connections. Process context; sleeps.
+    pub(crate) fn detach(&self, table: u32) {
+        let mut t = self.tables.lock();
+        let Some(i) = t.iter().position(|s| s.table == table) else {
+            return;
+        };
+        if let Some(s) = t.get_mut(i) {
+            s.rules -= 1;
+            if s.rules > 0 {
+                return;
+            }
+        }
+        let slot = t.remove(i);
+        // Unregistering waits for callbacks in progress; none runs afterwards, so nothing adds
+        // to the table's connections once they are removed.
+        if let Ok(s) = slot {
+            drop(s.reg);
+        }
+        self.entries.remove_port(table);
+    }
+
+    /// Number of offloaded connection directions.
+    pub(crate) fn len(&self) -> u32 {
+        self.entries.len()
+    }
+
+    /// Number of act_ct flow tables the switch is registered on.
+    pub(crate) fn tables(&self) -> usize {
+        self.tables.lock().len()
+    }
+}
