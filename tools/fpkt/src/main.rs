@@ -9,8 +9,8 @@
 //! fpkt rthog <seconds>                         spin at SCHED_FIFO priority 10 for <seconds>: with
 //!                                              RT throttling off, nothing else runs on its CPU
 //! fpkt sniff <ifname> <timeout-ms> [max] [idle-ms]  print each received frame as one hex line;
-//!                                              stop at the timeout, after max frames, or after
-//!                                              idle-ms without a frame
+//!                                              stop at the timeout, after max frames, or
+//!                                              idle-ms after the last frame (once one came)
 //! fpkt frame <dst> <src> <ethertype> [payload-hex]   print a frame in hex (MACs as aa:bb:..)
 //! fpkt build key=value...                     print a frame in hex, built from header fields:
 //!     dst= src= (MACs)  vlan=ID[:PRIO]  svlan=ID[:PRIO] (802.1ad outer)  eth=HEX (non-IP)
@@ -351,10 +351,12 @@ fn sniff(ifname: &str, timeout_ms: u64, max: u64, idle_ms: u64) -> io::Result<()
     let mut buf = vec![0u8; 65536];
     let mut cbuf = [0u64; 16];
     let mut seen = 0;
-    let mut last = Instant::now();
+    // The idle limit counts from the last frame only: a slow start of the sender (a debug
+    // kernel) must not end the capture before anything arrived.
+    let mut last: Option<Instant> = None;
     while seen < max {
         let mut left = deadline.saturating_duration_since(Instant::now());
-        if idle_ms > 0 {
+        if let (true, Some(last)) = (idle_ms > 0, last) {
             left = left.min(
                 (last + Duration::from_millis(idle_ms)).saturating_duration_since(Instant::now()),
             );
@@ -425,7 +427,7 @@ fn sniff(ifname: &str, timeout_ms: u64, max: u64, idle_ms: u64) -> io::Result<()
         }
         println!("{}", hex_encode(&frame));
         seen += 1;
-        last = Instant::now();
+        last = Some(Instant::now());
     }
     Ok(())
 }

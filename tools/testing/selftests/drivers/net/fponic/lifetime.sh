@@ -68,7 +68,7 @@ check "PF NAPI threaded, on the last CPU" napi_pin - sw0p0
 N=1000
 # Unknown unicast from the wire goes to the PF netdev (legacy).
 f=$($FPKT frame 02:77:77:77:77:77 "$rmac" 88b5 01)
-on0 $FPKT sniff sw0p0 90000 $N 30000 > /tmp/lt.pf &
+on0 $FPKT sniff sw0p0 45000 $N 30000 > /tmp/lt.pf &
 sn=$!
 sniff_ready - sw0p0
 stall 6

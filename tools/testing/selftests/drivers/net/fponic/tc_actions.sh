@@ -41,8 +41,8 @@ case_() {
 	$TC filter add dev t0 ingress prio 2 ${rule%% flower*} flower skip_hw ${rule#* flower } \
 		action mirred egress redirect dev t1
 	fs=$($FPKT build $sent)
-	# Both worlds send at once: each sniffer stops 1.5 s after its last frame (or its
-	# start), which a slow kernel could reach while the other world was still sending.
+	# Both worlds send at once: each sniffer stops 1.5 s after its last frame (3 s if none
+	# comes), which a slow kernel could reach while the other world was still sending.
 	nsx b $FPKT sniff sw0v1 3000 $K 1500 > /tmp/act.hw &
 	nsx sb $FPKT sniff s1 3000 $K 1500 > /tmp/act.sw &
 	sniff_ready b sw0v1; sniff_ready sb s1
