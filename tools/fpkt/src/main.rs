@@ -33,8 +33,10 @@
 //! fpkt send-file <ifname> <file> [gap-us]      send each hex line of <file> once, in order
 //! fpkt gen-frames <seed> <n>                   random frames for differential tests, one per line
 //! fpkt gen-rules <seed> <n>                    random flower rules: "chain prio|selector|action"
-//! fpkt tcp-sink <port> [timeout-s]             accept one TCP connection, read to EOF, print bytes
-//! fpkt tcp-send <ip> <port> <bytes>            send <bytes> over TCP, print bytes, seconds, Mbit/s
+//! fpkt tcp-sink <port> [timeout-s] [conns]    accept conns (1) TCP connections one after the
+//!                                              other, read each to EOF, print the bytes in all
+//! fpkt tcp-send <ip> <port> <bytes> [conns]    send <bytes> over TCP, over conns (1) connections
+//!                                              one after the other; print bytes, seconds, Mbit/s
 //! ```
 //!
 //! Exit status: 0 on success; `sniff` exits 0 after the timeout or `max` frames, whichever first.
@@ -447,11 +449,27 @@ fn frame(dst: &str, src: &str, ethertype: &str, payload: &str) -> Result<String,
     Ok(hex_encode(&f))
 }
 
-fn tcp_sink(port: u16, timeout_s: u64) -> io::Result<()> {
-    use std::io::Read;
+fn tcp_sink(port: u16, timeout_s: u64, conns: u64) -> io::Result<()> {
     let l = std::net::TcpListener::bind(("0.0.0.0", port))?;
     l.set_nonblocking(true)?;
     let deadline = Instant::now() + Duration::from_secs(timeout_s);
+    let mut buf = vec![0u8; 1 << 16];
+    let mut total: u64 = 0;
+    for _ in 0..conns {
+        total += tcp_sink_one(&l, deadline, timeout_s, &mut buf)?;
+    }
+    println!("{total}");
+    Ok(())
+}
+
+/// Accepts one connection on `l` (before `deadline`) and reads it to EOF: the bytes read.
+fn tcp_sink_one(
+    l: &std::net::TcpListener,
+    deadline: Instant,
+    timeout_s: u64,
+    buf: &mut [u8],
+) -> io::Result<u64> {
+    use std::io::Read;
     let mut s = loop {
         match l.accept() {
             Ok((s, _)) => break s,
@@ -466,28 +484,36 @@ fn tcp_sink(port: u16, timeout_s: u64) -> io::Result<()> {
     };
     s.set_nonblocking(false)?;
     s.set_read_timeout(Some(Duration::from_secs(timeout_s)))?;
-    let mut buf = vec![0u8; 1 << 16];
     let mut total: u64 = 0;
     loop {
-        let n = s.read(&mut buf)?;
+        let n = s.read(buf)?;
         if n == 0 {
             break;
         }
         total += n as u64;
     }
-    println!("{total}");
+    Ok(total)
+}
+
+fn tcp_send(ip: &str, port: u16, bytes: u64, conns: u64) -> io::Result<()> {
+    let ip: std::net::IpAddr = ip.parse().map_err(|_| io::Error::other("bad IP address"))?;
+    let start = Instant::now();
+    for _ in 0..conns {
+        tcp_send_one(ip, port, bytes)?;
+    }
+    let secs = start.elapsed().as_secs_f64();
+    let all = bytes * conns;
+    println!("{all} {secs:.3} {:.1}", all as f64 * 8.0 / secs / 1e6);
     Ok(())
 }
 
-fn tcp_send(ip: &str, port: u16, bytes: u64) -> io::Result<()> {
+/// Sends `bytes` over one connection to `ip`:`port`, and waits for the peer to close it.
+fn tcp_send_one(ip: std::net::IpAddr, port: u16, bytes: u64) -> io::Result<()> {
     use std::io::Write;
-    let ip: std::net::IpAddr = ip.parse().map_err(|_| io::Error::other("bad IP address"))?;
     // The sink may not listen yet (it starts in another namespace at the same time): a refused
     // connection is retried for a while. The time counts from the attempt that connected.
     let deadline = Instant::now() + Duration::from_secs(10);
-    let mut start;
     let mut s = loop {
-        start = Instant::now();
         match std::net::TcpStream::connect_timeout(&(ip, port).into(), Duration::from_secs(5)) {
             Err(e) if e.kind() == io::ErrorKind::ConnectionRefused && Instant::now() < deadline => {
                 std::thread::sleep(Duration::from_millis(50));
@@ -506,8 +532,6 @@ fn tcp_send(ip: &str, port: u16, bytes: u64) -> io::Result<()> {
     // Wait for the peer to close, so the time covers delivery.
     let mut b = [0u8; 1];
     let _ = std::io::Read::read(&mut s, &mut b);
-    let secs = start.elapsed().as_secs_f64();
-    println!("{bytes} {secs:.3} {:.1}", bytes as f64 * 8.0 / secs / 1e6);
     Ok(())
 }
 
@@ -1176,8 +1200,8 @@ fn usage() -> ExitCode {
     eprintln!("       fpkt frame <dst-mac> <src-mac> <ethertype-hex> [payload-hex]");
     eprintln!("       fpkt build key=value...");
     eprintln!("       fpkt verify <frame-hex>");
-    eprintln!("       fpkt tcp-sink <port> [timeout-s]");
-    eprintln!("       fpkt tcp-send <ip> <port> <bytes>");
+    eprintln!("       fpkt tcp-sink <port> [timeout-s] [conns]");
+    eprintln!("       fpkt tcp-send <ip> <port> <bytes> [conns]");
     ExitCode::from(2)
 }
 
@@ -1256,12 +1280,12 @@ fn main() -> ExitCode {
             }
             Err(e) => Err(io::Error::other(e)),
         },
-        (Some("tcp-sink"), Some(p), _) => match (p.parse().ok(), num(3, 30)) {
-            (Some(p), Some(t)) => tcp_sink(p, t),
+        (Some("tcp-sink"), Some(p), _) => match (p.parse().ok(), num(3, 30), num(4, 1)) {
+            (Some(p), Some(t), Some(c)) if c > 0 => tcp_sink(p, t, c),
             _ => return usage(),
         },
-        (Some("tcp-send"), Some(ip), Some(p)) => match (p.parse().ok(), num(4, 0)) {
-            (Some(p), Some(b)) if b > 0 => tcp_send(ip, p, b),
+        (Some("tcp-send"), Some(ip), Some(p)) => match (p.parse().ok(), num(4, 0), num(5, 1)) {
+            (Some(p), Some(b), Some(c)) if b > 0 && c > 0 => tcp_send(ip, p, b, c),
             _ => return usage(),
         },
         _ => return usage(),
