@@ -256,12 +256,12 @@ refuse() { # NAME PATTERN TC-FILTER-ARGS...
 refuse "tunnel key id" 'tunnel key ids' protocol ip prio 3 flower skip_sw enc_key_id 5 action drop
 refuse "tunnel dst ip" 'tunnel' protocol ip prio 3 flower skip_sw enc_dst_ip 1.1.1.1 action drop
 refuse "tunnel dst port" 'tunnel' protocol ip prio 3 flower skip_sw enc_dst_port 4789 action drop
-refuse "conntrack state" 'conntrack state' protocol ip prio 3 flower skip_sw ct_state +trk action drop
+refuse "conntrack state +rel" 'ct_state \+rel' protocol ip prio 3 flower skip_sw ct_state +trk+rel action drop
 refuse "ARP fields" 'ARP fields' protocol arp prio 3 flower skip_sw arp_sip 1.1.1.1 action drop
 refuse "MPLS label" 'MPLS' protocol mpls_uc prio 3 flower skip_sw mpls_label 5 action drop
 refuse "indev" 'metadata' protocol ip prio 3 flower skip_sw indev $REP action drop
 refuse "pedit add" 'pedit add' protocol ip prio 3 flower skip_sw action pedit ex munge ip ttl add 1
-refuse "ct action" 'conntrack actions' protocol ip prio 3 flower skip_sw action ct
+refuse "ct after another action" 'ct must be the first' protocol ip prio 3 flower skip_sw action vlan pop action ct
 refuse "ingress redirect" 'only egress' protocol ip prio 3 flower skip_sw action mirred ingress redirect dev sw0pf0vf1
 refuse "ingress mirror" 'only egress' protocol ip prio 3 flower skip_sw action mirred ingress mirror dev sw0pf0vf1
 refuse "redirect to lo" 'representor of the same switch' protocol ip prio 3 flower skip_sw action mirred egress redirect dev lo
