@@ -7,7 +7,7 @@ use crate::flow::*;
 use crate::id::vpid::{self, Ppid};
 use crate::packet;
 use crate::rng::Rng;
-use crate::test_id::up;
+use crate::test_id::{sf, up, vf};
 
 fn frame_udp(dst_port: u16, ttl: u8) -> Vec<u8> {
     let mut f = Vec::new();
@@ -389,23 +389,23 @@ fn vpid_encoding_round_trips() {
     for p in [
         Ppid::Uplink(up(0)),
         Ppid::Uplink(up(7)),
-        Ppid::Vf(0),
-        Ppid::Vf(255),
-        Ppid::Sf(0),
-        Ppid::Sf(999),
+        vf(0),
+        vf(255),
+        sf(0),
+        sf(999),
     ] {
         assert_eq!(vpid::decode(vpid::encode(p)), Some(p));
         assert_eq!(vpid::of(p).port(), Some(p));
     }
-    assert_eq!(vpid::of(Ppid::Vf(3)).get(), 0x1003);
-    assert_eq!(vpid::of(Ppid::Sf(5)).get(), 0x2005);
+    assert_eq!(vpid::of(vf(3)).get(), 0x1003);
+    assert_eq!(vpid::of(sf(5)).get(), 0x2005);
     assert_eq!(vpid::decode(0), None);
     assert_eq!(vpid::decode((1 << 32) | 8), None);
     assert_eq!(vpid::identity(8), None);
-    assert_eq!(vpid::parse_port("vf3"), Some(Ppid::Vf(3)));
-    assert_eq!(vpid::parse_port("sf12"), Some(Ppid::Sf(12)));
+    assert_eq!(vpid::parse_port("vf3"), Some(vf(3)));
+    assert_eq!(vpid::parse_port("sf12"), Some(sf(12)));
     assert_eq!(vpid::parse_port("p1"), Some(Ppid::Uplink(up(1))));
-    assert_eq!(vpid::parse_port("4097"), Some(Ppid::Vf(1)));
+    assert_eq!(vpid::parse_port("4097"), Some(vf(1)));
     for bad in [
         "",
         "vf",

@@ -9,6 +9,16 @@ pub(crate) fn up(n: u8) -> UplinkId {
     UplinkId::new(n).expect("an uplink number")
 }
 
+/// The port of VF `n`, which the test knows a VPID can name.
+pub(crate) fn vf(n: u16) -> vpid::Ppid {
+    vpid::Ppid::Func(FuncId::vf(n).expect("a VF number"))
+}
+
+/// The port of SF `n`, which the test knows a VPID can name.
+pub(crate) fn sf(n: u32) -> vpid::Ppid {
+    vpid::Ppid::Func(FuncId::sf(n).expect("an SF number"))
+}
+
 #[test]
 fn uplink_ids_are_below_max_uplinks() {
     for n in 0..=u8::MAX {
@@ -122,8 +132,10 @@ fn numbering_schemes() {
         assert_eq!(FuncId::of_ppid(vpid::Ppid::Uplink(i)), None);
         assert_eq!(i.port_index(), vpid::of(vpid::Ppid::Uplink(i)).get());
     }
-    assert_eq!(FuncId::of_ppid(vpid::Ppid::Vf(MAX_VF + 1)), None);
-    assert_eq!(FuncId::of_ppid(vpid::Ppid::Sf(u32::MAX)), None);
+    // Out of range numbers are no function, so no port.
+    assert_eq!(FuncId::vf(MAX_VF + 1), None);
+    assert_eq!(FuncId::sf(MAX_SF + 1), None);
+    assert_eq!(FuncId::sf(u32::MAX), None);
 }
 
 #[test]
@@ -181,8 +193,8 @@ fn port_names_out_of_range_are_refused() {
     ] {
         assert_eq!(vpid::parse_port(bad), None, "{bad}");
     }
-    assert_eq!(vpid::parse_port("vf255"), Some(vpid::Ppid::Vf(MAX_VF)));
-    assert_eq!(vpid::parse_port("sf999"), Some(vpid::Ppid::Sf(MAX_SF)));
+    assert_eq!(vpid::parse_port("vf255"), Some(vf(MAX_VF)));
+    assert_eq!(vpid::parse_port("sf999"), Some(sf(MAX_SF)));
     assert_eq!(vpid::parse_port("p7"), Some(vpid::Ppid::Uplink(up(7))));
     // VPIDs and encoded PPIDs out of range name nothing.
     for v in [8, 0x0fff, 0x1100, 0x1fff, 0x23e8, u32::MAX] {
