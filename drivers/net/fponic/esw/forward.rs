@@ -25,7 +25,8 @@ use crate::{
         id::{
             vpid::{
                 self,
-                Ppid, //
+                Ppid,
+                Vpid, //
             },
             PerUplink,
             UplinkId, //
@@ -227,7 +228,7 @@ impl Eswitch {
         &self,
         snap: &Snapshot,
         guard: &rcu::Guard,
-        v: u32,
+        v: Vpid,
         skb: SkBuff,
     ) -> Result<(), DropCause> {
         let Some(ppid) = self.vpids.load(u64::from(v), guard).and_then(vpid::decode) else {
