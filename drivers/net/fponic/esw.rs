@@ -195,6 +195,20 @@ impl kernel::fmt::Display for Vpid {
     }
 }
 
+/// Functions print as configfs names them: `vf3`, `sf7`.
+impl kernel::fmt::Display for FuncId {
+    fn fmt(&self, f: &mut kernel::fmt::Formatter<'_>) -> kernel::fmt::Result {
+        core::fmt::Display::fmt(self, f)
+    }
+}
+
+/// Ports print as configfs names them: `p2`, `vf3`, `sf7`.
+impl kernel::fmt::Display for Ppid {
+    fn fmt(&self, f: &mut kernel::fmt::Formatter<'_>) -> kernel::fmt::Result {
+        core::fmt::Display::fmt(self, f)
+    }
+}
+
 /// One function in a snapshot.
 pub(crate) struct FuncSnap {
     shared: Arc<FuncShared>,

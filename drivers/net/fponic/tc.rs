@@ -24,16 +24,19 @@ use crate::{
         netdev::NetDev,
         tc::FlowerRule, //
     },
-    engine::flow::{
-        Refusal,
-        RuleSpec, //
+    engine::{
+        flow::{
+            Refusal,
+            RuleSpec, //
+        },
+        id::vpid::Vpid,
     },
 };
 
 /// The ports a rule may name.
 pub(crate) trait Ports {
     /// The virtual port that mirred target `dev` stands for, or why it cannot be one.
-    fn target_vpid(&self, dev: Option<&NetDev>) -> Result<u32, Refusal>;
+    fn target_vpid(&self, dev: Option<&NetDev>) -> Result<Vpid, Refusal>;
 }
 
 /// Translates flower rule `r` arriving on the representor with virtual port `in_vpid` into a

@@ -46,6 +46,7 @@ use crate::{
     engine::{
         id::{
             vpid,
+            FuncId,
             UplinkId,
             MAX_UPLINKS, //
         },
@@ -391,7 +392,7 @@ impl AttributeOperations<8> for DeviceConfig {
             ),
             (Some("home"), Some(p), Some(u), None) => {
                 let p = vpid::parse_port(p)
-                    .filter(|p| !matches!(p, vpid::Ppid::Uplink(_)))
+                    .and_then(FuncId::of_ppid)
                     .ok_or(EINVAL)?;
                 let u: u8 = u.trim_start_matches('p').parse().map_err(|_| EINVAL)?;
                 return dev.set_home(p, u);

@@ -475,15 +475,6 @@ fn register_flow_table(ctx: &PortCtx, esw: &Eswitch) -> Result {
     )
 }
 
-/// A port as configfs shows it (`p0`, `vf3`, `sf7`): prefix and number.
-fn port_name(p: Ppid) -> (&'static str, u32) {
-    match p {
-        Ppid::Uplink(i) => ("p", u32::from(i)),
-        Ppid::Vf(n) => ("vf", u32::from(n)),
-        Ppid::Sf(n) => ("sf", n),
-    }
-}
-
 /// A live device.
 ///
 /// Fields drop in declaration order: the devlink instance (after [`Drop::drop`] took the ports
@@ -644,9 +635,8 @@ impl Device {
         data.esw.map_vpid(v, target)
     }
 
-    /// Sets the home uplink of function `p` (configfs `failover`: `home vfN|sfN <uplink>`).
-    pub(crate) fn set_home(&self, p: Ppid, uplink: u8) -> Result {
-        let id = FuncId::of_ppid(p).ok_or(ENODEV)?;
+    /// Sets the home uplink of function `id` (configfs `failover`: `home vfN|sfN <uplink>`).
+    pub(crate) fn set_home(&self, id: FuncId, uplink: u8) -> Result {
         // Under the instance lock: functions neither come nor go meanwhile.
         let _g = self.devlink.lock();
         Ok(Eswitch::set_home(&self.data().esw, id, uplink)?)
@@ -674,11 +664,9 @@ impl Device {
             w.write_fmt(fmt!("uplink p{} {}\n", i, if up { "up" } else { "down" }))?;
         }
         for f in st.funcs.iter() {
-            let (a, an) = port_name(f.ppid());
             w.write_fmt(fmt!(
-                "{}{} home p{} uplink p{}\n",
-                a,
-                an,
+                "{} home p{} uplink p{}\n",
+                f.id(),
                 f.shared().home(),
                 f.shared().serving()
             ))?;
@@ -693,10 +681,9 @@ impl Device {
         let st = data.state.get_mut(g.parts().0);
         for p in st.vports() {
             let v = vpid::of(p);
-            let (a, an) = port_name(p);
-            match data.esw.vpid_target(v).map(port_name) {
-                Some((b, bn)) => w.write_fmt(fmt!("{} {}{} -> {}{}\n", v, a, an, b, bn))?,
-                None => w.write_fmt(fmt!("{} {}{} -> unresolved\n", v, a, an))?,
+            match data.esw.vpid_target(v) {
+                Some(t) => w.write_fmt(fmt!("{} {} -> {}\n", v, p, t))?,
+                None => w.write_fmt(fmt!("{} {} -> unresolved\n", v, p))?,
             }
         }
         Ok(())

@@ -18,7 +18,10 @@ use crate::{
         netlink::ExtAck,
         tc::FlowerCmd,
     },
-    engine::flow::Refusal,
+    engine::{
+        flow::Refusal,
+        id::vpid::Vpid, //
+    },
     esw::{
         port::PortNetdev,
         Eswitch,
@@ -39,7 +42,7 @@ const DISABLED: Refusal = c"TC offload is disabled on net device";
 
 impl Ports for Eswitch {
     /// A mirred target must be a representor (or uplink netdev) of this switch.
-    fn target_vpid(&self, dev: Option<&NetDev>) -> Result<u32, Refusal> {
+    fn target_vpid(&self, dev: Option<&NetDev>) -> Result<Vpid, Refusal> {
         let d = dev
             .and_then(NetDevice::<PortNetdev>::try_from_netdev)
             .ok_or(c"fponic: redirect/mirror target must be a representor of the same switch")?;
@@ -48,6 +51,7 @@ impl Ports for Eswitch {
         }
         d.data()
             .offload_vpid()
+            .map(Vpid::new)
             .ok_or(c"fponic: redirect/mirror target must be a representor, not a function netdev")
     }
 }

@@ -14,7 +14,10 @@
 //!
 //! This file is plain `core` Rust: it is also compiled into the host test crate.
 
-use super::packet::FlowKey;
+use super::{
+    id::vpid::Vpid,
+    packet::FlowKey, //
+};
 
 /// Key length in bytes.
 pub(crate) const KEY_LEN: usize = 104;
@@ -270,9 +273,9 @@ pub(crate) enum Action {
     /// Stop classifying; the packet takes the slow path (its representor).
     Accept,
     /// Send the packet to virtual port `vpid` and stop.
-    Redirect(u32),
+    Redirect(Vpid),
     /// Send a copy to virtual port `vpid` and go on.
-    Mirror(u32),
+    Mirror(Vpid),
     /// Push an outer VLAN tag.
     VlanPush {
         /// TPID (0x8100 or 0x88a8).

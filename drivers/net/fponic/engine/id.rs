@@ -262,11 +262,20 @@ impl FuncId {
         }
     }
 
-    /// The function a port id names (`None` for an uplink or a number out of range).
+    /// The SF whose packed value is `v`, if any ([`vpid::decode`]).
+    const fn sf_packed(v: u32) -> Option<Self> {
+        if v.wrapping_sub(Self::SF_ID_BASE) <= MAX_SF {
+            // INVARIANT: checked.
+            Some(Self(v))
+        } else {
+            None
+        }
+    }
+
+    /// The function a port id names (`None` for an uplink).
     pub(crate) fn of_ppid(p: vpid::Ppid) -> Option<Self> {
         match p {
-            vpid::Ppid::Vf(n) => Self::vf(n),
-            vpid::Ppid::Sf(n) => Self::sf(n),
+            vpid::Ppid::Func(f) => Some(f),
             vpid::Ppid::Uplink(_) => None,
         }
     }
@@ -282,10 +291,7 @@ impl FuncId {
 
     /// The port that backs the function by identity.
     pub(crate) fn ppid(self) -> vpid::Ppid {
-        match self.kind() {
-            FuncKind::Vf(n) => vpid::Ppid::Vf(n),
-            FuncKind::Sf(n) => vpid::Ppid::Sf(n),
-        }
+        vpid::Ppid::Func(self)
     }
 
     /// The function's VPID.
@@ -317,6 +323,16 @@ impl core::fmt::Debug for FuncId {
     }
 }
 
+/// As configfs names it: `vf3`, `sf7`.
+impl core::fmt::Display for FuncId {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self.kind() {
+            FuncKind::Vf(n) => write!(f, "vf{n}"),
+            FuncKind::Sf(n) => write!(f, "sf{n}"),
+        }
+    }
+}
+
 /// Virtual port ids (VPIDs) and physical port ids (PPIDs).
 ///
 /// A VPID names a port in flow rules: uplink `i` is `i`, VF `n` is `0x1000 + n`, SF `n` is
@@ -324,6 +340,8 @@ impl core::fmt::Debug for FuncId {
 /// or a function. Remapping a VPID to another PPID redirects every rule naming it at once.
 pub(crate) mod vpid {
     use super::{
+        FuncId,
+        FuncKind,
         UplinkId,
         MAX_SF,
         MAX_VF,
@@ -382,24 +400,45 @@ pub(crate) mod vpid {
         }
     }
 
-    /// What backs a virtual port.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    /// What backs a virtual port: an uplink's wire or a function. Only ports a VPID can name
+    /// are representable (the ids check their numbers).
+    #[derive(Clone, Copy, PartialEq, Eq)]
     pub(crate) enum Ppid {
         /// The wire of uplink `i`.
         Uplink(UplinkId),
-        /// VF `n`.
-        Vf(u16),
-        /// SF `n`.
-        Sf(u32),
+        /// A VF or an SF.
+        Func(FuncId),
+    }
+
+    /// `Uplink(2)`, `Vf(3)`, `Sf(7)`.
+    impl core::fmt::Debug for Ppid {
+        fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+            match self {
+                Self::Uplink(i) => f.debug_tuple("Uplink").field(i).finish(),
+                Self::Func(id) => core::fmt::Debug::fmt(id, f),
+            }
+        }
+    }
+
+    /// As configfs names it ([`parse_port`]): `p2`, `vf3`, `sf7`.
+    impl core::fmt::Display for Ppid {
+        fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+            match self {
+                Self::Uplink(i) => write!(f, "p{i}"),
+                Self::Func(id) => core::fmt::Display::fmt(id, f),
+            }
+        }
     }
 
     /// The VPID of a port, by identity.
     pub(crate) fn of(p: Ppid) -> Vpid {
         Vpid(match p {
             Ppid::Uplink(i) => u32::from(i),
-            Ppid::Vf(n) => VF_BASE + u32::from(n),
-            // The `Ppid`s of this module have `n <= MAX_SF`: never saturates.
-            Ppid::Sf(n) => SF_BASE.saturating_add(n),
+            // By the invariant of `FuncId`, `n` is small: never saturates.
+            Ppid::Func(f) => match f.kind() {
+                FuncKind::Vf(n) => VF_BASE + u32::from(n),
+                FuncKind::Sf(n) => SF_BASE.saturating_add(n),
+            },
         })
     }
 
@@ -409,18 +448,22 @@ pub(crate) mod vpid {
             return Some(Ppid::Uplink(i));
         }
         if let Some(n) = vpid.checked_sub(SF_BASE) {
-            return (n <= MAX_SF).then_some(Ppid::Sf(n));
+            return FuncId::sf(n).map(Ppid::Func);
         }
         let n = u16::try_from(vpid.checked_sub(VF_BASE)?).ok()?;
-        (n <= MAX_VF).then_some(Ppid::Vf(n))
+        FuncId::vf(n).map(Ppid::Func)
     }
 
-    /// Encodes a PPID as an integer (for an xarray value entry).
+    /// Encodes a PPID as an integer (for an xarray value entry): the kind in the high half (1
+    /// for an uplink, 2 for a VF, 3 for an SF), the uplink number or the packed [`FuncId`] in
+    /// the low half.
     pub(crate) fn encode(p: Ppid) -> u64 {
         match p {
             Ppid::Uplink(i) => (1 << 32) | u64::from(i),
-            Ppid::Vf(n) => (2 << 32) | u64::from(n),
-            Ppid::Sf(n) => (3 << 32) | u64::from(n),
+            Ppid::Func(f) => match f.kind() {
+                FuncKind::Vf(_) => (2 << 32) | u64::from(f.0),
+                FuncKind::Sf(_) => (3 << 32) | u64::from(f.0),
+            },
         }
     }
 
@@ -429,11 +472,9 @@ pub(crate) mod vpid {
         let low = u32::try_from(v & 0xffff_ffff).ok()?;
         match v >> 32 {
             1 => UplinkId::try_from(low).ok().map(Ppid::Uplink),
-            2 => u16::try_from(low)
-                .ok()
-                .filter(|&n| n <= MAX_VF)
-                .map(Ppid::Vf),
-            3 if low <= MAX_SF => Some(Ppid::Sf(low)),
+            // VF `n` packs as `n`.
+            2 => u16::try_from(low).ok().and_then(FuncId::vf).map(Ppid::Func),
+            3 => FuncId::sf_packed(low).map(Ppid::Func),
             _ => None,
         }
     }
@@ -446,11 +487,11 @@ pub(crate) mod vpid {
         if let Some(t) = s.strip_prefix("vf") {
             return num(t)
                 .and_then(|n| u16::try_from(n).ok())
-                .filter(|&n| n <= MAX_VF)
-                .map(Ppid::Vf);
+                .and_then(FuncId::vf)
+                .map(Ppid::Func);
         }
         if let Some(t) = s.strip_prefix("sf") {
-            return num(t).filter(|&n| n <= MAX_SF).map(Ppid::Sf);
+            return num(t).and_then(FuncId::sf).map(Ppid::Func);
         }
         if let Some(t) = s.strip_prefix('p') {
             return num(t)
@@ -477,8 +518,10 @@ pub(crate) mod vpid {
         let sfs = vfs + usize::from(MAX_VF) + 1;
         Some(match identity(vpid)? {
             Ppid::Uplink(i) => i.index(),
-            Ppid::Vf(n) => vfs + usize::from(n),
-            Ppid::Sf(n) => sfs + usize::try_from(n).ok()?,
+            Ppid::Func(f) => match f.kind() {
+                FuncKind::Vf(n) => vfs + usize::from(n),
+                FuncKind::Sf(n) => sfs + usize::try_from(n).ok()?,
+            },
         })
     }
 }

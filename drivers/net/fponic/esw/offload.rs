@@ -96,6 +96,8 @@ impl Eswitch {
         };
         // What the actions need of the switch.
         let ex = act::ExecFns(
+            // Inlined, as `deliver_vpid` is (see there).
+            #[inline(always)]
             |vpid, skb| self.deliver_vpid(snap, guard, vpid, skb),
             |why| self.count_drop(why),
         );

@@ -50,6 +50,7 @@ use crate::{
             Actions,
             Refusal, //
         },
+        id::vpid::Vpid,
     },
 };
 
@@ -57,7 +58,7 @@ use crate::{
 pub(crate) trait Exec {
     /// Delivers `skb` to the port virtual port `vpid` names, or says why it could not (the
     /// packet is gone either way).
-    fn deliver(&self, vpid: u32, skb: SkBuff) -> Result<(), DropCause>;
+    fn deliver(&self, vpid: Vpid, skb: SkBuff) -> Result<(), DropCause>;
 
     /// Counts a packet (a copy) lost for `why`.
     fn count_drop(&self, why: DropCause);
@@ -73,11 +74,11 @@ pub(crate) struct ExecFns<D, C>(pub(crate) D, pub(crate) C);
 
 impl<D, C> Exec for ExecFns<D, C>
 where
-    D: Fn(u32, SkBuff) -> Result<(), DropCause>,
+    D: Fn(Vpid, SkBuff) -> Result<(), DropCause>,
     C: Fn(DropCause),
 {
     #[inline(always)]
-    fn deliver(&self, vpid: u32, skb: SkBuff) -> Result<(), DropCause> {
+    fn deliver(&self, vpid: Vpid, skb: SkBuff) -> Result<(), DropCause> {
         (self.0)(vpid, skb)
     }
 

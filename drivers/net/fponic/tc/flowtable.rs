@@ -882,7 +882,7 @@ mod tests {
             let mut key = Key::default();
             key.0[off::L4_DST + 1] = rng.below(50) as u8;
             let mut actions = Actions::default();
-            let _ = actions.push(Action::Redirect(i));
+            let _ = actions.push(Action::Redirect(vpid::Vpid::new(i)));
             let r = RuleSpec {
                 chain: 0,
                 prio: 1 + rng.below(4) as u32,
@@ -1001,7 +1001,7 @@ mod tests {
             mask.0[field] = 0xff;
             key.0[field] = val;
             let mut actions = Actions::default();
-            let _ = actions.push(Action::Redirect(act));
+            let _ = actions.push(Action::Redirect(vpid::Vpid::new(act)));
             RuleSpec {
                 chain: 0,
                 prio,
@@ -1025,14 +1025,15 @@ mod tests {
                 .classify(0, &pkt, &guard)
                 .map(|r| r.spec.actions.as_slice()[0])
         };
-        assert_eq!(winner(&table), Some(Action::Redirect(2)));
+        let to = |v| Some(Action::Redirect(vpid::Vpid::new(v)));
+        assert_eq!(winner(&table), to(2));
         // The src-MAC mask leaves prio 1 and comes back: now after the dst-MAC mask.
         table.remove(id(2))?;
         assert!(table.insert(id(4), rule(1, off::ETH_SRC, 8, 4)).is_ok());
-        assert_eq!(winner(&table), Some(Action::Redirect(3)));
+        assert_eq!(winner(&table), to(3));
         // A replaced rule keeps its mask's place.
         assert!(table.insert(id(3), rule(1, off::ETH_DST, 9, 5)).is_ok());
-        assert_eq!(winner(&table), Some(Action::Redirect(5)));
+        assert_eq!(winner(&table), to(5));
         Ok(())
     }
 }

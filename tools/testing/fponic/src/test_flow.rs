@@ -4,10 +4,10 @@ use std::vec;
 use std::vec::Vec;
 
 use crate::flow::*;
-use crate::id::vpid::{self, Ppid};
+use crate::id::vpid::{self, Ppid, Vpid};
 use crate::packet;
 use crate::rng::Rng;
-use crate::test_id::up;
+use crate::test_id::{sf, up, vf};
 
 fn frame_udp(dst_port: u16, ttl: u8) -> Vec<u8> {
     let mut f = Vec::new();
@@ -204,21 +204,21 @@ fn action_lists_are_validated() {
     };
     assert!(ok(
         &[
-            Action::Mirror(1),
+            Action::Mirror(Vpid::new(1)),
             Action::VlanPush {
                 tpid: 0x8100,
                 id: 5,
                 prio: 0
             },
-            Action::Redirect(2)
+            Action::Redirect(Vpid::new(2))
         ],
         0
     )
     .is_ok());
     assert!(ok(&[Action::VlanPop, Action::Goto(3)], 2).is_ok());
     assert!(ok(&[], 0).is_err());
-    assert!(ok(&[Action::Drop, Action::Mirror(1)], 0).is_err());
-    assert!(ok(&[Action::Redirect(1), Action::Drop], 0).is_err());
+    assert!(ok(&[Action::Drop, Action::Mirror(Vpid::new(1))], 0).is_err());
+    assert!(ok(&[Action::Redirect(Vpid::new(1)), Action::Drop], 0).is_err());
     assert!(ok(&[Action::Goto(1), Action::Drop], 0).is_err());
     assert!(ok(&[Action::Goto(2)], 2).is_err());
     assert!(ok(&[Action::Goto(1)], 2).is_err());
@@ -246,7 +246,7 @@ fn ct_is_the_first_action_of_its_rule() {
         resume: 1 << 32,
     };
     assert!(ok(&[ct, Action::Goto(1)]).is_ok());
-    assert!(ok(&[ct, Action::Redirect(2)]).is_ok());
+    assert!(ok(&[ct, Action::Redirect(Vpid::new(2))]).is_ok());
     assert!(ok(&[
         Action::CtClear,
         Action::VlanPop,
@@ -389,23 +389,23 @@ fn vpid_encoding_round_trips() {
     for p in [
         Ppid::Uplink(up(0)),
         Ppid::Uplink(up(7)),
-        Ppid::Vf(0),
-        Ppid::Vf(255),
-        Ppid::Sf(0),
-        Ppid::Sf(999),
+        vf(0),
+        vf(255),
+        sf(0),
+        sf(999),
     ] {
         assert_eq!(vpid::decode(vpid::encode(p)), Some(p));
         assert_eq!(vpid::of(p).port(), Some(p));
     }
-    assert_eq!(vpid::of(Ppid::Vf(3)).get(), 0x1003);
-    assert_eq!(vpid::of(Ppid::Sf(5)).get(), 0x2005);
+    assert_eq!(vpid::of(vf(3)).get(), 0x1003);
+    assert_eq!(vpid::of(sf(5)).get(), 0x2005);
     assert_eq!(vpid::decode(0), None);
     assert_eq!(vpid::decode((1 << 32) | 8), None);
     assert_eq!(vpid::identity(8), None);
-    assert_eq!(vpid::parse_port("vf3"), Some(Ppid::Vf(3)));
-    assert_eq!(vpid::parse_port("sf12"), Some(Ppid::Sf(12)));
+    assert_eq!(vpid::parse_port("vf3"), Some(vf(3)));
+    assert_eq!(vpid::parse_port("sf12"), Some(sf(12)));
     assert_eq!(vpid::parse_port("p1"), Some(Ppid::Uplink(up(1))));
-    assert_eq!(vpid::parse_port("4097"), Some(Ppid::Vf(1)));
+    assert_eq!(vpid::parse_port("4097"), Some(vf(1)));
     for bad in [
         "",
         "vf",
@@ -667,7 +667,7 @@ fn equal_priorities_follow_flowers_mask_order() {
             ranges.dst = Some((lo, lo + rng.below(3) as u16));
         }
         let mut actions = Actions::default();
-        actions.push(Action::Redirect(id)).unwrap();
+        actions.push(Action::Redirect(Vpid::new(id))).unwrap();
         let r = RuleSpec {
             chain: rng.below(2) as u32,
             prio: 1 + rng.below(2) as u32,
@@ -693,7 +693,7 @@ fn equal_priorities_follow_flowers_mask_order() {
                 let want = flower.classify(chain, &pkt);
                 let got = classify_linear(live.iter().map(|(_, r, rank)| (r, *rank)), chain, &pkt)
                     .map(|r| match r.actions.as_slice() {
-                        [Action::Redirect(id)] => *id,
+                        [Action::Redirect(id)] => id.get(),
                         _ => unreachable!(),
                     });
                 assert_eq!(got, want, "rule {id}, chain {chain}, packet {pkt:?}");

@@ -9,6 +9,16 @@ pub(crate) fn up(n: u8) -> UplinkId {
     UplinkId::new(n).expect("an uplink number")
 }
 
+/// The port of VF `n`, which the test knows a VPID can name.
+pub(crate) fn vf(n: u16) -> vpid::Ppid {
+    vpid::Ppid::Func(FuncId::vf(n).expect("a VF number"))
+}
+
+/// The port of SF `n`, which the test knows a VPID can name.
+pub(crate) fn sf(n: u32) -> vpid::Ppid {
+    vpid::Ppid::Func(FuncId::sf(n).expect("an SF number"))
+}
+
 #[test]
 fn uplink_ids_are_below_max_uplinks() {
     for n in 0..=u8::MAX {
@@ -122,8 +132,10 @@ fn numbering_schemes() {
         assert_eq!(FuncId::of_ppid(vpid::Ppid::Uplink(i)), None);
         assert_eq!(i.port_index(), vpid::of(vpid::Ppid::Uplink(i)).get());
     }
-    assert_eq!(FuncId::of_ppid(vpid::Ppid::Vf(MAX_VF + 1)), None);
-    assert_eq!(FuncId::of_ppid(vpid::Ppid::Sf(u32::MAX)), None);
+    // Out of range numbers are no function, so no port.
+    assert_eq!(FuncId::vf(MAX_VF + 1), None);
+    assert_eq!(FuncId::sf(MAX_SF + 1), None);
+    assert_eq!(FuncId::sf(u32::MAX), None);
 }
 
 #[test]
@@ -181,8 +193,8 @@ fn port_names_out_of_range_are_refused() {
     ] {
         assert_eq!(vpid::parse_port(bad), None, "{bad}");
     }
-    assert_eq!(vpid::parse_port("vf255"), Some(vpid::Ppid::Vf(MAX_VF)));
-    assert_eq!(vpid::parse_port("sf999"), Some(vpid::Ppid::Sf(MAX_SF)));
+    assert_eq!(vpid::parse_port("vf255"), Some(vf(MAX_VF)));
+    assert_eq!(vpid::parse_port("sf999"), Some(sf(MAX_SF)));
     assert_eq!(vpid::parse_port("p7"), Some(vpid::Ppid::Uplink(up(7))));
     // VPIDs and encoded PPIDs out of range name nothing.
     for v in [8, 0x0fff, 0x1100, 0x1fff, 0x23e8, u32::MAX] {
@@ -197,6 +209,97 @@ fn port_names_out_of_range_are_refused() {
         u64::MAX,
     ] {
         assert_eq!(vpid::decode(e), None, "{e:#x}");
+    }
+}
+
+/// Every port a VPID can name: uplinks, then functions.
+fn all_ports() -> Vec<vpid::Ppid> {
+    let funcs = all_funcs().into_iter().map(FuncId::ppid);
+    UplinkId::all()
+        .map(vpid::Ppid::Uplink)
+        .chain(funcs)
+        .collect()
+}
+
+#[test]
+fn ports_print_as_configfs_names_them_and_parse_back() {
+    assert_eq!(std::format!("{} {} {}", up(2), vf(3), sf(7)), "2 vf3 sf7");
+    assert_eq!(
+        std::format!("{} {} {}", vpid::Ppid::Uplink(up(2)), vf(3), sf(7)),
+        "p2 vf3 sf7"
+    );
+    assert_eq!(
+        std::format!("{:?} {:?}", vf(255), sf(999)),
+        "Vf(255) Sf(999)"
+    );
+    assert_eq!(std::format!("{}", FuncId::sf(0).unwrap()), "sf0");
+    for p in all_ports() {
+        let name = std::format!("{p}");
+        assert_eq!(vpid::parse_port(&name), Some(p), "{name}");
+        assert_eq!(vpid::parse(&name), Some(vpid::of(p)), "{name}");
+        // By VPID number too, and the VPID names the port back.
+        let v = vpid::of(p);
+        assert_eq!(vpid::parse_port(&std::format!("{v}")), Some(p), "{v}");
+        assert_eq!(v.port(), Some(p));
+        assert_eq!(vpid::decode(vpid::encode(p)), Some(p));
+        // Debug shows the kind and the number: `Uplink(2)`, `Vf(3)`, `Sf(7)`.
+        let dbg = std::format!("{p:?}");
+        let want = match p {
+            vpid::Ppid::Uplink(i) => std::format!("Uplink({i})"),
+            vpid::Ppid::Func(f) => match f.kind() {
+                FuncKind::Vf(n) => std::format!("Vf({n})"),
+                FuncKind::Sf(n) => std::format!("Sf({n})"),
+            },
+        };
+        assert_eq!(dbg, want);
+    }
+}
+
+#[test]
+fn port_names_parse_iff_the_number_is_in_range() {
+    // Numbers around every bound, and those whose VPID (`0x1000 + n`, `0x2000 + n`) overflows.
+    let mut numbers: Vec<u64> = std::vec![0, 1, 7, 8, 0xfe, 0xff, 0x100, 998, 999, 1000];
+    numbers.extend([
+        0xfff, 0x1000, 0x10ff, 0x1100, 0x1fff, 0x2000, 0x23e7, 0x23e8,
+    ]);
+    numbers.extend([0xffff, 0x1_0000, 0x1_00ff, 0x1_03e7]);
+    numbers.extend([
+        4294963199,
+        4294963200,
+        4294959104,
+        4294967295,
+        4294967296,
+        u64::MAX,
+    ]);
+    for n in numbers {
+        // The ranges, written out: VF 0 to 255, SF 0 to 999, p0 to p7; VPIDs by identity.
+        let small = |max: u64| (n <= max).then(|| u16::try_from(n).unwrap());
+        let uplink = |n: u16| vpid::Ppid::Uplink(up(u8::try_from(n).unwrap()));
+        let vpid_port = match n {
+            0..=7 => small(7).map(uplink),
+            0x1000..=0x10ff => Some(vf(u16::try_from(n - 0x1000).unwrap())),
+            0x2000..=0x23e7 => Some(sf(u32::try_from(n - 0x2000).unwrap())),
+            _ => None,
+        };
+        let cases = [
+            (std::format!("vf{n}"), small(255).map(vf)),
+            (std::format!("sf{n}"), small(999).map(|n| sf(n.into()))),
+            (std::format!("p{n}"), small(7).map(uplink)),
+            (std::format!("{n}"), vpid_port),
+        ];
+        for (name, want) in cases {
+            assert_eq!(vpid::parse_port(&name), want, "{name}");
+            assert_eq!(vpid::parse(&name), want.map(vpid::of), "{name}");
+            if let Some(p) = want {
+                // What parses prints back as the port's own name.
+                assert_eq!(vpid::parse_port(&std::format!("{p}")), Some(p), "{name}");
+            }
+        }
+    }
+    for bad in [
+        "", "vf", "sf", "p", "vf-1", "sf-1", "p-1", "-1", "x", "vf 1", "pf0", "vf0x1",
+    ] {
+        assert_eq!(vpid::parse_port(bad), None, "{bad}");
     }
 }
 
