@@ -45,13 +45,15 @@ main() {
 	local rustver
 	rustver=$(rustc --version | cut -d' ' -f2)
 	local pkgs_bookworm="bc flex bison libelf-dev libssl-dev cpio kmod make python3 xz-utils
-		busybox-static iproute2 ethtool clang-19 lld-19 llvm-19 libclang-19-dev jq netsniff-ng"
+		busybox-static iproute2 ethtool clang-19 lld-19 llvm-19 libclang-19-dev jq netsniff-ng
+		conntrack nftables"
 	# qemu from bookworm-backports: bookworm's 7.2 would remove the preinstalled qemu-utils 10.x.
 	local pkgs_bpo="qemu-system-x86/bookworm-backports qemu-system-common/bookworm-backports
 		qemu-system-data/bookworm-backports seabios/bookworm-backports"
 
 	local missing=0
-	for b in clang-19 ld.lld-19 llvm-nm-19 qemu-system-x86_64 busybox bc flex bison cpio jq mausezahn; do
+	for b in clang-19 ld.lld-19 llvm-nm-19 qemu-system-x86_64 busybox bc flex bison cpio jq mausezahn \
+		conntrack nft; do
 		command -v "$b" >/dev/null || missing=1
 	done
 	[ -f /usr/share/qemu/qboot.rom ] || missing=1
