@@ -5,7 +5,8 @@
 #
 #   tools/vm/mkinitramfs.sh [-e ENVFILE] OUT.cpio.gz CMDFILE MODULE.ko...
 #
-# Contents: busybox (static), iproute2's ip/tc/devlink and ethtool with their shared libraries,
+# Contents: busybox (static), iproute2's ip/tc/devlink, ethtool, conntrack-tools' conntrack and
+# nftables' nft with their shared libraries,
 # the project's fpkt tool (built here), the kernel's tc_flower.sh with what it needs, the
 # selftests and KUnit collector under /fponic, the given
 # modules under /fponic/modules, CMDFILE as /fponic/cmd (what /init runs) and ENVFILE, shell
@@ -39,6 +40,11 @@ copy_bin() {
 cp /bin/busybox "$root/bin/busybox"
 ln -s busybox "$root/bin/sh"
 for b in /sbin/ip /sbin/tc /sbin/devlink /sbin/bridge "$(command -v ethtool)"; do
+	copy_bin "$b"
+done
+# conntrack and nft: what act_ct and a software flowtable hold, to compare with the eswitch.
+for t in conntrack nft; do
+	b=$(command -v "$t") || die "no $t on this host (packages conntrack, nftables): run tools/setup.sh"
 	copy_bin "$b"
 done
 
