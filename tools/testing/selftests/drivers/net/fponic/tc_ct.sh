@@ -1,12 +1,13 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# Conntrack rules as OVS installs them (none of them skip_sw): chain 0 `ct_state -trk ct pipe
-# goto chain 1`, chain 1 `+trk+new ct commit` and `+trk+est` forwarding. Software sets
+# Conntrack rules as OVS installs them (none of them skip_sw): chain 0 `ct_state -trk ct zone 5
+# pipe goto chain 1`, chain 1 `+trk+new ct commit zone 5` and `+trk+est` forwarding. Software sets
 # connections up; act_ct offloads them to the switch, which then tracks their packets itself
 # and executes the +trk rules; a packet of no offloaded connection leaves the eswitch at `ct`
 # and software resumes at that action. Each action counts each packet once. Refusals name
-# what is not offloaded.
+# what is not offloaded. `conntrack -L` shows the offloaded connections ([HW_OFFLOAD]); nft
+# is there for the flowtable mode.
 #
 #   ns a: sw0v0 10.3.0.1   ns b: sw0v1 10.3.0.2   no bridge: only rules move traffic.
 . "$(dirname "$0")/lib.sh"
@@ -32,9 +33,9 @@ nsx b $IP neigh add 10.3.0.1 lladdr "$m0" dev sw0v1
 ct_rules() {
 	$TC qdisc add dev $1 ingress &&
 	$TC filter add dev $1 ingress protocol ip chain 0 prio 1 flower ct_state -trk \
-		action ct pipe action goto chain 1 &&
+		action ct zone 5 pipe action goto chain 1 &&
 	$TC filter add dev $1 ingress protocol ip chain 1 prio 1 flower ct_state +trk+new \
-		action ct commit pipe action mirred egress redirect dev $2 &&
+		action ct commit zone 5 pipe action mirred egress redirect dev $2 &&
 	$TC filter add dev $1 ingress protocol ip chain 1 prio 2 flower ct_state +trk+est \
 		action mirred egress redirect dev $2
 }
@@ -42,6 +43,7 @@ check "OVS-style ct rules VF0 -> VF1" ct_rules $R0 $R1
 check "OVS-style ct rules VF1 -> VF0" ct_rules $R1 $R0
 show() { $TC filter show dev $R0 ingress chain $1 pref $2 | tr -s '\n\t ' '   '; }
 check_match "chain 0: the ct rule is offloaded" ' in_hw ' "$(show 0 1)"
+check_match "chain 0: the ct action is in zone 5" ' ct zone 5 pipe ' "$(show 0 1)"
 check_match "chain 1: the +trk+new commit rule is offloaded" ' in_hw ' "$(show 1 1)"
 check_match "chain 1: the +trk+est rule is offloaded" ' in_hw ' "$(show 1 2)"
 check_match "flow table: 6 rules" '^rules 6 ' "$(cat "$CFG/sw0/offload")"
@@ -96,6 +98,11 @@ check_eq "VF1 received each once" $N $(($(nstat b sw0v1 rx_packets) - rx))
 check_eq "the ct action ran once per frame" $N $(($(stat $R0 0 1 packets) - p0))
 check_eq "the eswitch tracked every one" $N $(($(stat $R0 0 1 hw_packets) - h0))
 check_eq "software committed each once" $N $(($(stat $R0 1 1 packets) - n0))
+ctl=$(conntrack -L 2>&1)
+echo "$ctl" | sed -n '/dport=7777/s/^/# /p'
+check_match "conntrack -L: the UDP flow, unreplied, offloaded, in zone 5" \
+	'^udp .* src=10\.3\.0\.1 dst=10\.3\.0\.2 sport=1234 dport=7777 \[UNREPLIED\] .*\[HW_OFFLOAD\].* zone=5 ' \
+	"$ctl"
 
 # The eswitch matches ct_state itself: a packet it classifies has not been through conntrack.
 check "remove the ct rules" sh -c "$TC qdisc del dev $R0 ingress && $TC qdisc del dev $R1 ingress"
@@ -143,9 +150,37 @@ check_eq "refusals changed nothing in the flow table" "$before" "$(cat "$CFG/sw0
 check_eq "refusals left tc's filters as they were" "$n_before" \
 	"$($TC filter show dev $R0 ingress | grep -c '^filter .* flower')"
 
+check "ct commit nat src (NF_NAT)" $TC filter add dev $R0 ingress protocol ip chain 2 prio 1 \
+	flower ip_proto udp dst_port 7781 action ct commit nat src addr 10.3.0.9 pipe \
+	action goto chain 3
+check_match "ct commit nat src is offloaded" ' in_hw ' "$(show 2 1)"
+
 check "remove the qdisc" $TC qdisc del dev $R0 ingress
 sleep 0.5
 check_match "flow table empty" '^rules 0 ' "$(cat "$CFG/sw0/offload")"
+
+# nft: an inet table with a flowtable, flow offload, ct and nat, in a namespace of its own.
+check "nft list ruleset runs" nft list ruleset
+ns_new n
+$IP -n n link add v0 type veth peer name v1
+cat > /tmp/ct.nft <<'NFT'
+table inet fponic_ct {
+	flowtable ft {
+		hook ingress priority filter
+		devices = { v0, v1 }
+	}
+	chain forward {
+		type filter hook forward priority filter; policy accept;
+		ct zone 5 ct state established flow add @ft
+	}
+	chain postrouting {
+		type nat hook postrouting priority srcnat; policy accept;
+		oifname "v1" ip saddr 10.9.0.1 snat ip to 10.9.0.2
+	}
+}
+NFT
+check "nft: inet flowtable, flow add, ct zone and snat" nsx n nft -f /tmp/ct.nft
+check_match "nft list ruleset shows the flowtable" 'flowtable ft ' "$(nsx n nft list ruleset 2>&1)"
 check "cleanup" fponic_destroy_all
 cleanup_netns
 done_testing
