@@ -31,6 +31,7 @@
 #include <net/pkt_cls.h>
 #include <net/netfilter/nf_conntrack.h>
 #include <net/netfilter/nf_flow_table.h>
+#include <net/netfilter/nf_nat.h>
 
 #include "fponic_helpers.h"
 
@@ -902,4 +903,33 @@ void fponic_skb_set_ct(struct sk_buff *skb, unsigned long cookie)
 {
 	nf_reset_ct(skb);
 	nf_ct_set(skb, (struct nf_conn *)(cookie & NFCT_PTRMASK), cookie & NFCT_INFOMASK);
+}
+
+/*
+ * Apply the NAT of the connection of @cookie (entry | ctinfo) to @skb, whose network header is
+ * at @nh_off, as act_ct's `ct nat [src|dst]` does: with the same function (nf_ct_nat) on the
+ * packet from its network header. 0 on success, -EOPNOTSUPP without act_ct's NAT, -ENOMEM if
+ * the packet could not be rewritten (act_ct drops it).
+ */
+int fponic_skb_ct_nat(struct sk_buff *skb, unsigned int nh_off, unsigned long cookie, bool src,
+		      bool dst)
+{
+#if IS_ENABLED(CONFIG_NF_NAT_OVS)
+	struct nf_conn *ct = (struct nf_conn *)(cookie & NFCT_PTRMASK);
+	enum ip_conntrack_info ctinfo = cookie & NFCT_INFOMASK;
+	int action = 0, err;
+
+	if (src)
+		action |= BIT(NF_NAT_MANIP_SRC);
+	if (dst)
+		action |= BIT(NF_NAT_MANIP_DST);
+	if (!pskb_may_pull(skb, nh_off))
+		return -ENOMEM;
+	skb_pull_rcsum(skb, nh_off);
+	err = nf_ct_nat(skb, ct, ctinfo, &action, NULL, false);
+	skb_push_rcsum(skb, nh_off);
+	return err == NF_ACCEPT ? 0 : -ENOMEM;
+#else
+	return -EOPNOTSUPP;
+#endif
 }

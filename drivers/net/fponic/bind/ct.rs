@@ -170,6 +170,11 @@ impl CtRef {
         Self(cookie)
     }
 
+    /// act_ct's metadata cookie: the entry and the state.
+    pub(super) fn cookie(&self) -> c_ulong {
+        self.0
+    }
+
     /// The packet state (`enum ip_conntrack_info`).
     pub(crate) fn ctinfo(&self) -> u8 {
         // CAST: masked to 3 bits.

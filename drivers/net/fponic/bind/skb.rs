@@ -173,6 +173,24 @@ impl SkBuff {
         unsafe { bindings::fponic_skb_set_ct(self.0.as_ptr(), ct.into_raw()) };
     }
 
+    /// Applies the NAT of `ct`'s connection to the packet, whose network header is at `nh_off`,
+    /// as act_ct's `ct nat` (with `src`, `dst`) does to a packet of an established connection.
+    /// `EOPNOTSUPP`: the kernel has no NAT for act_ct; `ENOMEM`: the packet could not be
+    /// rewritten, maybe in part (act_ct would drop it).
+    pub(crate) fn ct_nat(
+        &mut self,
+        nh_off: u32,
+        ct: &CtRef,
+        src: bool,
+        dst: bool,
+    ) -> Result<(), kernel::error::Error> {
+        // SAFETY: we own the skb; `ct` holds a reference to its entry; the helper checks
+        // `nh_off` and makes the bytes writable.
+        kernel::error::to_result(unsafe {
+            bindings::fponic_skb_ct_nat(self.0.as_ptr(), nh_off, ct.cookie(), src, dst)
+        })
+    }
+
     /// A clone sharing the packet data (`skb_clone`), for delivery to several ports.
     pub(crate) fn try_clone(&self) -> Option<SkBuff> {
         // SAFETY: valid skb; `GFP_ATOMIC` is valid in any context.

@@ -28,6 +28,16 @@ pub(crate) mod state {
     pub(crate) const REPLY: u16 = 1 << 5;
 }
 
+/// What a `ct` action's `nat` asks for.
+pub(crate) mod nat {
+    /// `nat`: apply the connection's NAT.
+    pub(crate) const NAT: u8 = 1 << 0;
+    /// `nat src`.
+    pub(crate) const SRC: u8 = 1 << 1;
+    /// `nat dst`.
+    pub(crate) const DST: u8 = 1 << 2;
+}
+
 /// `enum ip_conntrack_info` values.
 pub(crate) mod ctinfo {
     /// A packet of an established connection, original direction.

@@ -327,8 +327,8 @@ pub(crate) enum Action {
         table: u32,
         /// Zone.
         zone: u16,
-        /// `nat`: apply the connection's NAT.
-        nat: bool,
+        /// `nat` ([`crate::engine::ct::nat`] flags): apply the connection's NAT.
+        nat: u8,
         /// `commit` or `force`: software (re)creates connections, so such a packet always
         /// leaves for software.
         commit: bool,

@@ -14,7 +14,11 @@ use crate::{
         TcResume, //
     },
     engine::{
-        ct::CtMeta,
+        ct::{
+            ctinfo,
+            nat,
+            CtMeta, //
+        },
         flow::{
             Action,
             Key, //
@@ -26,10 +30,14 @@ use crate::{
         packet,
         switch::From,
     },
-    tc::act::{
-        self,
-        CtHit,
-        Step, //
+    tc::{
+        act::{
+            self,
+            CtHit,
+            Step, //
+        },
+        ct::CtEntry,
+        flowtable::Rule,
     },
 };
 
@@ -57,7 +65,7 @@ pub(super) enum Offload {
 struct CtAt {
     table: u32,
     zone: u16,
-    nat: bool,
+    nat: u8,
     commit: bool,
 }
 
@@ -147,10 +155,26 @@ impl Eswitch {
                     nat: *nat,
                     commit: *commit,
                 };
-                match self.ct_lookup(at, &parsed, skb.len(), &run, guard) {
-                    Some(hit) => run.ct = Some(hit),
-                    None => return leave(skb, TcResume::Action(*resume), &run),
+                let Some((hit, entry_rule)) = self.ct_lookup(at, &parsed, &run, guard) else {
+                    return leave(skb, TcResume::Action(*resume), &run);
+                };
+                // `ct nat` rewrites a packet of a NATed connection as act_ct does, with the
+                // same function; one that cannot be rewritten goes to software, which does it
+                // again (NAT is idempotent) or drops it.
+                if at.nat & nat::NAT != 0 && hit.entry.nat {
+                    let (src, dst) = (at.nat & nat::SRC != 0, at.nat & nat::DST != 0);
+                    let nh = u32::from(parsed.l3_offset);
+                    if skb.ct_nat(nh, &hit.entry.ct, src, dst).is_err() {
+                        return leave(skb, TcResume::Action(*resume), &run);
+                    }
                 }
+                // Counted as act_ct counts a packet of its flow table: once, its length from
+                // the network header.
+                if let Some(r) = entry_rule {
+                    let len = skb.len().saturating_sub(u32::from(parsed.l3_offset));
+                    r.hit(1, len, crate::bind::time::jiffies());
+                }
+                run.ct = Some(hit);
                 rest = tail;
             }
             rule.hit(skb.gso_segs(), skb.len(), crate::bind::time::jiffies());
@@ -187,27 +211,27 @@ impl Eswitch {
         Offload::Lost(DropCause::GotoLoop)
     }
 
-    /// The offloaded connection of a packet (`parsed`, `len` bytes) at `ct` action `at`, as
-    /// act_ct would find it in its flow table; `None` sends the packet to software at the
-    /// action.
+    /// The offloaded connection of a packet (`parsed`) at `ct` action `at`, as act_ct would
+    /// find it in its flow table, with the entry to count the packet in (none for a packet
+    /// already tracked); `None` sends the packet to software at the action.
     ///
-    /// `commit` (software creates connections) and untrackable packets go to software, as do
-    /// packets act_ct would rewrite (NAT, not executed yet). A packet already tracked in the
-    /// zone keeps its state, as act_ct keeps it without a lookup. The hit is counted as act_ct
-    /// counts a packet of its flow table: once per packet, its length from the network header.
+    /// `commit` (software creates connections) and untrackable packets go to software. A packet
+    /// already tracked in the zone keeps its state, as act_ct keeps it without a lookup. `nat`
+    /// on a new connection goes to software too: act_ct may set up the connection's NAT there,
+    /// with the action's range, which only software knows.
     fn ct_lookup<'g>(
         &'g self,
         at: CtAt,
         parsed: &packet::FlowKey,
-        len: u32,
         run: &act::Run<'g>,
         guard: &'g rcu::Guard,
-    ) -> Option<CtHit<'g>> {
+    ) -> Option<(CtHit<'g>, Option<&'g Rule>)> {
         if at.commit || at.table == 0 {
             return None;
         }
+        let nat_new = |e: &CtEntry| at.nat & nat::NAT != 0 && e.ct.ctinfo() == ctinfo::NEW;
         if let Some(h) = run.ct.filter(|h| h.meta.zone == at.zone) {
-            return (!(at.nat && h.entry.nat)).then_some(h);
+            return (!nat_new(h.entry)).then_some((h, None));
         }
         // act_ct's flow table holds TCP and UDP over IP, and looks up neither fragments nor
         // packets whose TTL (hop limit) would expire.
@@ -221,20 +245,16 @@ impl Eswitch {
         let key = Key::from_packet(at.table, parsed);
         let rule = self.ct.entries.classify(0, &key, guard)?;
         let entry = rule.ct.as_deref()?;
-        if at.nat && entry.nat {
+        if nat_new(entry) {
             return None;
         }
-        rule.hit(
-            1,
-            len.saturating_sub(u32::from(parsed.l3_offset)),
-            crate::bind::time::jiffies(),
-        );
-        Some(CtHit {
+        let hit = CtHit {
             meta: CtMeta {
                 zone: at.zone,
                 ..entry.meta
             },
             entry,
-        })
+        };
+        Some((hit, Some(&**rule)))
     }
 }

@@ -241,7 +241,7 @@ fn ct_is_the_first_action_of_its_rule() {
     let ct = Action::Ct {
         table: 1,
         zone: 7,
-        nat: false,
+        nat: 0,
         commit: false,
         resume: 1 << 32,
     };

@@ -26,9 +26,12 @@ use crate::{
             FlowerAction, //
         },
     },
-    engine::flow::{
-        Action,
-        Refusal, //
+    engine::{
+        ct::nat,
+        flow::{
+            Action,
+            Refusal, //
+        },
     },
 };
 
@@ -47,10 +50,16 @@ pub(super) fn parse(_ports: &impl Ports, a: FlowerAction<'_>) -> Result<Action, 
     Ok(Action::Ct {
         table: 0,
         zone,
-        nat: flags & (ct_act::NAT | ct_act::NAT_SRC | ct_act::NAT_DST) != 0,
+        nat: nat_flags(flags),
         commit: flags & (ct_act::COMMIT | ct_act::FORCE) != 0,
         resume,
     })
+}
+
+/// The `nat` flags of `TCA_CT_ACT_*` flags `f`.
+fn nat_flags(f: u32) -> u8 {
+    let on = |bit: u32, v: u8| if f & bit != 0 { v } else { 0 };
+    on(ct_act::NAT, nat::NAT) | on(ct_act::NAT_SRC, nat::SRC) | on(ct_act::NAT_DST, nat::DST)
 }
 
 #[inline(always)]

@@ -104,11 +104,52 @@ check_match "conntrack -L: the UDP flow, unreplied, offloaded, in zone 5" \
 	'^udp .* src=10\.3\.0\.1 dst=10\.3\.0\.2 sport=1234 dport=7777 \[UNREPLIED\] .*\[HW_OFFLOAD\].* zone=5 ' \
 	"$ctl"
 
-# The eswitch matches ct_state itself: a packet it classifies has not been through conntrack.
 check "remove the ct rules" sh -c "$TC qdisc del dev $R0 ingress && $TC qdisc del dev $R1 ingress"
 sleep 0.5
 check_match "no flow table registration, no connection left" '^connections 0 .* ct_tables 0$' \
 	"$(sed -n 2p "$CFG/sw0/offload")"
+
+# NAT: VF0's connections to VF1 leave with source 10.3.0.100 (`ct commit nat src`, run by
+# software), and VF1's replies come back to 10.3.0.1 (`ct nat`). Once act_ct offloads a
+# connection, the eswitch rewrites both directions itself, with act_ct's own NAT. The VFs
+# checksum in software (tx offload off) and verify what they receive, so a wrong checksum
+# update would stall the stream.
+nat_rules() { # REP PEER [COMMIT-NAT...]
+	local rep=$1 peer=$2
+	shift 2
+	$TC qdisc add dev $rep ingress &&
+	$TC filter add dev $rep ingress protocol ip chain 0 prio 1 flower ct_state -trk \
+		action ct zone 6 nat pipe action goto chain 1 &&
+	$TC filter add dev $rep ingress protocol ip chain 1 prio 1 flower ct_state +trk+new \
+		action ct commit zone 6 "$@" pipe action mirred egress redirect dev $peer &&
+	$TC filter add dev $rep ingress protocol ip chain 1 prio 2 flower ct_state +trk+est \
+		action mirred egress redirect dev $peer
+}
+check "NAT rules VF0 -> VF1: source 10.3.0.100" nat_rules $R0 $R1 nat src addr 10.3.0.100
+check "NAT rules VF1 -> VF0" nat_rules $R1 $R0
+nsx b $IP neigh add 10.3.0.100 lladdr "$m0" dev sw0v1
+check "VF0 checksums in software" nsx a /sbin/ethtool -K sw0v0 tx off
+check "VF1 checksums in software" nsx b /sbin/ethtool -K sw0v1 tx off
+c0=$(stat $R0 0 1 packets); h0=$(stat $R0 0 1 hw_packets)
+c1=$(stat $R1 0 1 packets); h1=$(stat $R1 0 1 hw_packets)
+nsx b $FPKT tcp-sink 5003 20 > /tmp/ct.nat &
+sk=$!
+check "TCP 2 MB VF0 -> VF1 through NAT" nsx a $FPKT tcp-send 10.3.0.2 5003 2000000
+wait $sk
+check_eq "every byte arrived" 2000000 "$(cat /tmp/ct.nat)"
+hw0=$(($(stat $R0 0 1 hw_packets) - h0)); sw0=$(($(stat $R0 0 1 packets) - c0 - hw0))
+hw1=$(($(stat $R1 0 1 hw_packets) - h1)); sw1=$(($(stat $R1 0 1 packets) - c1 - hw1))
+echo "# NAT, VF0 -> VF1: $hw0 packets in the eswitch, $sw0 in software; back: $hw1, $sw1"
+check_match "the eswitch rewrote most of the stream" '^1$' "$([ $hw0 -gt $((4 * sw0)) ] && echo 1)"
+check_match "and most of the replies" '^1$' "$([ $hw1 -gt $((4 * sw1)) ] && echo 1)"
+check_match "conntrack -L: VF0's connection leaves as 10.3.0.100" \
+	'src=10\.3\.0\.1 dst=10\.3\.0\.2 sport=[0-9]+ dport=5003 src=10\.3\.0\.2 dst=10\.3\.0\.100 ' \
+	"$(conntrack -L 2>&1)"
+nsx a /sbin/ethtool -K sw0v0 tx on
+nsx b /sbin/ethtool -K sw0v1 tx on
+
+# The eswitch matches ct_state itself: a packet it classifies has not been through conntrack.
+check "remove the NAT rules" sh -c "$TC qdisc del dev $R0 ingress && $TC qdisc del dev $R1 ingress"
 $TC qdisc add dev $R0 ingress
 check "skip_sw: -trk UDP to 7778 dropped" $TC filter add dev $R0 ingress protocol ip prio 1 \
 	flower skip_sw ct_state -trk ip_proto udp dst_port 7778 action drop
