@@ -264,14 +264,13 @@ impl PortCtx {
         })
     }
 
-    /// Registers a resource (`devlink resource show`) of `size` entries, whose occupancy
+    /// Registers resource `ID` (`devlink resource show`) of `size` entries, whose occupancy
     /// [`Operations::resource_occupancy`] of the instance's driver type `T` reports.
     ///
     /// The instance must have been created by [`Registration::<T>::new`].
-    pub(crate) fn register_resource<T: Operations>(
+    pub(crate) fn register_resource<T: Operations, const ID: u64>(
         &self,
         name: &'static CStr,
-        id: u64,
         size: u64,
     ) -> Result {
         let params = bindings::devlink_resource_size_params {
@@ -287,15 +286,15 @@ impl PortCtx {
                 self.dl.as_ptr(),
                 name.as_char_ptr(),
                 size,
-                id,
+                ID,
                 u64::from(bindings::DEVLINK_RESOURCE_ID_PARENT_TOP),
                 &params,
             ))?;
             if T::HAS_RESOURCE_OCCUPANCY {
                 bindings::devl_resource_occ_get_register(
                     self.dl.as_ptr(),
-                    id,
-                    Some(Adapter::<T>::occ_callback),
+                    ID,
+                    Some(Adapter::<T>::occ_callback::<ID>),
                     bindings::devlink_priv(self.dl.as_ptr()),
                 );
             }
@@ -456,8 +455,8 @@ pub(crate) trait Operations: Sized + Send + Sync {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
-    /// Occupancy of the instance's resource (see [`PortCtx::register_resource`]).
-    fn resource_occupancy(_this: &Self) -> u64 {
+    /// Occupancy of the instance's resource `id` (see [`PortCtx::register_resource`]).
+    fn resource_occupancy(_this: &Self, _id: u64) -> u64 {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
@@ -773,9 +772,9 @@ impl<T: Operations> Adapter<T> {
     /// # Safety
     ///
     /// `p` is the private area of an instance created by [`Registration::<T>::new`].
-    unsafe extern "C" fn occ_callback(p: *mut kernel::ffi::c_void) -> u64 {
+    unsafe extern "C" fn occ_callback<const ID: u64>(p: *mut kernel::ffi::c_void) -> u64 {
         // SAFETY: by the function's safety requirement.
-        T::resource_occupancy(unsafe { &*p.cast::<T>() })
+        T::resource_occupancy(unsafe { &*p.cast::<T>() }, ID)
     }
 
     const OPS: bindings::devlink_ops = bindings::devlink_ops {

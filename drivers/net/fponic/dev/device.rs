@@ -40,6 +40,7 @@ use crate::{
     dev::{
         params::{
             PARAMS,
+            PARAM_CT_TABLE_SIZE,
             PARAM_FLOW_TABLE_SIZE, //
         },
         port::PortData, //
@@ -65,7 +66,10 @@ use crate::{
 };
 
 /// devlink resource id of the flow table.
-const FLOW_TABLE_RESOURCE: u64 = 1;
+pub(crate) const FLOW_TABLE_RESOURCE: u64 = 1;
+
+/// devlink resource id of the table of offloaded connections.
+pub(crate) const CT_TABLE_RESOURCE: u64 = 2;
 
 /// Maximum number of SFs of one device.
 pub(crate) const MAX_SFS: usize = 64;
@@ -180,6 +184,12 @@ impl DevState {
         if let ParamValue::U32(n) = ctx.param_driverinit(PARAM_FLOW_TABLE_SIZE, ParamType::U32)? {
             if let Err(e) = dev.esw.flows().set_capacity(n) {
                 ext.set(c"fponic: more offloaded rules than the new flow_table_size");
+                return Err(e);
+            }
+        }
+        if let ParamValue::U32(n) = ctx.param_driverinit(PARAM_CT_TABLE_SIZE, ParamType::U32)? {
+            if let Err(e) = dev.esw.conntrack().entries.set_capacity(n) {
+                ext.set(c"fponic: more offloaded connections than the new ct_table_size");
                 return Err(e);
             }
         }
@@ -466,12 +476,16 @@ impl DevState {
     }
 }
 
-/// Registers the devlink resource `flow_table`: the flow table's capacity and occupancy.
+/// Registers the devlink resources `flow_table` and `ct_table`: the capacity and occupancy of
+/// the flow table and of the table of offloaded connection directions.
 fn register_flow_table(ctx: &PortCtx, esw: &Eswitch) -> Result {
-    ctx.register_resource::<DevData>(
+    ctx.register_resource::<DevData, FLOW_TABLE_RESOURCE>(
         c"flow_table",
-        FLOW_TABLE_RESOURCE,
         u64::from(esw.flows().capacity()),
+    )?;
+    ctx.register_resource::<DevData, CT_TABLE_RESOURCE>(
+        c"ct_table",
+        u64::from(esw.conntrack().entries.capacity()),
     )
 }
 

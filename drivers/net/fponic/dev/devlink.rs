@@ -16,10 +16,14 @@ use crate::{
     },
     bind::netlink::ExtAck,
     dev::{
-        device::DevData,
+        device::{
+            DevData,
+            CT_TABLE_RESOURCE, //
+        },
         params::{
             FLOW_TABLE_SIZE_MAX,
             FLOW_TABLE_SIZE_MIN,
+            PARAM_CT_TABLE_SIZE,
             PARAM_FAILBACK_DELAY,
             PARAM_FAILOVER,
             PARAM_FAILOVER_GROUP,
@@ -84,6 +88,15 @@ impl devlink::Operations for DevData {
                 ext.set(c"fponic: flow_table_size must be within 16..1048576");
                 Err(EINVAL)
             }
+            (PARAM_CT_TABLE_SIZE, ParamValue::U32(n))
+                if (FLOW_TABLE_SIZE_MIN..=FLOW_TABLE_SIZE_MAX).contains(&n) =>
+            {
+                Ok(())
+            }
+            (PARAM_CT_TABLE_SIZE, _) => {
+                ext.set(c"fponic: ct_table_size must be within 16..1048576");
+                Err(EINVAL)
+            }
             _ => Err(EOPNOTSUPP),
         }
     }
@@ -108,8 +121,11 @@ impl devlink::Operations for DevData {
         this.state.get_mut(key).reload_up(ctx, this, ext)
     }
 
-    fn resource_occupancy(this: &Self) -> u64 {
-        u64::from(this.esw.flows().len())
+    fn resource_occupancy(this: &Self, id: u64) -> u64 {
+        match id {
+            CT_TABLE_RESOURCE => u64::from(this.esw.conntrack().len()),
+            _ => u64::from(this.esw.flows().len()),
+        }
     }
 
     fn eswitch_mode_get(this: &Self, g: &mut Guard<'_>) -> Result<EswitchMode> {

@@ -20,13 +20,16 @@ pub(crate) const PARAM_FAILBACK_DELAY: u32 = 2;
 /// Parameter (driverinit): capacity of the flow table, in rules.
 pub(crate) const PARAM_FLOW_TABLE_SIZE: u32 = 3;
 
-/// Flow table capacity bounds (driverinit parameter `flow_table_size`).
+/// Parameter (driverinit): capacity of the table of offloaded connections, in directions.
+pub(crate) const PARAM_CT_TABLE_SIZE: u32 = 4;
+
+/// Flow table capacity bounds (driverinit parameters `flow_table_size`, `ct_table_size`).
 pub(crate) const FLOW_TABLE_SIZE_MIN: u32 = 16;
 /// Upper bound.
 pub(crate) const FLOW_TABLE_SIZE_MAX: u32 = 1 << 20;
 
 /// The driver's devlink parameters.
-pub(crate) const PARAMS: [ParamSpec; 4] = [
+pub(crate) const PARAMS: [ParamSpec; 5] = [
     ParamSpec {
         id: PARAM_FAILOVER,
         name: c"failover",
@@ -50,5 +53,11 @@ pub(crate) const PARAMS: [ParamSpec; 4] = [
         name: c"flow_table_size",
         ty: ParamType::U32,
         driverinit: Some(ParamValue::U32(crate::esw::FLOW_CAPACITY)),
+    },
+    ParamSpec {
+        id: PARAM_CT_TABLE_SIZE,
+        name: c"ct_table_size",
+        ty: ParamType::U32,
+        driverinit: Some(ParamValue::U32(crate::tc::ct::CT_CAPACITY)),
     },
 ];

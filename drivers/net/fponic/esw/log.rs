@@ -101,9 +101,10 @@ impl Eswitch {
             self.flows.capacity()
         ))?;
         w.write_fmt(fmt!(
-            "connections {} capacity {} ct_tables {}\n",
+            "connections {} capacity {} full {} ct_tables {}\n",
             self.ct.len(),
             self.ct.entries.capacity(),
+            self.ct.refused_full(),
             self.ct.tables()
         ))?;
         for (why, n) in log.refusals.iter() {

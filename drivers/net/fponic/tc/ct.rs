@@ -19,6 +19,10 @@ use kernel::{
     new_mutex,
     prelude::*,
     sync::{
+        atomic::{
+            Atomic,
+            Relaxed, //
+        },
         Arc,
         Mutex, //
     },
@@ -113,6 +117,8 @@ fn build_entry(table: u32, r: &FlowerRule<'_>) -> Result<(RuleSpec, CtEntry), Re
 pub(crate) struct CtSink {
     entries: Arc<FlowTable>,
     table: u32,
+    /// Connection directions refused for want of room (the switch's count).
+    full: Arc<Atomic<u64>>,
 }
 
 impl CtOps for CtSink {
@@ -125,13 +131,18 @@ impl CtOps for CtSink {
                     in_vpid: self.table,
                 };
                 // A replace of a known direction updates it (its state, mark or labels).
+                // A full table leaves the connection in software (act_ct does not mark it
+                // offloaded), counted.
                 match self
                     .entries
                     .insert_ct(id, spec, KBox::new(entry, GFP_KERNEL)?)
                 {
                     Ok(_) => Ok(()),
                     Err(InsertError::NoMem) => Err(ENOMEM),
-                    Err(_) => Err(ENOSPC),
+                    Err(_) => {
+                        self.full.add(1, Relaxed);
+                        Err(ENOSPC)
+                    }
                 }
             }
             FlowerCmd::Destroy(cookie) => {
@@ -168,6 +179,8 @@ struct Slot {
 pub(crate) struct Conntrack {
     /// Offloaded connections, one rule per direction (data path reads, under RCU).
     pub(crate) entries: Arc<FlowTable>,
+    /// Connection directions refused because `entries` was full.
+    full: Arc<Atomic<u64>>,
     /// Registered flow tables. Held while unregistering, which waits for callbacks in
     /// progress: callbacks take only `entries`' writer lock, never this one.
     #[pin]
@@ -179,6 +192,7 @@ impl Conntrack {
     pub(crate) fn new() -> impl PinInit<Self, Error> {
         try_pin_init!(Self {
             entries: Arc::pin_init(FlowTable::new(CT_CAPACITY), GFP_KERNEL)?,
+            full: Arc::new(Atomic::new(0), GFP_KERNEL)?,
             tables <- new_mutex!(KVec::new()),
         })
     }
@@ -201,6 +215,7 @@ impl Conntrack {
             CtSink {
                 entries: self.entries.clone(),
                 table: n,
+                full: self.full.clone(),
             },
             GFP_KERNEL,
         )?;
@@ -240,6 +255,11 @@ impl Conntrack {
     /// Number of offloaded connection directions.
     pub(crate) fn len(&self) -> u32 {
         self.entries.len()
+    }
+
+    /// Connection directions refused because the table was full.
+    pub(crate) fn refused_full(&self) -> u64 {
+        self.full.load(Relaxed)
     }
 
     /// Number of act_ct flow tables the switch is registered on.

@@ -8,7 +8,7 @@
 
 DL=faux/fponic-sw0
 size() { $DEVLINK resource show $DL | sed -n 's/.*name flow_table size \([0-9]*\).*/\1/p'; }
-occ() { $DEVLINK resource show $DL | sed -n 's/.*occ \([0-9]*\).*/\1/p'; }
+occ() { $DEVLINK resource show $DL | sed -n 's/.*name flow_table .*occ \([0-9]*\).*/\1/p'; }
 add_rule() { # N: drop frames to 02:dd:00:00:00:N
 	$TC filter add dev sw0pf0vf0 ingress protocol all prio 1 handle "$1" flower skip_sw \
 		dst_mac "02:dd:00:00:00:$(printf %02x "$1")" action drop

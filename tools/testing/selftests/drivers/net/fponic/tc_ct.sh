@@ -19,6 +19,16 @@ K=5
 
 fponic_load
 check "create sw0" fponic_create sw0 1
+
+# The table of offloaded connections: a devlink resource, sized by a driverinit parameter.
+DL=faux/fponic-sw0
+ctres() { $DEVLINK resource show $DL | tr -s '\n ' '  ' | grep -o 'name ct_table size [0-9]* occ [0-9]*'; }
+check_match "ct_table resource, 65536 directions" '^name ct_table size 65536 occ 0$' "$(ctres)"
+check_fail_msg "ct_table_size 8 refused with extack" 'within 16..1048576' \
+	$DEVLINK dev param set $DL name ct_table_size value 8 cmode driverinit
+check "ct_table_size 16 (driverinit)" $DEVLINK dev param set $DL name ct_table_size value 16 cmode driverinit
+check "devlink dev reload" $DEVLINK dev reload $DL
+check_match "ct_table of 16 after reload" '^name ct_table size 16 occ 0$' "$(ctres)"
 check "2 VFs" sh -c "echo 2 > $CFG/sw0/num_vfs"
 check "switchdev" $DEVLINK dev eswitch set faux/fponic-sw0 mode switchdev
 ns_new a; ns_new b
@@ -103,6 +113,23 @@ echo "$ctl" | sed -n '/dport=7777/s/^/# /p'
 check_match "conntrack -L: the UDP flow, unreplied, offloaded, in zone 5" \
 	'^udp .* src=10\.3\.0\.1 dst=10\.3\.0\.2 sport=1234 dport=7777 \[UNREPLIED\] .*\[HW_OFFLOAD\].* zone=5 ' \
 	"$ctl"
+
+# A full table leaves connections in software, counted: 20 more one-way UDP flows of one frame,
+# with room for 16 directions in all.
+full() { sed -n 's/^connections .* full \([0-9]*\) .*/\1/p' "$CFG/sw0/offload"; }
+f0=$(full); n0=$(conns)
+for i in $(seq 1 20); do
+	nsx a $FPKT send sw0v0 \
+		"$($FPKT build dst=$m1 src=$m0 sip=10.3.0.1 dip=10.3.0.2 proto=udp sport=$((2000 + i)) dport=7778)" 1
+done
+check "16 directions offloaded" wait_conns 16
+i=0
+while [ "$(full)" != $((f0 + n0 + 20 - 16)) ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+check_eq "the others were refused for want of room" $((f0 + n0 + 20 - 16)) "$(full)"
+check_match "the ct_table resource is full" '^name ct_table size 16 occ 16$' "$(ctres)"
+ctl=$(conntrack -L 2>&1 | grep 'dport=7778 ')
+check_eq "conntrack -L: offloaded flows" $((16 - n0)) "$(echo "$ctl" | grep -c 'HW_OFFLOAD')"
+check_eq "conntrack -L: flows left in software" $((n0 + 20 - 16)) "$(echo "$ctl" | grep -vc 'HW_OFFLOAD')"
 
 check "remove the ct rules" sh -c "$TC qdisc del dev $R0 ingress && $TC qdisc del dev $R1 ingress"
 sleep 0.5
