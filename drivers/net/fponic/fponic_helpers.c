@@ -926,6 +926,8 @@ int fponic_skb_ct_nat(struct sk_buff *skb, unsigned int nh_off, unsigned long co
 	if (!pskb_may_pull(skb, nh_off))
 		return -ENOMEM;
 	skb_pull_rcsum(skb, nh_off);
+	/* NAT reads the IP header there (ICMP errors of related connections). */
+	skb_reset_network_header(skb);
 	err = nf_ct_nat(skb, ct, ctinfo, &action, NULL, false);
 	skb_push_rcsum(skb, nh_off);
 	return err == NF_ACCEPT ? 0 : -ENOMEM;
