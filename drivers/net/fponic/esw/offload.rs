@@ -141,40 +141,10 @@ impl Eswitch {
             // A leading `ct` first: a packet of no offloaded connection leaves before the rule
             // did anything to it, and software runs and counts the rule's actions.
             let mut rest = actions;
-            if let [Action::Ct {
-                table,
-                zone,
-                nat,
-                commit,
-                resume,
-            }, tail @ ..] = actions
-            {
-                let at = CtAt {
-                    table: *table,
-                    zone: *zone,
-                    nat: *nat,
-                    commit: *commit,
-                };
-                let Some((hit, entry_rule)) = self.ct_lookup(at, &parsed, &run, guard) else {
-                    return leave(skb, TcResume::Action(*resume), &run);
-                };
-                // `ct nat` rewrites a packet of a NATed connection as act_ct does, with the
-                // same function; one that cannot be rewritten goes to software, which does it
-                // again (NAT is idempotent) or drops it.
-                if at.nat & nat::NAT != 0 && hit.entry.nat {
-                    let (src, dst) = (at.nat & nat::SRC != 0, at.nat & nat::DST != 0);
-                    let nh = u32::from(parsed.l3_offset);
-                    if skb.ct_nat(nh, &hit.entry.ct, src, dst).is_err() {
-                        return leave(skb, TcResume::Action(*resume), &run);
-                    }
+            if let [ct @ Action::Ct { .. }, tail @ ..] = actions {
+                if let Err(resume) = self.ct_action(ct, &parsed, &mut skb, &mut run, guard) {
+                    return leave(skb, TcResume::Action(resume), &run);
                 }
-                // Counted as act_ct counts a packet of its flow table: once, its length from
-                // the network header.
-                if let Some(r) = entry_rule {
-                    let len = skb.len().saturating_sub(u32::from(parsed.l3_offset));
-                    r.hit(1, len, crate::bind::time::jiffies());
-                }
-                run.ct = Some(hit);
                 rest = tail;
             }
             rule.hit(skb.gso_segs(), skb.len(), crate::bind::time::jiffies());
@@ -209,6 +179,55 @@ impl Eswitch {
         }
         // Unreachable: the last hop either returns or drops at its `goto`.
         Offload::Lost(DropCause::GotoLoop)
+    }
+
+    /// Executes `ct` action `a` (a leading [`Action::Ct`]) on a packet (`skb`, parsed as
+    /// `parsed`): its offloaded connection becomes the packet's, or `Err` with the miss cookie
+    /// at which software takes the packet over. Out of line: rules without `ct` do not pay for
+    /// it on the forwarding path.
+    #[inline(never)]
+    fn ct_action<'g>(
+        &'g self,
+        a: &Action,
+        parsed: &packet::FlowKey,
+        skb: &mut SkBuff,
+        run: &mut act::Run<'g>,
+        guard: &'g rcu::Guard,
+    ) -> Result<(), u64> {
+        let &Action::Ct {
+            table,
+            zone,
+            nat,
+            commit,
+            resume,
+        } = a
+        else {
+            return Ok(());
+        };
+        let at = CtAt {
+            table,
+            zone,
+            nat,
+            commit,
+        };
+        let (hit, entry_rule) = self.ct_lookup(at, parsed, run, guard).ok_or(resume)?;
+        // `ct nat` rewrites a packet of a NATed connection as act_ct does, with the same
+        // function; one that cannot be rewritten goes to software, which does it again (NAT is
+        // idempotent) or drops it.
+        if at.nat & nat::NAT != 0 && hit.entry.nat {
+            let (src, dst) = (at.nat & nat::SRC != 0, at.nat & nat::DST != 0);
+            let nh = u32::from(parsed.l3_offset);
+            skb.ct_nat(nh, &hit.entry.ct, src, dst)
+                .map_err(|_| resume)?;
+        }
+        // Counted as act_ct counts a packet of its flow table: once, its length from the
+        // network header.
+        if let Some(r) = entry_rule {
+            let len = skb.len().saturating_sub(u32::from(parsed.l3_offset));
+            r.hit(1, len, crate::bind::time::jiffies());
+        }
+        run.ct = Some(hit);
+        Ok(())
     }
 
     /// The offloaded connection of a packet (`parsed`) at `ct` action `at`, as act_ct would
