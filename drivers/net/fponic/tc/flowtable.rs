@@ -100,6 +100,20 @@ impl Rule {
         )?)
     }
 
+    /// Takes over the counters of `old`, which this rule replaces (writer lock): hits `old`
+    /// gets until it is retired are lost, as hits of a rule being replaced in hardware.
+    fn carry_counters(&self, old: &Rule) {
+        self.packets.add(old.packets.load(Relaxed), Relaxed);
+        self.bytes.add(old.bytes.load(Relaxed), Relaxed);
+        self.reported.store(old.reported.load(Relaxed), Relaxed);
+        self.reported_bytes
+            .store(old.reported_bytes.load(Relaxed), Relaxed);
+        let last = old.lastused.load(Relaxed);
+        if last > self.lastused.load(Relaxed) {
+            self.lastused.store(last, Relaxed);
+        }
+    }
+
     fn is_dead(&self) -> bool {
         self.dead.load(Relaxed)
     }
@@ -472,6 +486,10 @@ impl FlowTable {
         }
         match (old, node) {
             (Some(old), _) => {
+                // The same id names the same thing updated (tc gives a new filter a new
+                // cookie; act_ct updates a connection's direction in place): its counters go
+                // on, as do the ones already reported.
+                rule.carry_counters(&old);
                 if let Some(slot) = w.by_cookie.get_mut(&id) {
                     *slot = rule;
                 }
@@ -956,6 +974,19 @@ mod tests {
         assert_eq!(table.stats_delta(id(9)), Some((4150, 5, 6)));
         assert_eq!(table.stats_delta(id(9)), Some((0, 0, 6)));
         assert_eq!(table.stats_delta(id(10)), None);
+        // An update of the same id keeps its counters: what was not reported yet is.
+        {
+            let guard = rcu::Guard::new();
+            let rule = table.classify(r.chain, &r.key, &guard).expect("matches");
+            rule.hit(2, 300, 8);
+        }
+        assert!(matches!(table.insert(id(9), r), Ok(Some(_))));
+        {
+            let guard = rcu::Guard::new();
+            let rule = table.classify(r.chain, &r.key, &guard).expect("matches");
+            rule.hit(1, 10, 9);
+        }
+        assert_eq!(table.stats_delta(id(9)), Some((310, 3, 9)));
         Ok(())
     }
 
