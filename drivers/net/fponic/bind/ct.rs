@@ -89,16 +89,19 @@ unsafe impl<T: CtOps> Sync for Registration<T> {}
 impl<T: CtOps> Registration<T> {
     /// Registers `data`'s callback on `ft`. `EEXIST` if it is registered there already.
     pub(crate) fn new(ft: &CtTable<'_>, data: Arc<T>) -> Result<Self> {
-        let cb: unsafe extern "C" fn(bindings::tc_setup_type, *mut c_void, *mut c_void) -> c_int =
-            Self::callback;
-        let priv_ = Arc::as_ptr(&data).cast_mut().cast::<c_void>();
+        let (cb, priv_) = Self::cb_args(&data);
         // SAFETY: `ft` is live (type invariant of `CtTable`); the callback and its private data
         // stay valid until the registration is removed (`Drop`), which keeps `data`.
-        to_result(unsafe {
-            bindings::fponic_ct_ft_add_cb(ft.0.as_ptr(), cb as *mut c_void, priv_)
-        })?;
+        to_result(unsafe { bindings::fponic_ct_ft_add_cb(ft.0.as_ptr(), cb, priv_) })?;
         // INVARIANT: registered above, which took a reference to the table.
         Ok(Self { ft: ft.0, data })
+    }
+
+    /// The callback and private data a registration of `data` uses.
+    fn cb_args(data: &Arc<T>) -> (*mut c_void, *mut c_void) {
+        let cb: unsafe extern "C" fn(bindings::tc_setup_type, *mut c_void, *mut c_void) -> c_int =
+            Self::callback;
+        (cb as *mut c_void, Arc::as_ptr(data).cast_mut().cast())
     }
 
     /// The identity of the table ([`CtTable::id`]).
@@ -132,12 +135,10 @@ impl<T: CtOps> Registration<T> {
 
 impl<T: CtOps> Drop for Registration<T> {
     fn drop(&mut self) {
-        let cb: unsafe extern "C" fn(bindings::tc_setup_type, *mut c_void, *mut c_void) -> c_int =
-            Self::callback;
-        let priv_ = Arc::as_ptr(&self.data).cast_mut().cast::<c_void>();
+        let (cb, priv_) = Self::cb_args(&self.data);
         // SAFETY: registered with these arguments (type invariant); the table is alive until
         // this returns. It waits for callbacks in progress, so `data` outlives them.
-        unsafe { bindings::fponic_ct_ft_del_cb(self.ft.as_ptr(), cb as *mut c_void, priv_) };
+        unsafe { bindings::fponic_ct_ft_del_cb(self.ft.as_ptr(), cb, priv_) };
     }
 }
 

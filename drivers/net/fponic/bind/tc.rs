@@ -231,16 +231,12 @@ impl<'a> FlowerAction<'a> {
         // SAFETY: a metadata entry, whose union member is `ct_metadata`, all initialized (type
         // invariant).
         let m = unsafe { self.e.__bindgen_anon_1.ct_metadata };
-        let mut labels = [0u8; 16];
-        for (b, w) in labels.chunks_exact_mut(4).zip(m.labels) {
-            b.copy_from_slice(&w.to_ne_bytes());
-        }
         Some(CtMetadata {
             // SAFETY: only act_ct's flow tables give metadata entries, whose cookie is a
             // conntrack entry they hold (with its ctinfo) while the request is in progress.
             ct: unsafe { CtRef::get(m.cookie) },
             mark: m.mark,
-            labels,
+            labels: keys::ct_labels(m.labels),
         })
     }
 

@@ -231,6 +231,15 @@ pub(crate) struct Ct {
     pub(crate) labels: [u8; 16],
 }
 
+/// Conntrack labels as bytes: the 32-bit words of the label bitmap in memory order.
+pub(crate) fn ct_labels(words: [u32; 4]) -> [u8; 16] {
+    let mut labels = [0u8; 16];
+    for (b, w) in labels.chunks_exact_mut(4).zip(words) {
+        b.copy_from_slice(&w.to_ne_bytes());
+    }
+    labels
+}
+
 /// The ports of a `struct flow_dissector_key_ports`.
 fn ports_of(k: &bindings::flow_dissector_key_ports) -> Ports {
     // SAFETY: the variants of the union are plain integers covering the same bytes.
@@ -477,17 +486,11 @@ impl<'a> Keys<'a> {
 
     /// [`key::CT`].
     pub(crate) fn ct(&self) -> Option<Match<Ct>> {
-        let conv = |k: &bindings::flow_dissector_key_ct| {
-            let mut labels = [0u8; 16];
-            for (b, w) in labels.chunks_exact_mut(4).zip(k.ct_labels) {
-                b.copy_from_slice(&w.to_ne_bytes());
-            }
-            Ct {
-                state: k.ct_state,
-                zone: k.ct_zone,
-                mark: k.ct_mark,
-                labels,
-            }
+        let conv = |k: &bindings::flow_dissector_key_ct| Ct {
+            state: k.ct_state,
+            zone: k.ct_zone,
+            mark: k.ct_mark,
+            labels: ct_labels(k.ct_labels),
         };
         let id = bindings::flow_dissector_key_id_FLOW_DISSECTOR_KEY_CT;
         // SAFETY: the accessor of that key.
