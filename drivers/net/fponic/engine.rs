@@ -14,6 +14,7 @@ pub(crate) mod flow;
 pub(crate) mod id;
 pub(crate) mod naming;
 pub(crate) mod packet;
+pub(crate) mod route;
 pub(crate) mod switch;
 
 #[kernel::macros::kunit_tests(fponic_engine)]

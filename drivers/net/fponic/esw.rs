@@ -37,7 +37,11 @@
 //!   6. the conntrack `tables` ([`crate::tc::ct`]: attaching a rule's `ct` action to act_ct's
 //!      flow table, detaching it), then (that flow table's `flow_block_lock`: registering and
 //!      unregistering; act_ct's offload workers hold it to call the switch's callbacks, which
-//!      take only the connections' flow table `writer`);
+//!      take only the connections' flow table `writer`); or (an nftables flowtable's
+//!      `flow_block_lock`: held by nf_flow_table to bind and unbind a device, under RTNL or
+//!      not, then the C helpers' `fponic_ft_cb_lock` for the driver's list of bound blocks,
+//!      and to offer its connections, when the switch takes only its flowtable entries'
+//!      `writer`);
 //!   7. `wires` (under RTNL only), or `rebalance_lock` (failover: from the notifier, devlink,
 //!      configfs and the failback work), or a flow table's `writer` (the rules' and the
 //!      connections': rule changes, per-port `hw-tc-offload`, act_ct's callbacks), or `health`
@@ -122,8 +126,12 @@ use self::{
     wire::WireBinding,
 };
 use crate::tc::{
-    ct::Conntrack,
-    flowtable::FlowTable, //
+    ct::{
+        Conntrack,
+        CT_CAPACITY, //
+    },
+    flowtable::FlowTable,
+    ft::Flowtable, //
 };
 
 /// Identity and runtime state of a function (VF or SF) shared by its netdev, its representor,
@@ -340,6 +348,9 @@ pub(crate) struct Eswitch {
     /// Offloaded connections.
     #[pin]
     ct: Conntrack,
+    /// Connections of nftables flowtables.
+    #[pin]
+    ft: Flowtable,
     /// VPID -> PPID ([`vpid::encode`]), read under RCU on every forwarded packet.
     #[pin]
     vpids: XValues,
@@ -404,6 +415,7 @@ impl Eswitch {
                 drops: [const { Atomic::new(0) }; DropCause::COUNT],
                 flows <- FlowTable::new(FLOW_CAPACITY),
                 ct <- Conntrack::new(),
+                ft <- Flowtable::new(CT_CAPACITY),
                 vpids <- XValues::new(),
                 log <- new_mutex!(OffloadLog::new()),
                 failover: Failover::new(),
@@ -463,6 +475,11 @@ impl Eswitch {
     /// The flow table.
     pub(crate) fn conntrack(&self) -> &Conntrack {
         &self.ct
+    }
+
+    /// Connections of nftables flowtables.
+    pub(crate) fn flowtable(&self) -> &Flowtable {
+        &self.ft
     }
 
     /// The offloaded flow rules.

@@ -10,7 +10,9 @@
 #include <linux/rtnetlink.h>
 #include <linux/skbuff.h>
 #include <net/devlink.h>
+#include <net/checksum.h>
 #include <net/flow_offload.h>
+#include <net/gso.h>
 #include <net/pkt_cls.h>
 #include <uapi/linux/tc_act/tc_ct.h>
 

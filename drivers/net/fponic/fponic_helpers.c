@@ -229,6 +229,23 @@ int fponic_setup_block(struct flow_block_offload *f, void *cb, void *cb_priv)
 	return flow_block_cb_setup_simple(f, &fponic_block_cb_list, cb, cb_priv, cb_priv, true);
 }
 
+static LIST_HEAD(fponic_ft_cb_list);
+static DEFINE_MUTEX(fponic_ft_cb_lock);
+
+/*
+ * Bind/unbind an nftables flowtable's block (TC_SETUP_FT). Flowtables bind outside RTNL (nft's
+ * own lock, a different one per namespace), so their driver list has a lock of its own.
+ */
+int fponic_setup_ft_block(struct flow_block_offload *f, void *cb, void *cb_priv)
+{
+	int err;
+
+	mutex_lock(&fponic_ft_cb_lock);
+	err = flow_block_cb_setup_simple(f, &fponic_ft_cb_list, cb, cb_priv, cb_priv, true);
+	mutex_unlock(&fponic_ft_cb_lock);
+	return err;
+}
+
 static void fponic_skb_fix_protocol(struct sk_buff *skb);
 
 /* The hardware-accelerated VLAN tag of @skb: returns its protocol (0 if none). */

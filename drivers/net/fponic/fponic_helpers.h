@@ -37,6 +37,7 @@ struct net_device *fponic_notifier_dev(void *info);
 void fponic_extack_set(struct netlink_ext_ack *extack, const char *msg);
 int fponic_vlan_prio_given(const struct flow_action_entry *act);
 int fponic_setup_block(struct flow_block_offload *f, void *cb, void *cb_priv);
+int fponic_setup_ft_block(struct flow_block_offload *f, void *cb, void *cb_priv);
 u16 fponic_skb_vlan(const struct sk_buff *skb, u16 *tci);
 int fponic_skb_vlan_push(struct sk_buff *skb, u16 proto, u16 tci);
 int fponic_skb_vlan_pop(struct sk_buff *skb);

@@ -7,6 +7,7 @@
 //! - [`keys`] - match keys;
 //! - [`act`] - actions, one family per file, and their execution on a packet;
 //! - [`ct`] - offloaded connections (act_ct's flow tables);
+//! - [`ft`] - offloaded connections of nftables flowtables;
 //! - [`flowtable`] - the rules, read by the data path under RCU.
 //!
 //! Anything fponic cannot execute exactly is refused with an extack message; nothing
@@ -17,6 +18,7 @@
 pub(crate) mod act;
 pub(crate) mod ct;
 pub(crate) mod flowtable;
+pub(crate) mod ft;
 mod keys;
 
 use crate::{

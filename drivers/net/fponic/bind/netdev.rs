@@ -116,6 +116,12 @@ impl NetDev {
         mac
     }
 
+    /// The MTU.
+    pub(crate) fn mtu(&self) -> u32 {
+        // SAFETY: valid device; a plain read of a word the core writes with WRITE_ONCE.
+        unsafe { core::ptr::read_volatile(&raw const (*self.as_raw()).mtu) }
+    }
+
     /// Whether the device is up with carrier (can carry traffic).
     pub(crate) fn is_oper_up(&self) -> bool {
         // SAFETY: valid device; reads state bits.
@@ -437,6 +443,21 @@ pub(crate) trait Operations: Sized + Send + Sync {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
+    /// `ndo_setup_tc(TC_SETUP_FT)`: an nftables flowtable with `flags offload` binds the device
+    /// (`bind`) or unbinds it. Unbinding cannot fail. Called with the flowtable's block lock
+    /// held for writing, so no flow command of that flowtable ([`Operations::ft_flow`]) runs
+    /// meanwhile; not necessarily under RTNL. A device is bound to one flowtable at a time.
+    fn ft_bind(_dev: &Device<Self>, _bind: bool, _ext: &mut ExtAck<'_>) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// A flow command of the flowtable bound by [`Operations::ft_bind`]: one direction of a
+    /// connection, offered to every device bound to the flowtable. Runs in process context (a
+    /// workqueue), without RTNL, with the flowtable's block lock held for reading.
+    fn ft_flow(_dev: &Device<Self>, _cmd: FlowerCmd<'_>) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
     /// `ndo_set_features`: the device is about to get `features` (`ethtool -K`), replacing
     /// [`Device::features`]. An error refuses the change, which leaves the features as they
     /// were. Under RTNL.
@@ -608,6 +629,10 @@ impl<T: Operations> Adapter<T> {
         ty: bindings::tc_setup_type,
         type_data: *mut c_void,
     ) -> c_int {
+        if ty == bindings::tc_setup_type_TC_SETUP_FT && T::HAS_FT_BIND {
+            // SAFETY: by the function's safety requirements.
+            return unsafe { Self::setup_ft(dev, type_data.cast()) };
+        }
         if ty != bindings::tc_setup_type_TC_SETUP_BLOCK || !T::HAS_FLOWER {
             return EOPNOTSUPP.to_errno();
         }
@@ -628,6 +653,82 @@ impl<T: Operations> Adapter<T> {
             // SAFETY: `bo` is the block request; the callback and its private pointer (the
             // device, alive while the block is bound) are valid until unbind.
             to_result(unsafe { bindings::fponic_setup_block(bo, cb as *mut c_void, dev.cast()) })?;
+            Ok(0)
+        })
+    }
+
+    /// `ndo_setup_tc(TC_SETUP_FT)`: binds or unbinds an nftables flowtable's block.
+    ///
+    /// # Safety
+    ///
+    /// `dev` is a device registered by [`Registration::<T>::new`]; `bo` is the flowtable's
+    /// block request, with the flowtable's block lock held for writing.
+    unsafe fn setup_ft(
+        dev: *mut bindings::net_device,
+        bo: *mut bindings::flow_block_offload,
+    ) -> c_int {
+        from_result(|| {
+            // SAFETY: by the function's safety requirements; the request's extack is null or
+            // valid while it runs.
+            let (d, mut ext, cmd) = unsafe {
+                (
+                    Device::<T>::from_raw(dev),
+                    ExtAck::from_raw((*bo).extack),
+                    (*bo).command,
+                )
+            };
+            let bind = match cmd {
+                bindings::flow_block_command_FLOW_BLOCK_BIND => true,
+                bindings::flow_block_command_FLOW_BLOCK_UNBIND => false,
+                _ => return Err(EOPNOTSUPP),
+            };
+            if bind {
+                T::ft_bind(d, true, &mut ext)?;
+            }
+            let cb: unsafe extern "C" fn(
+                bindings::tc_setup_type,
+                *mut c_void,
+                *mut c_void,
+            ) -> c_int = Self::ft_callback;
+            // SAFETY: `bo` is the block request; the callback and its private pointer (the
+            // device, alive while the flowtable is bound: the flowtable unbinds a device when it
+            // unregisters) stay valid until unbind.
+            let r = to_result(unsafe {
+                bindings::fponic_setup_ft_block(bo, cb as *mut c_void, dev.cast())
+            });
+            match (bind, r) {
+                // The device's flows go with the binding: no DESTROY reaches it afterwards.
+                (false, _) => {
+                    let _ = T::ft_bind(d, false, &mut ext);
+                }
+                (true, Err(_)) => {
+                    let _ = T::ft_bind(d, false, &mut ext);
+                }
+                (true, Ok(())) => {}
+            }
+            r?;
+            Ok(0)
+        })
+    }
+
+    /// # Safety
+    ///
+    /// Called by a flowtable for a block bound by `setup_ft`, with `cb_priv` the device.
+    unsafe extern "C" fn ft_callback(
+        ty: bindings::tc_setup_type,
+        type_data: *mut c_void,
+        cb_priv: *mut c_void,
+    ) -> c_int {
+        if ty != bindings::tc_setup_type_TC_SETUP_CLSFLOWER {
+            return EOPNOTSUPP.to_errno();
+        }
+        from_result(|| {
+            // SAFETY: by the function's safety requirements.
+            let dev = unsafe { Device::<T>::from_raw(cb_priv.cast()) };
+            // SAFETY: `type_data` is a `flow_cls_offload` for TC_SETUP_CLSFLOWER. A flowtable's
+            // entries carry no stats policy.
+            let (cmd, _ext) = unsafe { super::tc::flower_cmd(type_data, false) }?;
+            T::ft_flow(dev, cmd)?;
             Ok(0)
         })
     }
@@ -691,7 +792,7 @@ impl<T: Operations> Adapter<T> {
         } else {
             None
         },
-        ndo_setup_tc: if T::HAS_FLOWER {
+        ndo_setup_tc: if T::HAS_FLOWER || T::HAS_FT_BIND {
             Some(Self::setup_tc_callback)
         } else {
             None

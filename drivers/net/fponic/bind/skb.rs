@@ -144,6 +144,74 @@ impl SkBuff {
         unsafe { bindings::fponic_skb_pedit(self.0.as_ptr(), htype, offset, mask, val) == 0 }
     }
 
+    /// The first `len` bytes, made linear and writable (`skb_ensure_writable`: copied first if
+    /// the packet's data is shared with clones), or `None` if the packet is shorter or memory
+    /// is short (the packet is unchanged in content either way).
+    pub(crate) fn writable(&mut self, len: u32) -> Option<&mut [u8]> {
+        // SAFETY: valid skb by the type invariant, owned exclusively (`&mut self`): a new head
+        // is not observed by any outstanding borrow.
+        if unsafe { bindings::skb_ensure_writable(self.0.as_ptr(), len) } != 0 {
+            return None;
+        }
+        // SAFETY: `skb_ensure_writable` made the first `len` bytes from `skb->data` linear and
+        // private to this skb; the borrow of `self` keeps them so while the slice lives.
+        Some(unsafe { core::slice::from_raw_parts_mut((*self.0.as_ptr()).data, len as usize) })
+    }
+
+    /// `inet_proto_csum_replace4`: updates the TCP or UDP checksum at byte `at` of the packet
+    /// (from `skb->data`) for a 32-bit word of it that changes from `from` to `to` (bytes as in
+    /// the packet), a word of the pseudo-header (an address) if `pseudohdr`, keeping the
+    /// packet's `CHECKSUM_COMPLETE` sum or `CHECKSUM_PARTIAL` seed right. Returns the new
+    /// checksum field, or `None` (nothing changed) if the field is not within the packet or
+    /// memory is short.
+    pub(crate) fn l4_csum_replace4(
+        &mut self,
+        at: u32,
+        from: [u8; 4],
+        to: [u8; 4],
+        pseudohdr: bool,
+    ) -> Option<[u8; 2]> {
+        let end = at.checked_add(2)?;
+        let field = self.writable(end)?.get_mut(at as usize..)?.as_mut_ptr();
+        // SAFETY: `field` points to two writable bytes of the packet's linear data (made
+        // private by `writable`); the function reads and writes them unaligned-safely as a
+        // `__sum16` (the kernel's checksum fields are 2-byte aligned in practice, and x86
+        // tolerates any) and updates the skb's checksum metadata, which we own.
+        unsafe {
+            bindings::inet_proto_csum_replace4(
+                field.cast(),
+                self.0.as_ptr(),
+                u32::from_ne_bytes(from),
+                u32::from_ne_bytes(to),
+                pseudohdr,
+            );
+        }
+        // SAFETY: the same two bytes, still within the linear data.
+        Some(unsafe { [*field, *field.add(1)] })
+    }
+
+    /// Whether the packet's checksum is to be completed on transmit (`CHECKSUM_PARTIAL`).
+    pub(crate) fn checksum_partial(&self) -> bool {
+        let mut csum = 0;
+        // SAFETY: valid skb by the type invariant; reads metadata.
+        let ip_summed = unsafe { bindings::fponic_skb_ip_summed(self.0.as_ptr(), &mut csum) };
+        u32::from(ip_summed) == bindings::CHECKSUM_PARTIAL
+    }
+
+    /// Whether the packet, from its network header at byte `l3`, fits an MTU of `mtu` as
+    /// nf_flow_table's `nf_flow_exceeds_mtu` decides: by its length, or for a GSO packet by the
+    /// length of its segments.
+    pub(crate) fn fits_mtu(&self, l3: u32, mtu: u32) -> bool {
+        if self.len().saturating_sub(l3) <= mtu {
+            return true;
+        }
+        // SAFETY: valid skb by the type invariant; both read metadata and headers' offsets.
+        unsafe {
+            bindings::skb_is_gso(self.0.as_ptr())
+                && bindings::skb_gso_validate_network_len(self.0.as_ptr(), mtu)
+        }
+    }
+
     /// The csum action with `TCA_CSUM_UPDATE_FLAG_*` `flags`, as act_csum executes it. An error
     /// means act_csum drops the packet.
     pub(crate) fn csum(&mut self, flags: u32) -> Result<(), kernel::error::Error> {

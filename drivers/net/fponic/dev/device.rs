@@ -40,6 +40,7 @@ use crate::{
     dev::{
         params::{
             PARAMS,
+            PARAM_CT_MODULE,
             PARAM_CT_TABLE_SIZE,
             PARAM_FLOW_TABLE_SIZE, //
         },
@@ -188,10 +189,20 @@ impl DevState {
             }
         }
         if let ParamValue::U32(n) = ctx.param_driverinit(PARAM_CT_TABLE_SIZE, ParamType::U32)? {
-            if let Err(e) = dev.esw.conntrack().entries.set_capacity(n) {
+            let ft = &dev.esw.flowtable().entries;
+            if let Err(e) = dev
+                .esw
+                .conntrack()
+                .entries
+                .set_capacity(n)
+                .and(ft.set_capacity(n))
+            {
                 ext.set(c"fponic: more offloaded connections than the new ct_table_size");
                 return Err(e);
             }
+        }
+        if let ParamValue::Bool(on) = ctx.param_driverinit(PARAM_CT_MODULE, ParamType::Bool)? {
+            dev.esw.conntrack().set_module(on);
         }
         ctx.unregister_resources();
         register_flow_table(ctx, &dev.esw)?;

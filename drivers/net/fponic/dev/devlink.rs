@@ -23,6 +23,7 @@ use crate::{
         params::{
             FLOW_TABLE_SIZE_MAX,
             FLOW_TABLE_SIZE_MIN,
+            PARAM_CT_MODULE,
             PARAM_CT_TABLE_SIZE,
             PARAM_FAILBACK_DELAY,
             PARAM_FAILOVER,
@@ -93,6 +94,7 @@ impl devlink::Operations for DevData {
             {
                 Ok(())
             }
+            (PARAM_CT_MODULE, ParamValue::Bool(_)) => Ok(()),
             (PARAM_CT_TABLE_SIZE, _) => {
                 ext.set(c"fponic: ct_table_size must be within 16..1048576");
                 Err(EINVAL)

@@ -70,6 +70,14 @@ impl netdev::Operations for PortNetdev {
         super::offload::flower(dev, cmd, ext)
     }
 
+    fn ft_bind(dev: &Device<Self>, bind: bool, ext: &mut ExtAck<'_>) -> Result {
+        super::offload::ft_bind(dev, bind, ext)
+    }
+
+    fn ft_flow(dev: &Device<Self>, cmd: FlowerCmd<'_>) -> Result {
+        super::offload::ft_flow(dev, cmd)
+    }
+
     fn set_features(dev: &Device<Self>, features: Features, _rtnl: &Rtnl) -> Result {
         let on = features.hw_tc();
         if on != dev.features().hw_tc() {

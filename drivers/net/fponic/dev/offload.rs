@@ -16,11 +16,17 @@ use crate::{
             NetDev, //
         },
         netlink::ExtAck,
-        tc::FlowerCmd,
+        tc::{
+            key,
+            FlowerCmd, //
+        },
     },
     engine::{
-        flow::Refusal,
-        id::vpid::Vpid, //
+        flow::{
+            Action,
+            Refusal, //
+        },
+        id::vpid::Vpid,
     },
     esw::{
         port::PortNetdev,
@@ -54,6 +60,39 @@ impl Ports for Eswitch {
             .map(Vpid::new)
             .ok_or(c"fponic: redirect/mirror target must be a representor, not a function netdev")
     }
+}
+
+/// A conntrack rule on a switch whose devlink parameter `ct_module` is off.
+const NO_CT_MODULE: Refusal =
+    c"fponic: no connection tracking module (devlink param ct_module is false): use an nftables flowtable";
+
+/// An nftables flowtable with `flags offload` binds `dev` (`bind`) or unbinds it.
+pub(crate) fn ft_bind(dev: &NetDevice<PortNetdev>, bind: bool, ext: &mut ExtAck<'_>) -> Result {
+    let Some(vpid) = dev.data().offload_vpid() else {
+        ext.set(c"fponic: flowtable offload is available on representors only");
+        return Err(EOPNOTSUPP);
+    };
+    let ft = dev.data().eswitch().flowtable();
+    if bind {
+        ft.bind();
+    } else {
+        ft.unbind(vpid);
+    }
+    Ok(())
+}
+
+/// A flow command of the nftables flowtable bound to `dev`.
+pub(crate) fn ft_flow(dev: &NetDevice<PortNetdev>, cmd: FlowerCmd<'_>) -> Result {
+    let this = dev.data();
+    let Some(vpid) = this.offload_vpid() else {
+        return Err(EOPNOTSUPP);
+    };
+    // As for tc rules, `hw-tc-offload` off keeps new connections in software.
+    if matches!(cmd, FlowerCmd::Replace(_)) && !dev.features().hw_tc() {
+        return Err(EOPNOTSUPP);
+    }
+    let esw = this.eswitch();
+    esw.flowtable().flow(esw, vpid, dev.ifindex(), cmd)
 }
 
 /// Whether `dev` may bind an ingress block. Under RTNL.
@@ -131,6 +170,17 @@ pub(crate) fn flower(
                 Ok(s) => s,
                 Err(msg) => return refuse(ext, msg, EOPNOTSUPP),
             };
+            // A NIC without a connection tracking module offloads connections through nftables
+            // flowtables only.
+            let uses_ct = rule.keys.used() & key::CT != 0
+                || spec
+                    .actions
+                    .as_slice()
+                    .iter()
+                    .any(|a| matches!(a, Action::Ct { .. } | Action::CtClear));
+            if uses_ct && !esw.conntrack().module() {
+                return refuse(ext, NO_CT_MODULE, EOPNOTSUPP);
+            }
             // A leading `ct` looks connections up in its zone's act_ct flow table, which the
             // switch registers on (once for all the rules naming it).
             let ct = esw.conntrack();

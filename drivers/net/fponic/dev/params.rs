@@ -23,13 +23,17 @@ pub(crate) const PARAM_FLOW_TABLE_SIZE: u32 = 3;
 /// Parameter (driverinit): capacity of the table of offloaded connections, in directions.
 pub(crate) const PARAM_CT_TABLE_SIZE: u32 = 4;
 
+/// Parameter (driverinit): the switch has a connection tracking module (act_ct rules are
+/// offloaded); without one, connections are offloaded through nftables flowtables only.
+pub(crate) const PARAM_CT_MODULE: u32 = 5;
+
 /// Flow table capacity bounds (driverinit parameters `flow_table_size`, `ct_table_size`).
 pub(crate) const FLOW_TABLE_SIZE_MIN: u32 = 16;
 /// Upper bound.
 pub(crate) const FLOW_TABLE_SIZE_MAX: u32 = 1 << 20;
 
 /// The driver's devlink parameters.
-pub(crate) const PARAMS: [ParamSpec; 5] = [
+pub(crate) const PARAMS: [ParamSpec; 6] = [
     ParamSpec {
         id: PARAM_FAILOVER,
         name: c"failover",
@@ -59,5 +63,11 @@ pub(crate) const PARAMS: [ParamSpec; 5] = [
         name: c"ct_table_size",
         ty: ParamType::U32,
         driverinit: Some(ParamValue::U32(crate::tc::ct::CT_CAPACITY)),
+    },
+    ParamSpec {
+        id: PARAM_CT_MODULE,
+        name: c"ct_module",
+        ty: ParamType::Bool,
+        driverinit: Some(ParamValue::Bool(true)),
     },
 ];

@@ -337,6 +337,29 @@ pub(crate) enum Action {
     },
     /// Forget the packet's conntrack state (`ct clear`).
     CtClear,
+    /// Rewrite a word of an address or a port for NAT as nf_flow_table's software fast path
+    /// does (`nf_flow_nat_ip`, `nf_flow_nat_port`): the 32-bit word at `offset` from the start
+    /// of header `hdr` (IPv4, IPv6, TCP or UDP) becomes `(old & mask) ^ val`, and the checksums
+    /// covering it follow incrementally (the IPv4 header's; TCP's or UDP's, through the
+    /// pseudo-header for an address). An address or port mangle of an nftables flowtable
+    /// entry, which its packet's headers were checked for before ([`Action::Route`]).
+    Nat {
+        /// Which header.
+        hdr: PeditHdr,
+        /// Byte offset in the header (multiple of 4).
+        offset: u16,
+        /// Bits kept.
+        mask: u32,
+        /// Bits set.
+        val: u32,
+    },
+    /// Forward a routed packet as nf_flow_table's software fast path does: one that does not
+    /// fit `mtu` (from its network header) leaves for software untouched; any other gets its
+    /// TTL (hop limit) decreased. The first action of an nftables flowtable entry.
+    Route {
+        /// The MTU of the route (the output device's when the entry was offloaded).
+        mtu: u32,
+    },
 }
 
 /// Headers pedit can rewrite.

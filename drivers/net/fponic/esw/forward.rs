@@ -125,7 +125,9 @@ impl Eswitch {
     ) -> Outcome<'a> {
         // switchdev: offloaded rules first; what they leave takes the slow path below, with
         // where software tc resumes.
-        let (skb, resume, touched) = if snap.mode == Mode::Switchdev && self.flows.is_active() {
+        let (skb, resume, touched) = if snap.mode == Mode::Switchdev
+            && (self.flows.is_active() || self.ft.entries.is_active())
+        {
             match self.offload_path(snap, guard, from, skb) {
                 Offload::Miss(skb) => (skb, None, false),
                 Offload::Leave(skb, resume) => (skb, resume, true),

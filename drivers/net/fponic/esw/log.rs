@@ -107,6 +107,13 @@ impl Eswitch {
             self.ct.refused_full(),
             self.ct.tables()
         ))?;
+        w.write_fmt(fmt!(
+            "flowtable {} capacity {} full {} bound {}\n",
+            self.ft.len(),
+            self.ft.entries.capacity(),
+            self.ft.refused_full(),
+            self.ft.bound()
+        ))?;
         for (why, n) in log.refusals.iter() {
             w.write_fmt(fmt!("refused {} {}\n", n, why.to_str().unwrap_or("?")))?;
         }

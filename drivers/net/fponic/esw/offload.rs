@@ -133,6 +133,10 @@ impl Eswitch {
             }
             let Some(rule) = self.flows.classify(chain, &key, guard) else {
                 if hops == 0 {
+                    // Software's nftables flowtables see what tc ingress lets through.
+                    if self.ft.entries.is_active() {
+                        return self.flowtable_path(&ex, guard, &key, &parsed, skb);
+                    }
                     return Offload::Miss(skb);
                 }
                 return leave(skb, TcResume::Chain(chain), &run);
@@ -179,6 +183,65 @@ impl Eswitch {
         }
         // Unreachable: the last hop either returns or drops at its `goto`.
         Offload::Lost(DropCause::GotoLoop)
+    }
+
+    /// Looks a packet (`skb`, parsed as `parsed`, with key `key`) that no tc rule took up in
+    /// the entries of nftables flowtables, and forwards it as nf_flow_table's software fast path
+    /// would on a hit. The fast path looks up untagged IPv4 and IPv6 TCP and UDP packets that
+    /// are no fragments, carry no IPv4 options or IPv6 extension headers, and whose TTL (hop
+    /// limit) does not expire; everything else, and a packet too big for the route, goes to
+    /// software as it came. Out of line: packets that tc rules take do not pay for it.
+    #[inline(never)]
+    fn flowtable_path(
+        &self,
+        ex: &impl act::Exec,
+        guard: &rcu::Guard,
+        key: &Key,
+        parsed: &packet::FlowKey,
+        skb: SkBuff,
+    ) -> Offload {
+        let l3 = u32::from(parsed.l3_offset);
+        let hlen = u32::from(parsed.l4_offset).wrapping_sub(l3);
+        let trackable = match parsed.addr_type {
+            packet::ADDR_TYPE_IPV4 => hlen == 20,
+            packet::ADDR_TYPE_IPV6 => hlen == 40,
+            _ => false,
+        };
+        if !trackable
+            || l3 != act::route::ETH_HLEN
+            || parsed.vlan.is_some()
+            || !matches!(parsed.ip_proto, packet::proto::TCP | packet::proto::UDP)
+            || parsed.ip_flags & packet::frag::IS_FRAGMENT != 0
+            || parsed.ip_ttl <= 1
+        {
+            return Offload::Miss(skb);
+        }
+        let Some(rule) = self.ft.entries.classify(0, key, guard) else {
+            return Offload::Miss(skb);
+        };
+        // Counted as the fast path counts a packet of its flow: once, its length from the
+        // network header.
+        let len = skb.len().saturating_sub(l3);
+        let mut run = act::Run::default();
+        let mut skb = skb;
+        let mut counted = false;
+        for a in rule.spec.actions.as_slice() {
+            match act::execute(ex, &mut run, a, skb) {
+                Step::Next(s) => {
+                    skb = s;
+                    if !counted {
+                        rule.hit(1, len, crate::bind::time::jiffies());
+                        counted = true;
+                    }
+                }
+                // Only `Route`, first: the packet does not fit the route's MTU.
+                Step::Software(s, _) => return Offload::Miss(s),
+                Step::Done => return Offload::Done,
+                Step::Lost(why) => return Offload::Lost(why),
+                Step::Stop(s) | Step::Goto(s, _) => return Offload::Leave(s, None),
+            }
+        }
+        Offload::Leave(skb, None)
     }
 
     /// Executes `ct` action `a` (a leading [`Action::Ct`]) on a packet (`skb`, parsed as

@@ -11,7 +11,9 @@
 //! - [`vlan`] - `vlan push`, `pop` and `modify`;
 //! - [`pedit`] - `pedit` (set keys);
 //! - [`csum`] - `csum`;
-//! - [`ct`] - `ct`, `ct clear` (connection tracking).
+//! - [`ct`] - `ct`, `ct clear` (connection tracking);
+//! - [`route`] - what nf_flow_table's fast path does to a routed packet: TTL, MTU and NAT with
+//!   incremental checksums (the entries of nftables flowtables, [`super::ft`]).
 //!
 //! A family has `parse`, from a flower action of its kinds (read from tc's action entry,
 //! [`FlowerAction`]) to an [`Action`], and `execute`, of one of its actions on a packet; the
@@ -27,6 +29,7 @@ mod ct;
 mod gact;
 mod mirred;
 mod pedit;
+pub(crate) mod route;
 mod vlan;
 
 use super::{
@@ -149,7 +152,10 @@ fn unsupported(id: u32) -> Refusal {
 /// The table: which family parses each kind of flower action ([`act_id`]) and executes each
 /// switch action.
 macro_rules! families {
-    ($($family:ident: $($flower:ident)|+ => $($action:ident)|+;)+) => {
+    (
+        $($family:ident: $($flower:ident)|+ => $($action:ident)|+;)+
+        [flowtable] $($ft_family:ident => $($ft_action:ident)|+;)*
+    ) => {
         /// The switch action flower action `a` becomes, parsed by its family.
         fn parse(ports: &impl Ports, a: FlowerAction<'_>) -> Result<Action, Refusal> {
             match a.id() {
@@ -163,6 +169,7 @@ macro_rules! families {
         pub(crate) fn execute(ex: &impl Exec, run: &mut Run<'_>, a: &Action, skb: SkBuff) -> Step {
             match *a {
                 $($(Action::$action { .. })|+ => $family::execute(ex, run, a, skb),)+
+                $($(Action::$ft_action { .. })|+ => $ft_family::execute(ex, run, a, skb),)*
             }
         }
     };
@@ -175,6 +182,9 @@ families! {
     pedit: MANGLE => Pedit;
     csum: CSUM => Csum;
     ct: CT => Ct | CtClear;
+    // No flower action becomes these: the entries of nftables flowtables do ([`super::ft`]).
+    [flowtable]
+    route => Route | Nat;
 }
 
 /// The actions of flower rule `r`, in order, not validated yet.

@@ -181,6 +181,10 @@ pub(crate) struct Conntrack {
     pub(crate) entries: Arc<FlowTable>,
     /// Connection directions refused because `entries` was full.
     full: Arc<Atomic<u64>>,
+    /// The switch has a connection tracking module (devlink parameter `ct_module`): conntrack
+    /// rules are offloaded. Without one, they are refused and only nftables flowtables offload
+    /// connections.
+    module: Atomic<bool>,
     /// Registered flow tables. Held while unregistering, which waits for callbacks in
     /// progress: callbacks take only `entries`' writer lock, never this one.
     #[pin]
@@ -193,6 +197,7 @@ impl Conntrack {
         try_pin_init!(Self {
             entries: Arc::pin_init(FlowTable::new(CT_CAPACITY), GFP_KERNEL)?,
             full: Arc::new(Atomic::new(0), GFP_KERNEL)?,
+            module: Atomic::new(true),
             tables <- new_mutex!(KVec::new()),
         })
     }
@@ -250,6 +255,17 @@ impl Conntrack {
             drop(s.reg);
         }
         self.entries.remove_port(table);
+    }
+
+    /// Whether the switch has a connection tracking module.
+    pub(crate) fn module(&self) -> bool {
+        self.module.load(Relaxed)
+    }
+
+    /// Gives the switch a connection tracking module or takes it away (`devlink dev reload`,
+    /// when no rule is offloaded).
+    pub(crate) fn set_module(&self, on: bool) {
+        self.module.store(on, Relaxed);
     }
 
     /// Number of offloaded connection directions.

@@ -120,6 +120,18 @@ pub(super) fn translate(
     fill(in_vpid, r, SUPPORTED_KEYS, Some(r.proto))
 }
 
+/// The keys of a connection's direction that an nftables flowtable offloads: the tuple with its
+/// input device (checked by [`super::ft`]), FIN and RST excluded. Flows over VLAN devices,
+/// PPPoE or tunnels add keys fponic does not take: they stay in software.
+const FT_ENTRY_KEYS: u64 = CT_ENTRY_KEYS;
+
+/// The key and mask of the direction of a connection `r` of an nftables flowtable, entering at
+/// the port with virtual port `in_vpid`; the key is not masked yet.
+pub(super) fn translate_ft(in_vpid: u32, r: &FlowerRule<'_>) -> Result<(Key, Key), Refusal> {
+    let (key, mask, _) = fill(in_vpid, r, FT_ENTRY_KEYS, None)?;
+    Ok((key, mask))
+}
+
 /// The key and mask of the direction of an offloaded connection `r` of the act_ct flow table
 /// that the switch numbers `table` (in the key's ingress port field); the key is not masked
 /// yet.

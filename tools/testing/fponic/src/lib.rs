@@ -27,6 +27,8 @@ pub mod id;
 pub mod naming;
 #[path = "../../../../drivers/net/fponic/engine/packet.rs"]
 pub mod packet;
+#[path = "../../../../drivers/net/fponic/engine/route.rs"]
+pub mod route;
 #[path = "../../../../drivers/net/fponic/engine/switch.rs"]
 pub mod switch;
 
@@ -42,5 +44,7 @@ mod test_id;
 mod test_naming;
 #[cfg(test)]
 mod test_packet;
+#[cfg(test)]
+mod test_route;
 #[cfg(test)]
 mod test_switch;

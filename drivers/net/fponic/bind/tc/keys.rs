@@ -231,6 +231,13 @@ pub(crate) struct Ct {
     pub(crate) labels: [u8; 16],
 }
 
+/// [`key::META`]: packet metadata.
+#[derive(Clone, Copy)]
+pub(crate) struct Meta {
+    /// The interface index of the device the packet arrived on.
+    pub(crate) ingress_ifindex: i32,
+}
+
 /// Conntrack labels as bytes: the 32-bit words of the label bitmap in memory order.
 pub(crate) fn ct_labels(words: [u32; 4]) -> [u8; 16] {
     let mut labels = [0u8; 16];
@@ -283,6 +290,7 @@ raw_match! {
     flow_match_tcp => flow_dissector_key_tcp,
     flow_match_icmp => flow_dissector_key_icmp,
     flow_match_ct => flow_dissector_key_ct,
+    flow_match_meta => flow_dissector_key_meta,
 }
 
 /// The match keys of a flower rule (the `match` of a `struct flow_rule`), each with its mask,
@@ -495,5 +503,15 @@ impl<'a> Keys<'a> {
         let id = bindings::flow_dissector_key_id_FLOW_DISSECTOR_KEY_CT;
         // SAFETY: the accessor of that key.
         unsafe { self.get(id, bindings::flow_rule_match_ct, conv) }
+    }
+
+    /// [`key::META`].
+    pub(crate) fn meta(&self) -> Option<Match<Meta>> {
+        let conv = |k: &bindings::flow_dissector_key_meta| Meta {
+            ingress_ifindex: k.ingress_ifindex,
+        };
+        let id = bindings::flow_dissector_key_id_FLOW_DISSECTOR_KEY_META;
+        // SAFETY: the accessor of that key.
+        unsafe { self.get(id, bindings::flow_rule_match_meta, conv) }
     }
 }
