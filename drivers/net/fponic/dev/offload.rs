@@ -39,6 +39,7 @@ use crate::{
             InsertError,
             RuleId, //
         },
+        ft::Bound,
         Ports,
     },
 };
@@ -66,33 +67,66 @@ impl Ports for Eswitch {
 const NO_CT_MODULE: Refusal =
     c"fponic: no connection tracking module (devlink param ct_module is false): use an nftables flowtable";
 
+/// Where `dev` meets the connections of a flowtable that binds it: a representor (or uplink
+/// representor) where its port sends, a function netdev where the switch delivers to it.
+fn ft_bound(dev: &NetDevice<PortNetdev>) -> Option<Bound> {
+    let this = dev.data();
+    match (this.offload_vpid(), this.own_vpid()) {
+        (Some(v), _) => Some(Bound::Rep(v)),
+        (None, v) => v.map(Bound::Func),
+    }
+}
+
 /// An nftables flowtable with `flags offload` binds `dev` (`bind`) or unbinds it.
 pub(crate) fn ft_bind(dev: &NetDevice<PortNetdev>, bind: bool, ext: &mut ExtAck<'_>) -> Result {
-    let Some(vpid) = dev.data().offload_vpid() else {
-        ext.set(c"fponic: flowtable offload is available on representors only");
+    let esw = dev.data().eswitch();
+    let Some(b) = ft_bound(dev) else {
         return Err(EOPNOTSUPP);
     };
-    let ft = dev.data().eswitch().flowtable();
-    if bind {
-        ft.bind();
-    } else {
-        ft.unbind(vpid);
+    if !bind {
+        esw.flowtable().unbind(b);
+        return Ok(());
     }
-    Ok(())
+    match b {
+        Bound::Rep(_) if !esw.is_switchdev() => {
+            ext.set(c"fponic: flowtable offload on an uplink needs switchdev mode");
+            Err(EOPNOTSUPP)
+        }
+        Bound::Func(_) if esw.is_switchdev() => {
+            ext.set(c"fponic: in switchdev mode, flowtable offload is on representors");
+            Err(EOPNOTSUPP)
+        }
+        _ => {
+            esw.flowtable().bind();
+            Ok(())
+        }
+    }
 }
 
 /// A flow command of the nftables flowtable bound to `dev`.
 pub(crate) fn ft_flow(dev: &NetDevice<PortNetdev>, cmd: FlowerCmd<'_>) -> Result {
     let this = dev.data();
-    let Some(vpid) = this.offload_vpid() else {
-        return Err(EOPNOTSUPP);
-    };
+    let esw = this.eswitch();
+    let b = ft_bound(dev).ok_or(EOPNOTSUPP)?;
     // As for tc rules, `hw-tc-offload` off keeps new connections in software.
     if matches!(cmd, FlowerCmd::Replace(_)) && !dev.features().hw_tc() {
         return Err(EOPNOTSUPP);
     }
-    let esw = this.eswitch();
-    esw.flowtable().flow(esw, vpid, dev.ifindex(), cmd)
+    let out = |d: Option<&NetDev>| -> Result<Vpid, Refusal> {
+        match b {
+            Bound::Rep(_) => esw.target_vpid(d),
+            // A function or uplink netdev of the same switch: the packet goes on as it sent it.
+            Bound::Func(_) => d
+                .and_then(NetDevice::<PortNetdev>::try_from_netdev)
+                .filter(|d| d.data().same_switch(esw))
+                .and_then(|d| d.data().own_vpid())
+                .map(Vpid::new)
+                .ok_or(
+                    c"fponic: flowtable output must be a function or uplink netdev of the switch",
+                ),
+        }
+    };
+    esw.flowtable().flow(&out, b, dev.ifindex(), cmd)
 }
 
 /// Whether `dev` may bind an ingress block. Under RTNL.

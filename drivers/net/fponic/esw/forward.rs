@@ -76,7 +76,7 @@ impl Eswitch {
             return TxResult::Ok;
         };
         let len = skb.len();
-        match self.switch(snap, &guard, from, skb) {
+        match self.switch(snap, &guard, from, skb, false) {
             Outcome::Sent => {
                 dev.count_tx(len);
                 TxResult::Ok
@@ -106,7 +106,7 @@ impl Eswitch {
             self.count_drop(DropCause::NoSuchPort);
             return;
         };
-        if let Outcome::Busy(skb, _) = self.switch(snap, &guard, From::Wire(uplink), skb) {
+        if let Outcome::Busy(skb, _) = self.switch(snap, &guard, From::Wire(uplink), skb, false) {
             // No backpressure towards a wire: drop.
             self.count_drop(DropCause::RingFull);
             drop(skb);
@@ -115,13 +115,15 @@ impl Eswitch {
 
     /// Forwards `skb` entering at `from`. A packet no offloaded rule touched may be handed back
     /// when its single destination's ring is full (the caller may push back); every other
-    /// outcome consumes it.
+    /// outcome consumes it. `resent`: the packet is one a flowtable entry already forwarded
+    /// (legacy mode), which no entry forwards again.
     fn switch<'a>(
         &self,
         snap: &'a Snapshot,
         guard: &rcu::Guard,
         from: From,
         skb: SkBuff,
+        resent: bool,
     ) -> Outcome<'a> {
         // switchdev: offloaded rules first; what they leave takes the slow path below, with
         // where software tc resumes.
@@ -170,6 +172,22 @@ impl Eswitch {
             }
             _ => switch::decide(snap.mode, from, &dst, snap.views(), pf_mac),
         };
+        // Legacy: a packet for a function netdev that an nftables flowtable binds may belong
+        // to one of its offloaded connections, which goes on at once, as if routed.
+        let mut skb = skb;
+        if let (Mode::Legacy, Decision::One(To::Func(f)), false) = (snap.mode, decision, resent) {
+            if self.ft.delivered.is_active() {
+                match self.flowtable_delivered(guard, f, skb, |v, s| self.resend(snap, guard, v, s))
+                {
+                    Offload::Miss(s) | Offload::Leave(s, _) => skb = s,
+                    Offload::Done => return Outcome::Sent,
+                    Offload::Lost(why) => {
+                        self.count_drop(why);
+                        return Outcome::Lost;
+                    }
+                }
+            }
+        }
         match decision {
             Decision::One(to) => match self.deliver(snap, guard, to, skb, resume) {
                 Ok(Delivery::Done) => Outcome::Sent,
@@ -248,6 +266,29 @@ impl Eswitch {
                 drop(s);
                 Err(DropCause::RingFull)
             }
+        }
+    }
+
+    /// Sends `skb` on as the function or uplink netdev of virtual port `v` would have sent it
+    /// (a flowtable entry's output, legacy mode). A packet the switch drops is counted there.
+    fn resend(
+        &self,
+        snap: &Snapshot,
+        guard: &rcu::Guard,
+        v: Vpid,
+        skb: SkBuff,
+    ) -> Result<(), DropCause> {
+        let from = match v.port() {
+            Some(Ppid::Func(g)) => From::Func(g),
+            Some(Ppid::Uplink(i)) => From::Uplink(i),
+            None => return Err(DropCause::VpidUnresolved),
+        };
+        match self.switch(snap, guard, from, skb, true) {
+            Outcome::Busy(skb, _) => {
+                drop(skb);
+                Err(DropCause::RingFull)
+            }
+            Outcome::Sent | Outcome::Lost => Ok(()),
         }
     }
 

@@ -23,9 +23,13 @@ use crate::{
             Action,
             Key, //
         },
-        id::vpid::{
-            self,
-            Ppid, //
+        id::{
+            vpid::{
+                self,
+                Ppid,
+                Vpid, //
+            },
+            FuncId,
         },
         packet,
         switch::From,
@@ -186,11 +190,9 @@ impl Eswitch {
     }
 
     /// Looks a packet (`skb`, parsed as `parsed`, with key `key`) that no tc rule took up in
-    /// the entries of nftables flowtables, and forwards it as nf_flow_table's software fast path
-    /// would on a hit. The fast path looks up untagged IPv4 and IPv6 TCP and UDP packets that
-    /// are no fragments, carry no IPv4 options or IPv6 extension headers, and whose TTL (hop
-    /// limit) does not expire; everything else, and a packet too big for the route, goes to
-    /// software as it came. Out of line: packets that tc rules take do not pay for it.
+    /// the entries of nftables flowtables bound to representors, and forwards it as
+    /// nf_flow_table's software fast path would on a hit ([`fast_path_candidate`]). Out of line:
+    /// packets that tc rules take do not pay for it.
     #[inline(never)]
     fn flowtable_path(
         &self,
@@ -200,48 +202,39 @@ impl Eswitch {
         parsed: &packet::FlowKey,
         skb: SkBuff,
     ) -> Offload {
-        let l3 = u32::from(parsed.l3_offset);
-        let hlen = u32::from(parsed.l4_offset).wrapping_sub(l3);
-        let trackable = match parsed.addr_type {
-            packet::ADDR_TYPE_IPV4 => hlen == 20,
-            packet::ADDR_TYPE_IPV6 => hlen == 40,
-            _ => false,
-        };
-        if !trackable
-            || l3 != act::route::ETH_HLEN
-            || parsed.vlan.is_some()
-            || !matches!(parsed.ip_proto, packet::proto::TCP | packet::proto::UDP)
-            || parsed.ip_flags & packet::frag::IS_FRAGMENT != 0
-            || parsed.ip_ttl <= 1
-        {
+        if !fast_path_candidate(parsed) {
             return Offload::Miss(skb);
         }
-        let Some(rule) = self.ft.entries.classify(0, key, guard) else {
+        match self.ft.entries.classify(0, key, guard) {
+            Some(rule) => run_flowtable_entry(ex, rule, parsed.l3_offset, skb),
+            None => Offload::Miss(skb),
+        }
+    }
+
+    /// Legacy mode: a packet the switch is about to deliver to function `f`'s netdev, looked up
+    /// in the entries of nftables flowtables bound to function netdevs. On a hit it is forwarded
+    /// as nf_flow_table's software fast path would, and `resend` sends it on as the output
+    /// netdev would have sent it; on a miss it is handed back.
+    #[inline(never)]
+    pub(super) fn flowtable_delivered(
+        &self,
+        guard: &rcu::Guard,
+        f: FuncId,
+        mut skb: SkBuff,
+        resend: impl Fn(Vpid, SkBuff) -> Result<(), DropCause>,
+    ) -> Offload {
+        let Ok(parsed) = parse_skb(&mut skb) else {
             return Offload::Miss(skb);
         };
-        // Counted as the fast path counts a packet of its flow: once, its length from the
-        // network header.
-        let len = skb.len().saturating_sub(l3);
-        let mut run = act::Run::default();
-        let mut skb = skb;
-        let mut counted = false;
-        for a in rule.spec.actions.as_slice() {
-            match act::execute(ex, &mut run, a, skb) {
-                Step::Next(s) => {
-                    skb = s;
-                    if !counted {
-                        rule.hit(1, len, crate::bind::time::jiffies());
-                        counted = true;
-                    }
-                }
-                // Only `Route`, first: the packet does not fit the route's MTU.
-                Step::Software(s, _) => return Offload::Miss(s),
-                Step::Done => return Offload::Done,
-                Step::Lost(why) => return Offload::Lost(why),
-                Step::Stop(s) | Step::Goto(s, _) => return Offload::Leave(s, None),
-            }
+        if !fast_path_candidate(&parsed) {
+            return Offload::Miss(skb);
         }
-        Offload::Leave(skb, None)
+        let key = Key::from_packet(f.vpid().get(), &parsed);
+        let Some(rule) = self.ft.delivered.classify(0, &key, guard) else {
+            return Offload::Miss(skb);
+        };
+        let ex = act::ExecFns(resend, |why| self.count_drop(why));
+        run_flowtable_entry(&ex, rule, parsed.l3_offset, skb)
     }
 
     /// Executes `ct` action `a` (a leading [`Action::Ct`]) on a packet (`skb`, parsed as
@@ -339,4 +332,50 @@ impl Eswitch {
         };
         Some((hit, Some(&**rule)))
     }
+}
+
+/// Whether nf_flow_table's software fast path looks packet `parsed` up: untagged IPv4 without
+/// options or IPv6 without extension headers, right after the Ethernet header, TCP or UDP, no
+/// fragment, a TTL (hop limit) above 1. Everything else takes the classic path.
+fn fast_path_candidate(parsed: &packet::FlowKey) -> bool {
+    let l3 = u32::from(parsed.l3_offset);
+    let hlen = u32::from(parsed.l4_offset).wrapping_sub(l3);
+    let plain = match parsed.addr_type {
+        packet::ADDR_TYPE_IPV4 => hlen == 20,
+        packet::ADDR_TYPE_IPV6 => hlen == 40,
+        _ => false,
+    };
+    plain
+        && l3 == act::route::ETH_HLEN
+        && parsed.vlan.is_none()
+        && matches!(parsed.ip_proto, packet::proto::TCP | packet::proto::UDP)
+        && parsed.ip_flags & packet::frag::IS_FRAGMENT == 0
+        && parsed.ip_ttl > 1
+}
+
+/// Runs the actions of flowtable entry `rule` on its packet (network header at `l3`): `Route`
+/// first, which hands a packet too big for the route back untouched; the rest then forward it.
+/// Counted as the fast path counts a packet of its flow: once, its length from the network
+/// header.
+fn run_flowtable_entry(ex: &impl act::Exec, rule: &Rule, l3: u16, skb: SkBuff) -> Offload {
+    let len = skb.len().saturating_sub(u32::from(l3));
+    let mut run = act::Run::default();
+    let mut skb = skb;
+    let mut counted = false;
+    for a in rule.spec.actions.as_slice() {
+        match act::execute(ex, &mut run, a, skb) {
+            Step::Next(s) => {
+                skb = s;
+                if !counted {
+                    rule.hit(1, len, crate::bind::time::jiffies());
+                    counted = true;
+                }
+            }
+            Step::Software(s, _) => return Offload::Miss(s),
+            Step::Done => return Offload::Done,
+            Step::Lost(why) => return Offload::Lost(why),
+            Step::Stop(s) | Step::Goto(s, _) => return Offload::Leave(s, None),
+        }
+    }
+    Offload::Leave(skb, None)
 }

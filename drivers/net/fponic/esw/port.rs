@@ -131,6 +131,17 @@ impl PortNetdev {
         }
     }
 
+    /// The virtual port of the port this netdev is the host's interface of: the function for a
+    /// function netdev, the uplink for an uplink netdev (the PF in legacy mode). `None` for
+    /// representors.
+    pub(crate) fn own_vpid(&self) -> Option<u32> {
+        match &self.role {
+            Role::Uplink(i) => Some(vpid::of(Ppid::Uplink(*i)).get()),
+            Role::Func(f) => Some(f.id.vpid().get()),
+            Role::Rep(_) => None,
+        }
+    }
+
     /// Whether this netdev may receive: an inactive function's netdev receives nothing, not even
     /// what offloaded rules redirect or mirror to it.
     pub(crate) fn accepts(&self) -> bool {

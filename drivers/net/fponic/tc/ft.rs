@@ -7,12 +7,19 @@
 //! every direction of every connection it forwards to each bound device, as a flow rule: the
 //! direction's tuple and input device (`meta iif`), the TCP FIN and RST flags excluded, the MAC
 //! rewrite towards the next hop, the NAT rewrites, a checksum update and a redirect to the
-//! output device. The bound device the direction enters on takes it ([`build_entry`]); the data
-//! path looks it up for a packet from that device's port that no tc rule took (software runs
-//! tc ingress before the flowtable's hook) and forwards it as nf_flow_table's software fast
-//! path would ([`crate::tc::act::route`]), with no conntrack state. nf_flow_table asks for the
-//! counters to keep busy connections offloaded, and removes directions when connections end or
-//! expire, or when the flowtable unbinds the device ([`Flowtable::unbind`]).
+//! output device. The bound device the direction enters through takes it ([`build_entry`]):
+//!
+//! - a representor (switchdev mode): the data path looks the entry up for a packet from the
+//!   represented port that no tc rule took (software runs tc ingress before the flowtable's
+//!   hook), and the packet goes to the port the output representor stands for;
+//! - a function netdev (legacy mode): the data path looks the entry up for a packet it is about
+//!   to deliver to that function, and the packet goes on as the output netdev would have sent
+//!   it.
+//!
+//! Either way the packet is forwarded as nf_flow_table's software fast path would forward it
+//! ([`crate::tc::act::route`]), with no conntrack state. nf_flow_table asks for the counters to
+//! keep busy connections offloaded, and removes directions when connections end or expire, or
+//! when the flowtable unbinds the device ([`Flowtable::unbind`]).
 
 use kernel::{
     prelude::*,
@@ -28,34 +35,43 @@ use super::{
         InsertError,
         RuleId, //
     },
-    keys, Ports,
+    keys,
 };
 use crate::{
-    bind::tc::{
-        act_id,
-        FlowerCmd,
-        FlowerRule, //
+    bind::{
+        netdev::NetDev,
+        tc::{
+            act_id,
+            FlowerCmd,
+            FlowerRule, //
+        },
     },
-    engine::flow::{
-        csum,
-        Action,
-        Actions,
-        PeditHdr,
-        PortRanges,
-        Refusal,
-        RuleSpec, //
+    engine::{
+        flow::{
+            csum,
+            Action,
+            Actions,
+            PeditHdr,
+            PortRanges,
+            Refusal,
+            RuleSpec, //
+        },
+        id::vpid::Vpid,
     },
 };
+
+/// The virtual port an entry's output device stands for, or why it cannot be one.
+pub(crate) type Output<'a> = &'a dyn Fn(Option<&NetDev>) -> Result<Vpid, Refusal>;
 
 /// The checksums nf_flow_table asks to update after NAT, which the incremental updates of
 /// [`Action::Nat`] keep right.
 const NAT_CSUM: u32 = csum::IPV4HDR | csum::TCP | csum::UDP;
 
 /// The rule of direction `r` of a flowtable's connection, offered to the device with interface
-/// index `ifindex`, whose port has virtual port `in_vpid`; `ports` names the output device's
+/// index `ifindex`, whose port has virtual port `in_vpid`; `out` names the output device's
 /// virtual port. A direction entering through another device is not this device's.
 pub(crate) fn build_entry(
-    ports: &impl Ports,
+    out_vpid: Output<'_>,
     in_vpid: u32,
     ifindex: i32,
     r: &FlowerRule<'_>,
@@ -101,7 +117,7 @@ pub(crate) fn build_entry(
             act_id::CSUM if a.csum_flags() & !NAT_CSUM == 0 => {}
             act_id::REDIRECT if n == count => {
                 let dev = a.dev();
-                let vpid = ports.target_vpid(dev)?;
+                let vpid = out_vpid(dev)?;
                 out = Some((vpid, dev.map_or(0, |d| d.mtu())));
             }
             _ => return Err(c"fponic: flowtable action not supported (tunnel, VLAN or PPPoE)"),
@@ -124,13 +140,29 @@ pub(crate) fn build_entry(
     })
 }
 
+/// Where the device a flowtable binds meets the connections it offloads.
+#[derive(Clone, Copy)]
+pub(crate) enum Bound {
+    /// A representor (or an uplink representor), in switchdev mode: a direction entering
+    /// through it is one its port sends (or, for an uplink, receives from the wire); the output
+    /// device is a representor: the packet goes to the port it represents.
+    Rep(u32),
+    /// A function netdev, in legacy mode: a direction entering through it is one the switch
+    /// delivers to the function; the output device is a function (or uplink) netdev: the packet
+    /// goes on as if that netdev had sent it.
+    Func(u32),
+}
+
 /// The connections nftables flowtables handed the switch, one rule per direction, keyed by the
-/// virtual port of the device they enter on.
+/// virtual port of the device they enter through.
 #[pin_data]
 pub(crate) struct Flowtable {
-    /// Data path reads, under RCU.
+    /// Directions entering through representors (data path reads, under RCU).
     #[pin]
     pub(crate) entries: FlowTable,
+    /// Directions entering through function netdevs (data path reads, under RCU).
+    #[pin]
+    pub(crate) delivered: FlowTable,
     /// Directions refused because `entries` was full.
     full: Atomic<u64>,
     /// Bound devices.
@@ -142,6 +174,7 @@ impl Flowtable {
     pub(crate) fn new(capacity: u32) -> impl PinInit<Self, Error> {
         try_pin_init!(Self {
             entries <- FlowTable::new(capacity),
+            delivered <- FlowTable::new(capacity),
             full: Atomic::new(0),
             bound: Atomic::new(0),
         })
@@ -152,29 +185,39 @@ impl Flowtable {
         self.bound.add(1, Relaxed);
     }
 
-    /// The flowtable unbound the device of virtual port `in_vpid`: its directions go, since no
-    /// DESTROY for them reaches the device any more.
-    pub(crate) fn unbind(&self, in_vpid: u32) {
-        self.entries.remove_port(in_vpid);
+    /// The table of a device bound as `b`, and its port's virtual port.
+    fn table(&self, b: Bound) -> (&FlowTable, u32) {
+        match b {
+            Bound::Rep(v) => (&self.entries, v),
+            Bound::Func(v) => (&self.delivered, v),
+        }
+    }
+
+    /// The flowtable unbound a device bound as `b`: its directions go, since no DESTROY for them
+    /// reaches the device any more.
+    pub(crate) fn unbind(&self, b: Bound) {
+        let (t, in_vpid) = self.table(b);
+        t.remove_port(in_vpid);
         self.bound.fetch_sub(1, Relaxed);
     }
 
-    /// A flow command for the device of virtual port `in_vpid` (interface index `ifindex`).
+    /// A flow command for a device bound as `b`, with interface index `ifindex`.
     pub(crate) fn flow(
         &self,
-        ports: &impl Ports,
-        in_vpid: u32,
+        out: Output<'_>,
+        b: Bound,
         ifindex: i32,
         cmd: FlowerCmd<'_>,
     ) -> Result {
+        let (table, in_vpid) = self.table(b);
         match cmd {
             FlowerCmd::Replace(r) => {
-                let spec = build_entry(ports, in_vpid, ifindex, &r).map_err(|_| EOPNOTSUPP)?;
+                let spec = build_entry(out, in_vpid, ifindex, &r).map_err(|_| EOPNOTSUPP)?;
                 let id = RuleId {
                     cookie: r.cookie,
                     in_vpid,
                 };
-                match self.entries.insert(id, spec) {
+                match table.insert(id, spec) {
                     Ok(_) => Ok(()),
                     Err(InsertError::NoMem) => Err(ENOMEM),
                     Err(_) => {
@@ -185,14 +228,13 @@ impl Flowtable {
             }
             FlowerCmd::Destroy(cookie) => {
                 // Offered to every bound device: only the one holding it has it.
-                self.entries
+                table
                     .remove(RuleId { cookie, in_vpid })
                     .map(|_| ())
                     .map_err(|_| ENOENT)
             }
             FlowerCmd::Stats(cookie, reply) => {
-                let (bytes, packets, lastused) = self
-                    .entries
+                let (bytes, packets, lastused) = table
                     .stats_delta(RuleId { cookie, in_vpid })
                     .ok_or(ENOENT)?;
                 reply.report(bytes, packets, lastused);
@@ -203,7 +245,7 @@ impl Flowtable {
 
     /// Offloaded directions.
     pub(crate) fn len(&self) -> u32 {
-        self.entries.len()
+        self.entries.len() + self.delivered.len()
     }
 
     /// Directions refused because the table was full.
