@@ -57,3 +57,45 @@ setup_baselines() {
 	$IP link add va netns p type veth peer name vb netns q
 	$IP -n p link set va up; $IP -n q link set vb up
 }
+
+# setup_routed NAME NSA NSB: setup_fponic NAME NSA NSB (switchdev), then the host routes between
+# VF0 (NSA, 10.0.0.1) and VF1 (NSB, 10.0.0.2) through their representors, with static routes and
+# neighbours; NSA reaches 10.0.0.2 through its representor's MAC, which pktgen's packets (UDP
+# 9 -> 9, TTL 32) are sent to. No ingress qdisc on VF0's representor.
+setup_routed() {
+	setup_fponic $1 $2 $3
+	$TC qdisc del dev ${1}pf0vf0 ingress
+	echo 1 > /proc/sys/net/ipv4/ip_forward
+	$IP -n $2 addr add 10.0.0.1/32 dev ${1}v0
+	$IP -n $3 addr add 10.0.0.2/32 dev ${1}v1
+	$IP -n $2 route add 10.0.0.2/32 dev ${1}v0
+	$IP -n $2 neigh add 10.0.0.2 lladdr $(cat /sys/class/net/${1}pf0vf0/address) dev ${1}v0
+	$IP route add 10.0.0.1/32 dev ${1}pf0vf0
+	$IP route add 10.0.0.2/32 dev ${1}pf0vf1
+	$IP neigh add 10.0.0.1 lladdr $(mac $2 ${1}v0) dev ${1}pf0vf0
+	$IP neigh add 10.0.0.2 lladdr $(mac $3 ${1}v1) dev ${1}pf0vf1
+}
+
+# ft_flow NAME NSA FLAGS: replaces the nftables table "bench" with one whose flowtable over
+# NAME's two representors has FLAGS ("none": no flowtable), sends pktgen's flow twice from NSA
+# so that nft adds it, and, with "flags offload;", waits until NAME holds both directions.
+ft_flow() {
+	nft delete table inet bench 2>/dev/null
+	conntrack -F 2>/dev/null
+	if [ "$3" != none ]; then
+		nft -f - <<NFT
+table inet bench {
+	flowtable ft { hook ingress priority filter; devices = { ${1}pf0vf0, ${1}pf0vf1 }; $3 }
+	chain forward { type filter hook forward priority filter; meta l4proto udp flow add @ft; }
+}
+NFT
+	fi
+	$IP netns exec $2 /sbin/fpkt send ${1}v0 $(/sbin/fpkt build dst=$(cat /sys/class/net/${1}pf0vf0/address) \
+		src=$(mac $2 ${1}v0) sip=10.0.0.1 dip=10.0.0.2 proto=udp sport=9 dport=9 ttl=32) 2
+	i=0
+	while [ "$3" = "flags offload;" ] && [ $i -lt 100 ] &&
+		[ "$(sed -n 's/^flowtable \([0-9]*\) .*/\1/p' $CFG/$1/offload)" != 2 ]; do
+		sleep 0.1; i=$((i + 1))
+	done
+	sleep 0.2
+}

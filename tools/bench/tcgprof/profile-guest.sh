@@ -5,7 +5,8 @@
 # the offload benchmark, each between two sync(2) calls, which the tcgprof plugin turns into one
 # profile snapshot.
 # Paths, in order: fponic VF->VF offloaded redirect, the same with GRO off on the receiving VF,
-# a plain veth pair, veth + software flower + mirred, fponic legacy VF->VF switching,
+# a plain veth pair, veth + software flower + mirred, fponic legacy VF->VF switching, a routed
+# flow of an nftables flowtable offloaded to fponic and in the software fast path,
 # inserting RULES skip_sw rules into fponic, the same into netdevsim. Each prints a PROFILE line.
 N=${N:-200000}
 RULES=${RULES:-20000}
@@ -32,6 +33,14 @@ profile offload_nogro a sw0v0 $(mac b sw0v1) b sw0v1
 profile veth p va $(mac q vb) q vb
 profile swflower x vx0 $(mac y vx1) y vx1
 profile legacy c sw1v0 $(mac d sw1v1) d sw1v1
+# A routed UDP flow VF0 -> VF1 of an nftables flowtable: offloaded (the switch forwards it),
+# then in nf_flow_table's software fast path on the representors.
+setup_routed sw2 e f
+ft_flow sw2 e "flags offload;"
+profile ft_offload e sw2v0 $(cat /sys/class/net/sw2pf0vf0/address) f sw2v1
+ft_flow sw2 e ""
+profile ft_sw e sw2v0 $(cat /sys/class/net/sw2pf0vf0/address) f sw2v1
+nft delete table inet bench
 echo "1 1" > /sys/bus/netdevsim/new_device
 sleep 1
 NSIM=$(ls /sys/bus/netdevsim/devices/netdevsim1/net/ | head -1)

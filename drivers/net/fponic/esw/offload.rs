@@ -308,13 +308,9 @@ impl Eswitch {
         if let Some(h) = run.ct.filter(|h| h.meta.zone == at.zone) {
             return (!nat_new(h.entry)).then_some((h, None));
         }
-        // act_ct's flow table holds TCP and UDP over IP, and looks up neither fragments nor
-        // packets whose TTL (hop limit) would expire.
-        if !matches!(parsed.ip_proto, packet::proto::TCP | packet::proto::UDP)
-            || parsed.addr_type == 0
-            || parsed.ip_flags & packet::frag::IS_FRAGMENT != 0
-            || parsed.ip_ttl <= 1
-        {
+        // act_ct's flow table looks up what nf_flow_table's fast path does, wherever the
+        // network header is.
+        if !plain_ip_l4(parsed) {
             return None;
         }
         let key = Key::from_packet(at.table, parsed);
@@ -334,23 +330,28 @@ impl Eswitch {
     }
 }
 
-/// Whether nf_flow_table's software fast path looks packet `parsed` up: untagged IPv4 without
-/// options or IPv6 without extension headers, right after the Ethernet header, TCP or UDP, no
-/// fragment, a TTL (hop limit) above 1. Everything else takes the classic path.
-fn fast_path_candidate(parsed: &packet::FlowKey) -> bool {
-    let l3 = u32::from(parsed.l3_offset);
-    let hlen = u32::from(parsed.l4_offset).wrapping_sub(l3);
+/// Whether packet `parsed` is one nf_flow_table's flows can hold (and act_ct's flow tables
+/// look up): IPv4 without options or IPv6 without extension headers, TCP or UDP, no fragment,
+/// a TTL (hop limit) above 1.
+fn plain_ip_l4(parsed: &packet::FlowKey) -> bool {
+    let hlen = parsed.l4_offset.wrapping_sub(parsed.l3_offset);
     let plain = match parsed.addr_type {
         packet::ADDR_TYPE_IPV4 => hlen == 20,
         packet::ADDR_TYPE_IPV6 => hlen == 40,
         _ => false,
     };
     plain
-        && l3 == act::route::ETH_HLEN
-        && parsed.vlan.is_none()
         && matches!(parsed.ip_proto, packet::proto::TCP | packet::proto::UDP)
         && parsed.ip_flags & packet::frag::IS_FRAGMENT == 0
         && parsed.ip_ttl > 1
+}
+
+/// Whether nf_flow_table's software fast path looks packet `parsed` up: [`plain_ip_l4`], untagged,
+/// the network header right after the Ethernet header. Everything else takes the classic path.
+fn fast_path_candidate(parsed: &packet::FlowKey) -> bool {
+    plain_ip_l4(parsed)
+        && u32::from(parsed.l3_offset) == act::route::ETH_HLEN
+        && parsed.vlan.is_none()
 }
 
 /// Runs the actions of flowtable entry `rule` on its packet (network header at `l3`): `Route`

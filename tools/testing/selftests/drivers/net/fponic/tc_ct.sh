@@ -108,6 +108,14 @@ check_eq "VF1 received each once" $N $(($(nstat b sw0v1 rx_packets) - rx))
 check_eq "the ct action ran once per frame" $N $(($(stat $R0 0 1 packets) - p0))
 check_eq "the eswitch tracked every one" $N $(($(stat $R0 0 1 hw_packets) - h0))
 check_eq "software committed each once" $N $(($(stat $R0 1 1 packets) - n0))
+# The same flow with IPv4 options: act_ct's flow table does not look such packets up, so they
+# leave the eswitch at `ct` untracked and software runs conntrack on them.
+fo=$($FPKT build dst=$m1 src=$m0 sip=10.3.0.1 dip=10.3.0.2 proto=udp dport=7777 ihl=6)
+p0=$(stat $R0 0 1 packets); h0=$(stat $R0 0 1 hw_packets)
+check "VF0 sends $K with IPv4 options" nsx a $FPKT send sw0v0 "$fo" $K
+sleep 0.5
+check_eq "the eswitch tracked none of them" 0 $(($(stat $R0 0 1 hw_packets) - h0))
+check_eq "software's ct action ran for each" $K $(($(stat $R0 0 1 packets) - p0))
 ctl=$(conntrack -L 2>&1)
 echo "$ctl" | sed -n '/dport=7777/s/^/# /p'
 check_match "conntrack -L: the UDP flow, unreplied, offloaded, in zone 5" \
