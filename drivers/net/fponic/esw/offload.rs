@@ -77,7 +77,8 @@ struct CtAt {
 const MAX_GOTOS: u32 = 16;
 
 /// Parses `skb` as flower's flow dissector does, first making linear whatever headers lie in
-/// its fragments.
+/// its fragments. Inlined into the forwarding path (the flowtable's legacy path has its copy).
+#[inline(always)]
 fn parse_skb(skb: &mut SkBuff) -> Result<packet::FlowKey, packet::ParseError> {
     let total = usize::try_from(skb.len()).unwrap_or(usize::MAX);
     let hw_vlan = skb.hw_vlan();
