@@ -31,8 +31,8 @@ $IP addr add 10.4.1.1/24 dev $R0; $IP addr add 10.4.2.1/24 dev $R1
 for d in $R0 $R1; do $IP link set $d up; done
 echo 1 > /proc/sys/net/ipv4/ip_forward
 # Short flowtable timeouts, so that expiry shows within seconds (30 s by default).
-echo 4 > /proc/sys/net/netfilter/nf_flowtable_udp_timeout
-echo 4 > /proc/sys/net/netfilter/nf_flowtable_tcp_timeout
+echo 8 > /proc/sys/net/netfilter/nf_flowtable_udp_timeout
+echo 8 > /proc/sys/net/netfilter/nf_flowtable_tcp_timeout
 m0=$(mac_of a sw0v0); m1=$(mac_of b sw0v1)
 g0=$(cat /sys/class/net/$R0/address); g1=$(cat /sys/class/net/$R1/address)
 check "ping VF0 -> VF1, routed by the host" nsx a ping -c 2 -W 2 10.4.2.2
@@ -111,13 +111,13 @@ check_match "VF0 gets ICMP time exceeded from software" '^.{46}01.{20}0b00' "$(c
 check_eq "VF1 got nothing" "$rx" "$(nstat b sw0v1 rx_packets)"
 
 # A busy connection stays offloaded past its timeout; then, idle, it expires.
-busy() { for i in $(seq 10); do nsx a $FPKT send sw0v0 "$fu" 20 || return 1; sleep 1; done; }
+busy() { for i in $(seq 20); do nsx a $FPKT send sw0v0 "$fu" 20 || return 1; sleep 1; done; }
 f0=$(fwd)
-check "UDP, 20 frames a second for 10 s (timeout 4 s)" busy
+check "UDP, 20 frames a second for 20 s (timeout 8 s)" busy
 check_eq "software forwarded none of them" "$f0" "$(fwd)"
 check_eq "still offloaded: 2 directions" 2 "$(ents)"
 check_match "conntrack -L: still offloaded" 'HW_OFFLOAD' "$(conntrack -L 2>&1 | grep 'dport=7000 ')"
-check "idle, it expires: no direction left" wait_ents 0 150
+check "idle, it expires: no direction left" wait_ents 0 300
 
 # TCP: the stream is set up in software and forwarded by the switch once established.
 f0=$(fwd)
@@ -130,7 +130,7 @@ seen=$(($(fwd) - f0))
 echo "# software's forward chain saw $seen packets of the TCP connection"
 check_match "software saw the handshake and the end only (under 40 packets)" '^1$' \
 	"$([ $seen -lt 40 ] && echo 1)"
-check "the ended connection leaves the switch" wait_ents 0 150
+check "the ended connection leaves the switch" wait_ents 0 300
 
 # SNAT: connections to VF1 leave the host as 10.4.2.1; the switch rewrites both directions
 # with their checksums. The VFs checksum in software (tx off) and verify what they receive.
@@ -161,7 +161,7 @@ check_match "conntrack -L: VF0's connection leaves as 10.4.2.1" \
 	'dport=5002 src=10\.4\.2\.2 dst=10\.4\.2\.1 ' "$(conntrack -L 2>&1)"
 nsx a /sbin/ethtool -K sw0v0 tx on > /dev/null
 nsx b /sbin/ethtool -K sw0v1 tx on > /dev/null
-check "the idle NATed UDP flow expires too" wait_ents 0 150
+check "the idle NATed UDP flow expires too" wait_ents 0 300
 
 # Through the uplink, with TSO: VF0 (checksums and segmentation offloaded) sends to a host
 # behind wire w0, SNATed to the uplink's address. The wire segments and checksums in software
@@ -194,7 +194,7 @@ check_match "the switch forwarded it both ways (software saw under 40 packets)" 
 	"$([ $seen -lt 40 ] && echo 1)"
 check_match "conntrack -L: it leaves as 10.4.3.1" \
 	'dport=5003 src=10\.4\.3\.2 dst=10\.4\.3\.1 ' "$(conntrack -L 2>&1)"
-check "the ended connection leaves the switch" wait_ents 0 150
+check "the ended connection leaves the switch" wait_ents 0 300
 
 # Unbinding: deleting the flowtable unbinds the representors and drops their entries.
 nsx a $FPKT send sw0v0 "$fu" 2
@@ -285,7 +285,7 @@ check_eq "the switch's frames are software's, byte for byte" 1 "$(sort -u /tmp/f
 frame=$(head -n 1 /tmp/ft.leg)
 check_match "MACs rewritten: from VF1 to rb" "^$(echo $mb$v1 | tr -d :)0800" "$frame"
 check_match "TTL decreased once" '^.{44}3f11' "$frame"
-check "wait for the UDP flow to expire" wait_ents 0 150
+check "wait for the UDP flow to expire" wait_ents 0 300
 f0=$(fwd)
 nsx rb $FPKT tcp-sink 5004 30 > /tmp/ft.ltcp &
 sk=$!
