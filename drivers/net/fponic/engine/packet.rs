@@ -651,7 +651,9 @@ pub(crate) fn parse_skb(
 
 /// Parses a packet of `total` bytes held in `s` as [`parse_skb`] does, making more of it linear
 /// with `pull(s, len)` when a header lies beyond `linear(s)`. A failed pull, or more than
-/// [`MAX_PARSE_ATTEMPTS`] attempts, ends with the last [`ParseError::NeedLinear`].
+/// [`MAX_PARSE_ATTEMPTS`] attempts, ends with the last [`ParseError::NeedLinear`]. Inlined into
+/// each caller: the forwarding path runs it on every packet.
+#[inline(always)]
 pub(crate) fn parse_pulling<S>(
     s: &mut S,
     total: usize,
