@@ -196,6 +196,25 @@ check_match "conntrack -L: it leaves as 10.4.3.1" \
 	'dport=5003 src=10\.4\.3\.2 dst=10\.4\.3\.1 ' "$(conntrack -L 2>&1)"
 check "the ended connection leaves the switch" wait_ents 0 300
 
+# Churn: 200 short TCP connections VF0 -> VF1 while the flowtable goes and comes back (each
+# time unbinding the representors with their entries, then binding them again).
+nsx b $FPKT tcp-sink 5005 60 200 > /tmp/ft.churn &
+sk=$!
+nsx a $FPKT tcp-send 10.4.2.2 5005 20000 200 > /dev/null &
+sd=$!
+churn() {
+	for i in 1 2 3 4 5; do
+		sleep 1
+		nft delete table inet fponic_ft || return 1
+		nft -f /tmp/ft.nft || return 1
+	done
+}
+check "the flowtable deleted and re-created 5 times under connections" churn
+wait $sd; wait $sk
+check_eq "every byte of the 200 connections arrived" 4000000 "$(cat /tmp/ft.churn)"
+check "no direction left once the connections ended" wait_ents 0 300
+check_eq "three representors bound" 3 "$(ftl bound)"
+
 # Unbinding: deleting the flowtable unbinds the representors and drops their entries.
 nsx a $FPKT send sw0v0 "$fu" 2
 check "UDP offloaded again" wait_ents 2
