@@ -13,6 +13,9 @@
 //! - [`csum`] - `csum`;
 //! - [`ct`] - `ct`, `ct clear` (connection tracking).
 //!
+//! The packet rewriting itself (checksums, pedit keys, VLAN tags) is in [`crate::engine`], on
+//! the socket buffer as [`frame`] presents it, and in the kernel's own VLAN functions.
+//!
 //! A family has `parse`, from a flower action of its kinds (read from tc's action entry,
 //! [`FlowerAction`]) to an [`Action`], and `execute`, of one of its actions on a packet; the
 //! table hands each only the family's own (another family's action would pass unchanged).
@@ -24,6 +27,7 @@
 
 mod csum;
 mod ct;
+mod frame;
 mod gact;
 mod mirred;
 mod pedit;
