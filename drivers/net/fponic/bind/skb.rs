@@ -95,11 +95,12 @@ impl SkBuff {
     }
 
     /// The length of the linear part (`skb_headlen`).
+    #[inline]
     fn headlen(&self) -> u32 {
-        // SAFETY: valid skb by the type invariant; plain fields.
+        // SAFETY: valid skb by the type invariant; plain fields, `data_len <= len`.
         unsafe {
             let p = self.0.as_ptr();
-            (*p).len - (*p).data_len
+            (*p).len.wrapping_sub((*p).data_len)
         }
     }
 
@@ -172,9 +173,13 @@ impl SkBuff {
         if len > self.headlen() {
             return None;
         }
+        let p = self.0.as_ptr();
+        // A packet that was never cloned is writable without the call (`skb_cloned` is false).
+        // SAFETY: valid skb by the type invariant; reads a flag.
+        let cloned = unsafe { bindings::sk_buff::cloned_raw(p) } != 0;
         // SAFETY: valid skb, owned exclusively (`&mut self`): copying the head leaves no borrow
         // of the old one (`data()` borrows `self`).
-        if unsafe { bindings::skb_try_make_writable(self.0.as_ptr(), len) } != 0 {
+        if cloned && unsafe { bindings::skb_try_make_writable(p, len) } != 0 {
             return None;
         }
         let linear = self.headlen() as usize;
@@ -418,13 +423,19 @@ impl SkBuff {
 /// own).
 #[inline]
 pub(crate) fn csum_partial(data: &[u8], mut sum: u32) -> u32 {
+    let mut rest = data;
     // Chunks of an even length, which `int` holds, add up to the sum of the whole.
-    for chunk in data.chunks(1 << 30) {
-        // CAST: a chunk is at most 2^30 bytes long.
-        // SAFETY: `chunk` is `chunk.len()` readable bytes.
-        sum = unsafe { bindings::csum_partial(chunk.as_ptr().cast(), chunk.len() as i32, sum) };
+    const CHUNK: usize = 1 << 30;
+    while rest.len() > CHUNK {
+        let (a, b) = rest.split_at(CHUNK);
+        // CAST: `CHUNK` fits.
+        // SAFETY: `a` is `CHUNK` readable bytes.
+        sum = unsafe { bindings::csum_partial(a.as_ptr().cast(), CHUNK as i32, sum) };
+        rest = b;
     }
-    sum
+    // CAST: at most `CHUNK` bytes are left.
+    // SAFETY: `rest` is `rest.len()` readable bytes.
+    unsafe { bindings::csum_partial(rest.as_ptr().cast(), rest.len() as i32, sum) }
 }
 
 /// `csum_fold`: the 16-bit complement of the folded sum `sum` (0 for data whose checksum

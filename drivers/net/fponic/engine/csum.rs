@@ -22,10 +22,11 @@
 use super::{
     flow::csum as flag,
     frame::{
+        array,
+        array_mut,
         be16,
         byte,
         gso,
-        put,
         Frame,
         Head, //
     },
@@ -63,6 +64,7 @@ pub(crate) fn partial(data: &[u8], sum: u32) -> u32 {
 }
 
 /// `from64to32()`: a 64-bit ones' complement sum as a 32-bit one.
+#[inline]
 fn from64to32(x: u64) -> u32 {
     let x = (x & 0xffff_ffff) + (x >> 32);
     let x = (x & 0xffff_ffff) + (x >> 32);
@@ -71,6 +73,7 @@ fn from64to32(x: u64) -> u32 {
 }
 
 /// `csum_fold()`: the checksum of partial sum `sum`, the complement of its 16-bit fold.
+#[inline]
 pub(crate) fn fold(sum: u32) -> u16 {
     let s = (sum & 0xffff) + (sum >> 16);
     let s = (s & 0xffff) + (s >> 16);
@@ -80,6 +83,7 @@ pub(crate) fn fold(sum: u32) -> u16 {
 
 /// `csum_tcpudp_nofold()`: `sum` plus the IPv4 pseudo-header of a `len`-byte segment of
 /// protocol `proto` from `saddr` to `daddr`.
+#[inline]
 pub(crate) fn tcpudp_nofold(saddr: [u8; 4], daddr: [u8; 4], len: u32, proto: u8, sum: u32) -> u32 {
     let mut s = u64::from(sum);
     s += u64::from(u32::from_ne_bytes(saddr));
@@ -95,6 +99,7 @@ pub(crate) fn tcpudp_nofold(saddr: [u8; 4], daddr: [u8; 4], len: u32, proto: u8,
 
 /// `csum_tcpudp_magic()`: the checksum of a TCP or UDP segment over IPv4 whose partial sum is
 /// `sum` (see [`tcpudp_nofold`]).
+#[inline]
 pub(crate) fn tcpudp_magic(saddr: [u8; 4], daddr: [u8; 4], len: u32, proto: u8, sum: u32) -> u16 {
     fold(tcpudp_nofold(saddr, daddr, len, proto, sum))
 }
@@ -161,6 +166,7 @@ impl L4 {
     /// `tcf_csum_skb_nextlayer()`: the IP packet made linear and the headers up to the end of
     /// the `jhl`-byte transport header writable. `None` where act_csum drops the packet: the
     /// packet is shorter than its IP length says, or that length is shorter than the headers.
+    #[inline]
     fn next<F: Frame>(self, f: &mut F, jhl: u32) -> Option<F::Head<'_>> {
         let hl = self.ihl.wrapping_add(jhl);
         if !f.pull(to_usize(self.ipl.wrapping_add(self.noff))) || self.ipl < hl {
@@ -171,118 +177,105 @@ impl L4 {
 
     /// Offset of the transport header from the MAC header.
     fn th(self) -> usize {
-        to_usize(self.noff).saturating_add(to_usize(self.ihl))
+        to_usize(self.noff.wrapping_add(self.ihl))
     }
 
-    /// The transport header and payload: `ipl - ihl` bytes (`ipl >= ihl` after [`L4::next`]).
-    fn segment(self) -> core::ops::Range<usize> {
-        let th = self.th();
-        th..th.saturating_add(to_usize(self.ipl.wrapping_sub(self.ihl)))
+    /// Length of the transport header and payload (`ipl >= ihl` after [`L4::next`]).
+    fn len(self) -> u32 {
+        self.ipl.wrapping_sub(self.ihl)
     }
 }
 
 fn to_usize(v: u32) -> usize {
-    usize::try_from(v).unwrap_or(usize::MAX)
+    // CAST: usize has at least 32 bits where the kernel runs Rust.
+    v as usize
 }
 
-/// The segment `r`, or `None` where it is not all linear: only where the IP length wrapped
-/// around (an IPv6 jumbo payload length within a few bytes of 4 GiB), for which act_csum hands
-/// `csum_partial()` a negative length and sums whatever the architecture's implementation then
-/// reads. Here the packet goes on with what was written before that point.
-fn linear_segment(b: &[u8], r: core::ops::Range<usize>) -> Option<&[u8]> {
-    b.get(r)
+/// The `len` bytes at `at` of the linear part `b`, or `None` where they are not all linear:
+/// that happens only where the IP length wrapped around (an IPv6 jumbo payload length within a
+/// few bytes of 4 GiB), for which act_csum hands `csum_partial()` a negative length and sums
+/// whatever the architecture's implementation then reads. The packet then goes on with what
+/// was written before that point.
+fn linear_segment(b: &[u8], at: usize, len: u32) -> Option<&[u8]> {
+    b.get(at..)?.get(..to_usize(len))
 }
 
-fn addrs4(b: &[u8], noff: usize) -> ([u8; 4], [u8; 4]) {
-    let mut s = [0u8; 4];
-    let mut d = [0u8; 4];
-    if let (Some(x), Some(y)) = (b.get(noff + 12..noff + 16), b.get(noff + 16..noff + 20)) {
-        s.copy_from_slice(x);
-        d.copy_from_slice(y);
+/// A pseudo-header a transport checksum covers.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Pseudo {
+    /// None (ICMP, IGMP).
+    None,
+    /// IPv4's.
+    V4,
+    /// IPv6's.
+    V6,
+}
+
+/// The checksum of a segment with partial sum `sum` and pseudo-header `pseudo` of `len` and
+/// `proto`, the addresses read from the network header at `noff` of `b`.
+#[inline(always)]
+fn with_pseudo(b: &[u8], noff: usize, pseudo: Pseudo, len: u32, proto: u8, sum: u32) -> u16 {
+    match pseudo {
+        Pseudo::None => fold(sum),
+        Pseudo::V4 => match array::<20>(b, noff) {
+            Some(ip) => {
+                let s = [ip[12], ip[13], ip[14], ip[15]];
+                let d = [ip[16], ip[17], ip[18], ip[19]];
+                tcpudp_magic(s, d, len, proto, sum)
+            }
+            None => 0,
+        },
+        Pseudo::V6 => match (array::<16>(b, noff + 8), array::<16>(b, noff + 24)) {
+            (Some(s), Some(d)) => ipv6_magic(s, d, len, proto, sum),
+            _ => 0,
+        },
     }
-    (s, d)
 }
 
-fn addrs6(b: &[u8], noff: usize) -> ([u8; 16], [u8; 16]) {
-    let mut s = [0u8; 16];
-    let mut d = [0u8; 16];
-    if let (Some(x), Some(y)) = (b.get(noff + 8..noff + 24), b.get(noff + 24..noff + 40)) {
-        s.copy_from_slice(x);
-        d.copy_from_slice(y);
-    }
-    (s, d)
-}
-
-/// `tcf_csum_ipv4_icmp()` and `tcf_csum_ipv4_igmp()`: an 8-byte header with its checksum at
-/// offset 2, over the whole message, without a pseudo-header. `false`: drop.
-fn icmp4<F: Frame>(f: &mut F, l4: L4) -> bool {
-    let Some(mut h) = l4.next(f, 8) else {
+/// `tcf_csum_ipv4_icmp()`, `tcf_csum_ipv4_igmp()`, `tcf_csum_ipv6_icmp()` and the TCP ones:
+/// the checksum at `at` of a `jhl`-byte transport header over the whole segment and
+/// pseudo-header `pseudo` (of protocol `proto`). The addresses are read after the checksum
+/// field was cleared, as act_csum reads them (for an IPv4 header length below 20 bytes the two
+/// overlap). `false`: drop.
+#[inline]
+fn segment_csum<F: Frame>(
+    f: &mut F,
+    l4: L4,
+    jhl: u32,
+    at: usize,
+    pseudo: Pseudo,
+    proto: u8,
+) -> bool {
+    let Some(mut h) = l4.next(f, jhl) else {
         return false;
     };
-    let at = l4.th() + 2;
-    put(h.bytes_mut(), at, [0, 0]);
-    let Some(s) = linear_segment(h.bytes(), l4.segment()) else {
-        return true;
-    };
-    let sum = F::csum_partial(s, 0);
-    put(h.bytes_mut(), at, fold(sum).to_ne_bytes());
-    drop(h);
-    f.set_csum_none(Some(sum));
-    true
-}
-
-/// `tcf_csum_ipv6_icmp()`: over the whole message and the IPv6 pseudo-header. `false`: drop.
-fn icmp6<F: Frame>(f: &mut F, l4: L4) -> bool {
-    let Some(mut h) = l4.next(f, 8) else {
-        return false;
-    };
-    let at = l4.th() + 2;
-    put(h.bytes_mut(), at, [0, 0]);
+    let th = l4.th();
+    if let Some(c) = array_mut::<2>(h.bytes_mut(), th + at) {
+        *c = [0, 0];
+    }
     let b = h.bytes();
-    let Some(s) = linear_segment(b, l4.segment()) else {
+    let Some(seg) = linear_segment(b, th, l4.len()) else {
         return true;
     };
-    let sum = F::csum_partial(s, 0);
-    let (sa, da) = addrs6(b, to_usize(l4.noff));
-    let c = ipv6_magic(&sa, &da, l4.ipl - l4.ihl, proto::ICMPV6, sum);
-    put(h.bytes_mut(), at, c.to_ne_bytes());
+    let sum = F::csum_partial(seg, 0);
+    let c = with_pseudo(b, to_usize(l4.noff), pseudo, l4.len(), proto, sum);
+    if let Some(d) = array_mut::<2>(h.bytes_mut(), th + at) {
+        *d = c.to_ne_bytes();
+    }
     drop(h);
     f.set_csum_none(Some(sum));
     true
 }
 
-/// `tcf_csum_ipv4_tcp()` and `tcf_csum_ipv6_tcp()`: over the whole segment and the
-/// pseudo-header; skipped for TCP GSO packets, whose segmentation fills the checksums in.
-/// `false`: drop.
+/// `tcf_csum_ipv4_tcp()` and `tcf_csum_ipv6_tcp()`: skipped for TCP GSO packets, whose
+/// segmentation fills the checksums in. `false`: drop.
 fn tcp<F: Frame>(f: &mut F, l4: L4, v6: bool) -> bool {
-    if f.gso() & if v6 { gso::TCPV6 } else { gso::TCPV4 } != 0 {
-        return true;
-    }
-    let Some(mut h) = l4.next(f, 20) else {
-        return false;
-    };
-    let at = l4.th() + 16;
-    put(h.bytes_mut(), at, [0, 0]);
-    let b = h.bytes();
-    let Some(s) = linear_segment(b, l4.segment()) else {
-        return true;
-    };
-    let sum = F::csum_partial(s, 0);
-    let len = l4.ipl - l4.ihl;
-    let noff = to_usize(l4.noff);
-    // The addresses are read after the checksum field was cleared, as act_csum reads them (it
-    // matters for an IPv4 header length below 20 bytes, where the two overlap).
-    let c = if v6 {
-        let (sa, da) = addrs6(b, noff);
-        ipv6_magic(&sa, &da, len, proto::TCP, sum)
+    let (gso, pseudo) = if v6 {
+        (gso::TCPV6, Pseudo::V6)
     } else {
-        let (sa, da) = addrs4(b, noff);
-        tcpudp_magic(sa, da, len, proto::TCP, sum)
+        (gso::TCPV4, Pseudo::V4)
     };
-    put(h.bytes_mut(), at, c.to_ne_bytes());
-    drop(h);
-    f.set_csum_none(Some(sum));
-    true
+    f.gso() & gso != 0 || segment_csum(f, l4, 20, 16, pseudo, proto::TCP)
 }
 
 /// `tcf_csum_ipv4_udp()` and `tcf_csum_ipv6_udp()`, for UDP and (`lite`) UDP-Lite: skipped for
@@ -299,16 +292,20 @@ fn udp<F: Frame>(f: &mut F, l4: L4, v6: bool, lite: bool) -> bool {
         return false;
     };
     let th = l4.th();
-    let b = h.bytes();
-    let ul = be16(b, th + 4);
-    if !v6 && !lite && be16(b, th + 6) == 0 {
+    let Some(&u) = array::<8>(h.bytes(), th) else {
+        return true;
+    };
+    let ul = u16::from_be_bytes([u[4], u[5]]);
+    if !v6 && !lite && u[6] == 0 && u[7] == 0 {
         drop(h);
         f.set_csum_none(None);
         return true;
     }
     // Cleared before the length is checked, as act_csum does.
-    put(h.bytes_mut(), th + 6, [0, 0]);
-    let len = l4.ipl - l4.ihl;
+    if let Some(c) = array_mut::<2>(h.bytes_mut(), th + 6) {
+        *c = [0, 0];
+    }
+    let len = l4.len();
     let covered = if lite {
         if ul == 0 {
             len
@@ -323,22 +320,23 @@ fn udp<F: Frame>(f: &mut F, l4: L4, v6: bool, lite: bool) -> bool {
         len
     };
     let b = h.bytes();
-    let Some(s) = linear_segment(b, th..th.saturating_add(to_usize(covered))) else {
+    let Some(seg) = linear_segment(b, th, covered) else {
         return true;
     };
-    let sum = F::csum_partial(s, 0);
+    let sum = F::csum_partial(seg, 0);
     let noff = to_usize(l4.noff);
     let c = if v6 {
-        let (sa, da) = addrs6(b, noff);
         let p = if lite { proto::UDPLITE } else { proto::UDP };
-        ipv6_magic(&sa, &da, u32::from(ul), p, sum)
+        with_pseudo(b, noff, Pseudo::V6, ul.into(), p, sum)
     } else {
         // The protocol as the IP header has it (UDP or UDP-Lite).
-        let (sa, da) = addrs4(b, noff);
-        tcpudp_magic(sa, da, u32::from(ul), byte(b, noff + 9), sum)
+        let p = array::<20>(b, noff).map_or(0, |ip| ip[9]);
+        with_pseudo(b, noff, Pseudo::V4, ul.into(), p, sum)
     };
     let c = if c == 0 { CSUM_MANGLED_0 } else { c };
-    put(h.bytes_mut(), th + 6, c.to_ne_bytes());
+    if let Some(d) = array_mut::<2>(h.bytes_mut(), th + 6) {
+        *d = c.to_ne_bytes();
+    }
     drop(h);
     f.set_csum_none(Some(sum));
     true
@@ -357,48 +355,60 @@ fn sctp<F: Frame>(f: &mut F, l4: L4) -> bool {
         let Some(mut h) = l4.next(f, 12) else {
             return false;
         };
-        put(h.bytes_mut(), at, [0; 4]);
+        if let Some(c) = array_mut::<4>(h.bytes_mut(), at) {
+            *c = [0; 4];
+        }
     }
     let crc = !f.crc32c(l4.th().min(f.len()), !0);
     // Writable already: this cannot fail.
     let Some(mut h) = f.writable(hl) else {
         return false;
     };
-    put(h.bytes_mut(), at, crc.to_le_bytes());
+    if let Some(c) = array_mut::<4>(h.bytes_mut(), at) {
+        *c = crc.to_le_bytes();
+    }
     drop(h);
     f.reset_csum_not_inet();
     true
 }
 
-/// `ip_send_check()` on the IPv4 header at `noff`, whose first 20 bytes are linear. The
-/// checksum covers the header length the header gives; software reads bytes past the linear
-/// part or the packet for it if they are not there (whatever memory follows): here they are
-/// pulled if the packet has them, and count as zeros if it does not. `false`: drop.
-fn ip_send_check<F: Frame>(f: &mut F, noff: usize) -> bool {
-    let ihl = usize::from(byte(f.linear(), noff) & 0x0f);
+/// `ip_send_check()` on the IPv4 header at `noff` of `ihl` 32-bit words, whose first 20 bytes
+/// are linear. The checksum covers the header length the header gives; software reads bytes
+/// past the linear part or the packet for it if they are not there (whatever memory follows):
+/// here they are pulled if the packet has them, and count as zeros if it does not. `false`:
+/// drop.
+fn ip_send_check<F: Frame>(f: &mut F, noff: usize, ihl: usize) -> bool {
     let need = (4 * ihl).max(20);
-    let have = (noff + need).min(f.len());
-    if have > f.linear().len() {
-        // A header this long in the packet but not linear: software would sum the bytes after
-        // the linear part instead, whatever they are.
-        f.pull(have);
+    if need > 20 {
+        let have = (noff + need).min(f.len());
+        if have > f.linear().len() {
+            // A header this long in the packet but not linear: software would sum the bytes
+            // after the linear part instead, whatever they are.
+            f.pull(have);
+        }
     }
     let Some(mut h) = f.writable(noff + 20) else {
         return false;
     };
-    put(h.bytes_mut(), noff + 10, [0, 0]);
+    if let Some(c) = array_mut::<2>(h.bytes_mut(), noff + 10) {
+        *c = [0, 0];
+    }
     let b = h.bytes();
-    let c = match b.get(noff..noff + need) {
+    let c = match b.get(noff..).and_then(|s| s.get(..need)) {
         Some(hdr) => F::ip_fast_csum(hdr, ihl),
         None => {
             let mut buf = [0u8; 60];
             let avail = b.get(noff..).unwrap_or(&[]);
             let n = avail.len().min(need);
-            buf[..n].copy_from_slice(&avail[..n]);
-            F::ip_fast_csum(&buf[..need], ihl)
+            if let (Some(d), Some(s)) = (buf.get_mut(..n), avail.get(..n)) {
+                d.copy_from_slice(s);
+            }
+            F::ip_fast_csum(buf.get(..need).unwrap_or(&buf), ihl)
         }
     };
-    put(h.bytes_mut(), noff + 10, c.to_ne_bytes());
+    if let Some(d) = array_mut::<2>(h.bytes_mut(), noff + 10) {
+        *d = c.to_ne_bytes();
+    }
     true
 }
 
@@ -408,20 +418,26 @@ fn ipv4<F: Frame>(f: &mut F, noff: usize, flags: u32) -> bool {
     if !f.pull(noff + 20) {
         return false;
     }
-    let b = f.linear();
+    let Some(ip) = array::<20>(f.linear(), noff) else {
+        return false;
+    };
+    // No transport checksum writes the first byte (the checksum fields are at least 2 bytes
+    // into a transport header, which is never before the network header): the header length
+    // is the same for the header checksum, for which act_csum reads it again.
+    let ihl = ip[0] & 0x0f;
     let l4 = L4 {
         noff: u32::try_from(noff).unwrap_or(u32::MAX),
-        ihl: u32::from(byte(b, noff) & 0x0f) * 4,
-        ipl: u32::from(be16(b, noff + 2)),
+        ihl: u32::from(ihl) * 4,
+        ipl: u32::from(u16::from_be_bytes([ip[2], ip[3]])),
     };
-    let ip_proto = if be16(b, noff + 6) & IP_OFFSET != 0 {
+    let ip_proto = if u16::from_be_bytes([ip[6], ip[7]]) & IP_OFFSET != 0 {
         0
     } else {
-        byte(b, noff + 9)
+        ip[9]
     };
     let ok = match ip_proto {
-        proto::ICMP if flags & flag::ICMP != 0 => icmp4(f, l4),
-        IPPROTO_IGMP if flags & flag::IGMP != 0 => icmp4(f, l4),
+        proto::ICMP if flags & flag::ICMP != 0 => segment_csum(f, l4, 8, 2, Pseudo::None, 0),
+        IPPROTO_IGMP if flags & flag::IGMP != 0 => segment_csum(f, l4, 8, 2, Pseudo::None, 0),
         proto::TCP if flags & flag::TCP != 0 => tcp(f, l4, false),
         proto::UDP if flags & flag::UDP != 0 => udp(f, l4, false, false),
         proto::UDPLITE if flags & flag::UDPLITE != 0 => udp(f, l4, false, true),
@@ -431,7 +447,7 @@ fn ipv4<F: Frame>(f: &mut F, noff: usize, flags: u32) -> bool {
     if !ok {
         return false;
     }
-    flags & flag::IPV4HDR == 0 || ip_send_check(f, noff)
+    flags & flag::IPV4HDR == 0 || ip_send_check(f, noff, ihl.into())
 }
 
 /// `tcf_csum_ipv6_hopopts()`: walks the options of the `ixhl`-byte hop-by-hop header `xh`; a
@@ -508,7 +524,10 @@ fn ipv6<F: Frame>(f: &mut F, noff: usize, flags: u32) -> bool {
                 nexthdr = byte(xh, 0);
                 hl = hl.wrapping_add(ixhl);
             }
-            proto::ICMPV6 => return flags & flag::ICMP == 0 || icmp6(f, l4),
+            proto::ICMPV6 => {
+                return flags & flag::ICMP == 0
+                    || segment_csum(f, l4, 8, 2, Pseudo::V6, proto::ICMPV6)
+            }
             proto::TCP => return flags & flag::TCP == 0 || tcp(f, l4, true),
             proto::UDP => return flags & flag::UDP == 0 || udp(f, l4, true, false),
             proto::UDPLITE => return flags & flag::UDPLITE == 0 || udp(f, l4, true, true),
@@ -519,6 +538,22 @@ fn ipv6<F: Frame>(f: &mut F, noff: usize, flags: u32) -> bool {
             return true;
         }
     }
+}
+
+/// The ethertype behind the VLAN tags of a tagged frame and the offset of the network header,
+/// each tag pulled in turn (`None` if one is cut short: act_csum drops the packet).
+#[inline(never)]
+fn behind_tags<F: Frame>(f: &mut F) -> Option<(u16, usize)> {
+    let mut ethertype = be16(f.linear(), 12);
+    let mut noff = ETH_HLEN;
+    while vlan::is_tpid(ethertype) {
+        if !f.pull(noff + VLAN_HLEN) {
+            return None;
+        }
+        ethertype = be16(f.linear(), noff + 2);
+        noff += VLAN_HLEN;
+    }
+    Some((ethertype, noff))
 }
 
 /// The csum action with update flags `flags` ([`flag`], `TCA_CSUM_UPDATE_FLAG_*`) on a frame
@@ -532,12 +567,11 @@ pub(crate) fn act<F: Frame>(f: &mut F, flags: u32) -> bool {
     }
     let mut ethertype = be16(f.linear(), 12);
     let mut noff = ETH_HLEN;
-    while vlan::is_tpid(ethertype) {
-        if !f.pull(noff + VLAN_HLEN) {
+    if vlan::is_tpid(ethertype) {
+        let Some(behind) = behind_tags(f) else {
             return false;
-        }
-        ethertype = be16(f.linear(), noff + 2);
-        noff += VLAN_HLEN;
+        };
+        (ethertype, noff) = behind;
     }
     match ethertype {
         ETH_P_IP => ipv4(f, noff, flags),

@@ -110,13 +110,14 @@ pub(crate) fn byte(b: &[u8], at: usize) -> u8 {
     b.get(at).copied().unwrap_or(0)
 }
 
-/// Writes `v` at `at` in `b`; `false` (and nothing written) if it does not fit.
-pub(crate) fn put<const N: usize>(b: &mut [u8], at: usize, v: [u8; N]) -> bool {
-    match at.checked_add(N).and_then(|end| b.get_mut(at..end)) {
-        Some(d) => {
-            d.copy_from_slice(&v);
-            true
-        }
-        None => false,
-    }
+/// The `N` bytes at `at` of `b`, if it has them.
+#[inline]
+pub(crate) fn array<const N: usize>(b: &[u8], at: usize) -> Option<&[u8; N]> {
+    b.get(at..)?.first_chunk::<N>()
+}
+
+/// The `N` bytes at `at` of `b`, writable, if it has them.
+#[inline]
+pub(crate) fn array_mut<const N: usize>(b: &mut [u8], at: usize) -> Option<&mut [u8; N]> {
+    b.get_mut(at..)?.first_chunk_mut::<N>()
 }

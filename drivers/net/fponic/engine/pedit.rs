@@ -14,6 +14,7 @@
 use super::{
     flow::PeditHdr,
     frame::{
+        array_mut,
         header,
         Frame,
         Head, //
@@ -144,10 +145,9 @@ pub(crate) fn set(f: &mut impl Frame, hdr: PeditHdr, offset: u16, mask: u32, val
     let Some(mut h) = f.writable(end) else {
         return false;
     };
-    let Some(w) = h.bytes_mut().get_mut(at..end) else {
+    let Some(w) = array_mut::<4>(h.bytes_mut(), at) else {
         return false;
     };
-    let old = u32::from_ne_bytes([w[0], w[1], w[2], w[3]]);
-    w.copy_from_slice(&((old & mask) ^ val).to_ne_bytes());
+    *w = ((u32::from_ne_bytes(*w) & mask) ^ val).to_ne_bytes();
     true
 }

@@ -54,8 +54,8 @@ pub(super) fn parse(_ports: &impl Ports, a: FlowerAction<'_>) -> Result<Action, 
 /// The kernel's VLAN functions go by `skb->protocol`, which frames from AF_PACKET or the stack
 /// may leave unset on a frame whose outer tag is in the packet: it becomes the tag's TPID.
 fn fix_protocol(skb: &mut SkBuff) {
-    if skb.hw_vlan().is_none() {
-        if let Some(tpid) = vlan::in_band_tpid(skb.data()) {
+    if let Some(tpid) = vlan::in_band_tpid(skb.data()) {
+        if skb.hw_vlan().is_none() {
             skb.set_protocol(tpid);
         }
     }
@@ -93,12 +93,12 @@ pub(super) fn outer_tag_to_metadata(skb: &mut SkBuff) -> bool {
     if !skb.may_pull(ETH_HLEN) {
         return false;
     }
-    if skb.hw_vlan().is_some() {
-        return true;
-    }
     let Some(tpid) = vlan::in_band_tpid(skb.data()) else {
         return true;
     };
+    if skb.hw_vlan().is_some() {
+        return true;
+    }
     match skb.vlan_pop_in_band() {
         Ok(tci) => {
             skb.set_hw_vlan(tpid, tci);
