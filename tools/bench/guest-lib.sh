@@ -13,7 +13,8 @@ mac() { $IP netns exec $1 cat /sys/class/net/$2/address; }
 rx() { $IP netns exec $1 cat /sys/class/net/$2/statistics/rx_packets; }
 
 # pktgen NS DEV DSTMAC RXNS RXDEV: N 64-byte packets, prints delivered packets per second.
-# PKTGEN_MARK, if set, runs in NS right before and after the packets (a profiler's marker).
+# PKTGEN_MARK, if set, runs in NS right before and after the packets (a profiler's marker);
+# PKTGEN_FLAGS, if set, are pktgen flags for the packets (e.g. UDPCSUM).
 pktgen() {
 	r0=$(rx $4 $5)
 	out=$($IP netns exec $1 sh -c "
@@ -22,6 +23,7 @@ pktgen() {
 		P=/proc/net/pktgen/$2
 		echo count $N > \$P; echo pkt_size 64 > \$P; echo delay 0 > \$P
 		echo dst_mac $3 > \$P; echo dst 10.0.0.2 > \$P; echo src_min 10.0.0.1 > \$P
+		for f in ${PKTGEN_FLAGS:-}; do echo \"flag \$f\" > \$P; done
 		${PKTGEN_MARK:-}
 		echo start > /proc/net/pktgen/pgctrl
 		${PKTGEN_MARK:-}

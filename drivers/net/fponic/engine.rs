@@ -7,15 +7,19 @@
 //! kernel code for user space), so they get fast `cargo test` runs and randomized tests on the
 //! host, and the KUnit suite below in the kernel.
 
+pub(crate) mod csum;
 pub(crate) mod ct;
 pub(crate) mod drop;
 pub(crate) mod failover;
 pub(crate) mod flow;
+pub(crate) mod frame;
 pub(crate) mod id;
 pub(crate) mod naming;
 pub(crate) mod packet;
+pub(crate) mod pedit;
 pub(crate) mod route;
 pub(crate) mod switch;
+pub(crate) mod vlan;
 
 #[kernel::macros::kunit_tests(fponic_engine)]
 mod tests {

@@ -9,21 +9,6 @@
 #include <linux/skbuff.h>
 #include <linux/idr.h>
 #include <linux/if_vlan.h>
-#include <linux/ip.h>
-#include <linux/ipv6.h>
-#include <linux/tcp.h>
-#include <linux/udp.h>
-#include <linux/icmp.h>
-#include <linux/icmpv6.h>
-#include <linux/igmp.h>
-#include <linux/tc_act/tc_csum.h>
-#include <linux/tc_act/tc_pedit.h>
-#include <linux/unaligned.h>
-#include <net/checksum.h>
-#include <net/ip.h>
-#include <net/ipv6.h>
-#include <net/ip6_checksum.h>
-#include <net/sctp/checksum.h>
 #include <net/tc_act/tc_vlan.h>
 #include <net/devlink.h>
 #include <net/flow_offload.h>
@@ -94,22 +79,9 @@ void fponic_skb_xmit_to(struct sk_buff *skb, struct net_device *dev)
 	dev_queue_xmit(skb);
 }
 
-/* The frame from its MAC header on, and the length of its linear part from there. */
-const u8 *fponic_skb_mac(const struct sk_buff *skb, u32 *len)
-{
-	*len = skb_headlen(skb);
-	return skb->data;
-}
-
-/* How many packets @skb stands for: its segments if it is GSO, as bstats_update() counts. */
-u16 fponic_skb_gso_segs(const struct sk_buff *skb)
-{
-	return skb_is_gso(skb) ? skb_shinfo(skb)->gso_segs : 1;
-}
-
 /*
  * skb->ip_summed and skb->csum: a bit field and a union member inside struct_group(headers),
- * which the bindings reach only through positional anonymous names.
+ * which the bindings reach only through positional anonymous names; skb->protocol likewise.
  */
 u8 fponic_skb_ip_summed(const struct sk_buff *skb, __wsum *csum)
 {
@@ -117,16 +89,20 @@ u8 fponic_skb_ip_summed(const struct sk_buff *skb, __wsum *csum)
 	return skb->ip_summed;
 }
 
-void fponic_skb_set_csum_complete(struct sk_buff *skb, __wsum csum)
+void fponic_skb_set_checksum(struct sk_buff *skb, u8 ip_summed, __wsum csum)
 {
-	skb->ip_summed = CHECKSUM_COMPLETE;
+	skb->ip_summed = ip_summed;
 	skb->csum = csum;
 }
 
-/* Make the first @len bytes of @skb linear (pskb_may_pull() is static inline). */
-bool fponic_pskb_may_pull(struct sk_buff *skb, u32 len)
+void fponic_skb_set_ip_summed(struct sk_buff *skb, u8 ip_summed)
 {
-	return pskb_may_pull(skb, len);
+	skb->ip_summed = ip_summed;
+}
+
+void fponic_skb_set_protocol(struct sk_buff *skb, u16 proto)
+{
+	skb->protocol = htons(proto);
 }
 
 /* rx_handler context (RCU read side): the handler data of the receiving device. */
@@ -172,24 +148,21 @@ void fponic_extack_set(struct netlink_ext_ack *extack, const char *msg)
 }
 
 /*
- * Whether vlan action entry @act was given a priority: 1 yes, 0 no, -1 unknown. flow_action_entry
- * has vlan.prio 0 both for "prio 0" and for no priority, which act_vlan's modify tells apart
- * (tcfv_push_prio_exists: without a priority the tag keeps its PCP). tc's entries carry their
- * action as the cookie (tc_setup_action()).
+ * act_vlan's tcfv_push_prio_exists of the action behind vlan entry @act (1 or 0), or -1 if its
+ * cookie is no act_vlan action. tc's entries carry their action as the cookie
+ * (tc_setup_action()).
  */
-int fponic_vlan_prio_given(const struct flow_action_entry *act)
+int fponic_vlan_push_prio_exists(const struct flow_action_entry *act)
 {
 	const struct tc_action *a = (const struct tc_action *)act->cookie;
-	int given;
+	int exists;
 
-	if (act->vlan.prio)
-		return 1;
 	if (!a || !a->ops || a->ops->id != TCA_ID_VLAN)
 		return -1;
 	rcu_read_lock();
-	given = rcu_dereference(to_vlan(a)->vlan_p)->tcfv_push_prio_exists;
+	exists = rcu_dereference(to_vlan(a)->vlan_p)->tcfv_push_prio_exists;
 	rcu_read_unlock();
-	return given;
+	return exists;
 }
 
 /*
@@ -246,8 +219,6 @@ int fponic_setup_ft_block(struct flow_block_offload *f, void *cb, void *cb_priv)
 	return err;
 }
 
-static void fponic_skb_fix_protocol(struct sk_buff *skb);
-
 /* The hardware-accelerated VLAN tag of @skb: returns its protocol (0 if none). */
 u16 fponic_skb_vlan(const struct sk_buff *skb, u16 *tci)
 {
@@ -255,57 +226,6 @@ u16 fponic_skb_vlan(const struct sk_buff *skb, u16 *tci)
 		return 0;
 	*tci = skb_vlan_tag_get(skb);
 	return ntohs(skb->vlan_proto);
-}
-
-int fponic_skb_vlan_push(struct sk_buff *skb, u16 proto, u16 tci)
-{
-	fponic_skb_fix_protocol(skb);
-	return skb_vlan_push(skb, htons(proto), tci);
-}
-
-/* Frames from AF_PACKET or the stack may carry an in-band tag without skb->protocol saying so. */
-static void fponic_skb_fix_protocol(struct sk_buff *skb)
-{
-	if (!skb_vlan_tag_present(skb) && eth_type_vlan(eth_hdr(skb)->h_proto))
-		skb->protocol = eth_hdr(skb)->h_proto;
-}
-
-int fponic_skb_vlan_pop(struct sk_buff *skb)
-{
-	fponic_skb_fix_protocol(skb);
-	return skb_vlan_pop(skb);
-}
-
-/*
- * act_vlan's modify (tcf_vlan_act, TCA_VLAN_ACT_MODIFY): an untagged packet passes unchanged; a
- * tagged one gets @vid, the priority @prio unless it is negative (the tag keeps its PCP and DEI
- * then) and the TPID @proto, the tag ending up in metadata. Tagged means an accelerated tag or
- * a tag in the frame, whatever skb->protocol says (AF_PACKET senders may leave it unset).
- */
-int fponic_skb_vlan_modify(struct sk_buff *skb, u16 proto, u16 vid, int prio)
-{
-	u16 tci;
-	int err;
-
-	if (skb_vlan_tag_present(skb)) {
-		tci = skb_vlan_tag_get(skb);
-		__vlan_hwaccel_clear_tag(skb);
-	} else {
-		if (!pskb_may_pull(skb, ETH_HLEN) ||
-		    !eth_type_vlan(((struct ethhdr *)skb->data)->h_proto))
-			return 0;
-		fponic_skb_fix_protocol(skb);
-		err = __skb_vlan_pop(skb, &tci);
-		if (err)
-			return err;
-	}
-	tci = (tci & ~VLAN_VID_MASK) | vid;
-	if (prio >= 0) {
-		tci &= ~VLAN_PRIO_MASK;
-		tci |= prio << VLAN_PRIO_SHIFT;
-	}
-	__vlan_hwaccel_put_tag(skb, htons(proto), tci);
-	return 0;
 }
 
 static DEFINE_IDA(fponic_ids);
@@ -328,474 +248,6 @@ unsigned long fponic_jiffies(void)
 u64 fponic_now_ms(void)
 {
 	return ktime_get_mono_fast_ns() / NSEC_PER_MSEC;
-}
-
-/*
- * Software tc sees a received frame with its outer VLAN tag in metadata (skb_vlan_untag() runs
- * before tc ingress), and act_pedit's header offsets are relative to that frame: move an
- * outer tag that is still in the packet to metadata, as skb_vlan_untag() would.
- */
-static int fponic_skb_outer_tag_to_hwaccel(struct sk_buff *skb)
-{
-	__be16 proto;
-	u16 tci;
-	int err;
-
-	if (!pskb_may_pull(skb, ETH_HLEN))
-		return -EINVAL;
-	proto = ((struct ethhdr *)skb->data)->h_proto;
-	if (skb_vlan_tag_present(skb) || !eth_type_vlan(proto))
-		return 0;
-	err = __skb_vlan_pop(skb, &tci);
-	if (err)
-		return err;
-	__vlan_hwaccel_put_tag(skb, proto, tci);
-	return 0;
-}
-
-/*
- * act_pedit's pedit_skb_hdr_offset() for a frame whose outer tag is in metadata: the start of
- * header @htype, from the MAC header. Software's network header is right after the Ethernet
- * header (an inner tag stays in the packet) and skb->protocol is the frame's ethertype.
- */
-static int fponic_pedit_hdr_offset(struct sk_buff *skb, u32 htype, int *hoffset)
-{
-	__be16 proto = ((struct ethhdr *)skb->data)->h_proto;
-	int target, noff, ret;
-	unsigned int off = 0;
-
-	switch (htype) {
-	case TCA_PEDIT_KEY_EX_HDR_TYPE_ETH:
-		*hoffset = 0;
-		return 0;
-	case TCA_PEDIT_KEY_EX_HDR_TYPE_IP4:
-	case TCA_PEDIT_KEY_EX_HDR_TYPE_IP6:
-		*hoffset = ETH_HLEN;
-		return 0;
-	case TCA_PEDIT_KEY_EX_HDR_TYPE_TCP:
-		target = IPPROTO_TCP;
-		break;
-	case TCA_PEDIT_KEY_EX_HDR_TYPE_UDP:
-		target = IPPROTO_UDP;
-		break;
-	default:
-		return -EINVAL;
-	}
-	/* pedit_l4_skb_offset() */
-	if (proto == htons(ETH_P_IP)) {
-		const struct iphdr *iph;
-		struct iphdr _iph;
-
-		iph = skb_header_pointer(skb, ETH_HLEN, sizeof(_iph), &_iph);
-		if (!iph || iph->ihl < 5 || iph->protocol != target ||
-		    (iph->frag_off & htons(IP_OFFSET)))
-			return -EINVAL;
-		*hoffset = ETH_HLEN + iph->ihl * 4;
-		return 0;
-	}
-	if (proto != htons(ETH_P_IPV6) || !pskb_may_pull(skb, ETH_HLEN + sizeof(struct ipv6hdr)))
-		return -EINVAL;
-	/* ipv6_find_hdr() starts at the network header. */
-	noff = skb_network_offset(skb);
-	skb_set_network_header(skb, ETH_HLEN);
-	ret = ipv6_find_hdr(skb, &off, target, NULL, NULL);
-	skb_set_network_header(skb, noff);
-	if (ret != target)
-		return -EINVAL;
-	*hoffset = off;
-	return 0;
-}
-
-/*
- * One key of a pedit action, as act_pedit's tcf_pedit_act() applies a SET key: the 32-bit word
- * at @offset from the start of header @htype (enum pedit_header_type) becomes
- * (old & mask) ^ val (mask and val in network byte order, as flow_offload passes them).
- * Returns 0 if done, or an error where act_pedit gives up ("bad": the key and the rest of its
- * action are skipped and the packet goes on).
- */
-int fponic_skb_pedit(struct sk_buff *skb, u32 htype, u32 offset, u32 mask, u32 val)
-{
-	int hoffset, write_offset;
-	u32 *ptr;
-	int err;
-
-	err = fponic_skb_outer_tag_to_hwaccel(skb);
-	if (err)
-		return err;
-	err = fponic_pedit_hdr_offset(skb, htype, &hoffset);
-	if (err)
-		return err;
-	if (offset > INT_MAX || check_add_overflow(hoffset, (int)offset, &write_offset))
-		return -EINVAL;
-	/* offset_valid(); offsets are never negative here */
-	if (write_offset > (int)skb->len - (int)sizeof(*ptr))
-		return -EINVAL;
-	if (skb_ensure_writable(skb, write_offset + sizeof(*ptr)))
-		return -ENOMEM;
-	ptr = (u32 *)(skb->data + write_offset);
-	put_unaligned((get_unaligned(ptr) & mask) ^ val, ptr);
-	return 0;
-}
-
-/*
- * The csum action: a transcription of act_csum's tcf_csum_act() and its helpers
- * (net/sched/act_csum.c), with the network header at @noff from skb->data (the MAC header)
- * instead of skb's own network header. Each returns 0 where act_csum drops the packet.
- */
-static void *fponic_csum_nextlayer(struct sk_buff *skb, int noff, unsigned int ihl,
-				   unsigned int ipl, unsigned int jhl)
-{
-	int hl = ihl + jhl;
-
-	if (!pskb_may_pull(skb, ipl + noff) || (ipl < hl) ||
-	    skb_try_make_writable(skb, hl + noff))
-		return NULL;
-	return skb->data + noff + ihl;
-}
-
-static int fponic_csum_ipv4_icmp(struct sk_buff *skb, int noff, unsigned int ihl,
-				 unsigned int ipl)
-{
-	struct icmphdr *icmph;
-
-	icmph = fponic_csum_nextlayer(skb, noff, ihl, ipl, sizeof(*icmph));
-	if (!icmph)
-		return 0;
-	icmph->checksum = 0;
-	skb->csum = csum_partial(icmph, ipl - ihl, 0);
-	icmph->checksum = csum_fold(skb->csum);
-	skb->ip_summed = CHECKSUM_NONE;
-	return 1;
-}
-
-static int fponic_csum_ipv4_igmp(struct sk_buff *skb, int noff, unsigned int ihl,
-				 unsigned int ipl)
-{
-	struct igmphdr *igmph;
-
-	igmph = fponic_csum_nextlayer(skb, noff, ihl, ipl, sizeof(*igmph));
-	if (!igmph)
-		return 0;
-	igmph->csum = 0;
-	skb->csum = csum_partial(igmph, ipl - ihl, 0);
-	igmph->csum = csum_fold(skb->csum);
-	skb->ip_summed = CHECKSUM_NONE;
-	return 1;
-}
-
-static int fponic_csum_ipv6_icmp(struct sk_buff *skb, int noff, unsigned int ihl,
-				 unsigned int ipl)
-{
-	const struct ipv6hdr *ip6h;
-	struct icmp6hdr *icmp6h;
-
-	icmp6h = fponic_csum_nextlayer(skb, noff, ihl, ipl, sizeof(*icmp6h));
-	if (!icmp6h)
-		return 0;
-	ip6h = (const struct ipv6hdr *)(skb->data + noff);
-	icmp6h->icmp6_cksum = 0;
-	skb->csum = csum_partial(icmp6h, ipl - ihl, 0);
-	icmp6h->icmp6_cksum = csum_ipv6_magic(&ip6h->saddr, &ip6h->daddr, ipl - ihl,
-					      IPPROTO_ICMPV6, skb->csum);
-	skb->ip_summed = CHECKSUM_NONE;
-	return 1;
-}
-
-static int fponic_csum_ipv4_tcp(struct sk_buff *skb, int noff, unsigned int ihl,
-				unsigned int ipl)
-{
-	const struct iphdr *iph;
-	struct tcphdr *tcph;
-
-	if (skb_is_gso(skb) && skb_shinfo(skb)->gso_type & SKB_GSO_TCPV4)
-		return 1;
-	tcph = fponic_csum_nextlayer(skb, noff, ihl, ipl, sizeof(*tcph));
-	if (!tcph)
-		return 0;
-	iph = (const struct iphdr *)(skb->data + noff);
-	tcph->check = 0;
-	skb->csum = csum_partial(tcph, ipl - ihl, 0);
-	tcph->check = csum_tcpudp_magic(iph->saddr, iph->daddr, ipl - ihl, IPPROTO_TCP, skb->csum);
-	skb->ip_summed = CHECKSUM_NONE;
-	return 1;
-}
-
-static int fponic_csum_ipv6_tcp(struct sk_buff *skb, int noff, unsigned int ihl,
-				unsigned int ipl)
-{
-	const struct ipv6hdr *ip6h;
-	struct tcphdr *tcph;
-
-	if (skb_is_gso(skb) && skb_shinfo(skb)->gso_type & SKB_GSO_TCPV6)
-		return 1;
-	tcph = fponic_csum_nextlayer(skb, noff, ihl, ipl, sizeof(*tcph));
-	if (!tcph)
-		return 0;
-	ip6h = (const struct ipv6hdr *)(skb->data + noff);
-	tcph->check = 0;
-	skb->csum = csum_partial(tcph, ipl - ihl, 0);
-	tcph->check = csum_ipv6_magic(&ip6h->saddr, &ip6h->daddr, ipl - ihl, IPPROTO_TCP,
-				      skb->csum);
-	skb->ip_summed = CHECKSUM_NONE;
-	return 1;
-}
-
-#define FPONIC_GSO_UDP (SKB_GSO_UDP | SKB_GSO_UDP_L4 | SKB_GSO_UDP_TUNNEL | \
-			SKB_GSO_UDP_TUNNEL_CSUM)
-
-/* UDP and UDP-Lite; the length comes from the IP header, never from udph->len for UDP-Lite. */
-static int fponic_csum_ipv4_udp(struct sk_buff *skb, int noff, unsigned int ihl,
-				unsigned int ipl, int udplite)
-{
-	const struct iphdr *iph;
-	struct udphdr *udph;
-	u16 ul;
-
-	if (skb_is_gso(skb) && skb_shinfo(skb)->gso_type & FPONIC_GSO_UDP)
-		return 1;
-	udph = fponic_csum_nextlayer(skb, noff, ihl, ipl, sizeof(*udph));
-	if (!udph)
-		return 0;
-	iph = (const struct iphdr *)(skb->data + noff);
-	ul = udp_get_len_short(udph);
-	/* An IPv4 UDP checksum of 0 means none: it stays 0. */
-	if (udplite || udph->check) {
-		udph->check = 0;
-		if (udplite) {
-			if (ul == 0)
-				skb->csum = csum_partial(udph, ipl - ihl, 0);
-			else if ((ul >= sizeof(*udph)) && (ul <= ipl - ihl))
-				skb->csum = csum_partial(udph, ul, 0);
-			else
-				return 1;
-		} else {
-			if (ul != ipl - ihl)
-				return 1;
-			skb->csum = csum_partial(udph, ul, 0);
-		}
-		udph->check = csum_tcpudp_magic(iph->saddr, iph->daddr, ul, iph->protocol,
-						skb->csum);
-		if (!udph->check)
-			udph->check = CSUM_MANGLED_0;
-	}
-	skb->ip_summed = CHECKSUM_NONE;
-	return 1;
-}
-
-static int fponic_csum_ipv6_udp(struct sk_buff *skb, int noff, unsigned int ihl,
-				unsigned int ipl, int udplite)
-{
-	const struct ipv6hdr *ip6h;
-	struct udphdr *udph;
-	u16 ul;
-
-	if (skb_is_gso(skb) && skb_shinfo(skb)->gso_type & FPONIC_GSO_UDP)
-		return 1;
-	udph = fponic_csum_nextlayer(skb, noff, ihl, ipl, sizeof(*udph));
-	if (!udph)
-		return 0;
-	ip6h = (const struct ipv6hdr *)(skb->data + noff);
-	ul = udp_get_len_short(udph);
-	/* act_csum clears the checksum before it checks the length. */
-	udph->check = 0;
-	if (udplite) {
-		if (ul == 0)
-			skb->csum = csum_partial(udph, ipl - ihl, 0);
-		else if ((ul >= sizeof(*udph)) && (ul <= ipl - ihl))
-			skb->csum = csum_partial(udph, ul, 0);
-		else
-			return 1;
-	} else {
-		if (ul != ipl - ihl)
-			return 1;
-		skb->csum = csum_partial(udph, ul, 0);
-	}
-	udph->check = csum_ipv6_magic(&ip6h->saddr, &ip6h->daddr, ul,
-				      udplite ? IPPROTO_UDPLITE : IPPROTO_UDP, skb->csum);
-	if (!udph->check)
-		udph->check = CSUM_MANGLED_0;
-	skb->ip_summed = CHECKSUM_NONE;
-	return 1;
-}
-
-static int fponic_csum_sctp(struct sk_buff *skb, int noff, unsigned int ihl, unsigned int ipl)
-{
-	struct sctphdr *sctph;
-
-	if (skb_is_gso(skb) && skb_is_gso_sctp(skb))
-		return 1;
-	sctph = fponic_csum_nextlayer(skb, noff, ihl, ipl, sizeof(*sctph));
-	if (!sctph)
-		return 0;
-	sctph->checksum = sctp_compute_cksum(skb, noff + ihl);
-	skb_reset_csum_not_inet(skb);
-	return 1;
-}
-
-static int fponic_csum_ipv4(struct sk_buff *skb, int noff, u32 flags)
-{
-	const struct iphdr *iph;
-	unsigned int ihl, ipl;
-	int ok = 1;
-
-	if (!pskb_may_pull(skb, sizeof(*iph) + noff))
-		return 0;
-	iph = (const struct iphdr *)(skb->data + noff);
-	ihl = iph->ihl * 4;
-	ipl = ntohs(iph->tot_len);
-	switch (iph->frag_off & htons(IP_OFFSET) ? 0 : iph->protocol) {
-	case IPPROTO_ICMP:
-		if (flags & TCA_CSUM_UPDATE_FLAG_ICMP)
-			ok = fponic_csum_ipv4_icmp(skb, noff, ihl, ipl);
-		break;
-	case IPPROTO_IGMP:
-		if (flags & TCA_CSUM_UPDATE_FLAG_IGMP)
-			ok = fponic_csum_ipv4_igmp(skb, noff, ihl, ipl);
-		break;
-	case IPPROTO_TCP:
-		if (flags & TCA_CSUM_UPDATE_FLAG_TCP)
-			ok = fponic_csum_ipv4_tcp(skb, noff, ihl, ipl);
-		break;
-	case IPPROTO_UDP:
-		if (flags & TCA_CSUM_UPDATE_FLAG_UDP)
-			ok = fponic_csum_ipv4_udp(skb, noff, ihl, ipl, 0);
-		break;
-	case IPPROTO_UDPLITE:
-		if (flags & TCA_CSUM_UPDATE_FLAG_UDPLITE)
-			ok = fponic_csum_ipv4_udp(skb, noff, ihl, ipl, 1);
-		break;
-	case IPPROTO_SCTP:
-		if (flags & TCA_CSUM_UPDATE_FLAG_SCTP)
-			ok = fponic_csum_sctp(skb, noff, ihl, ipl);
-		break;
-	}
-	if (!ok)
-		return 0;
-	if (flags & TCA_CSUM_UPDATE_FLAG_IPV4HDR) {
-		if (skb_try_make_writable(skb, sizeof(*iph) + noff))
-			return 0;
-		ip_send_check((struct iphdr *)(skb->data + noff));
-	}
-	return 1;
-}
-
-static int fponic_csum_ipv6_hopopts(struct ipv6_opt_hdr *ip6xh, unsigned int ixhl,
-				    unsigned int *pl)
-{
-	unsigned char *xh = (void *)ip6xh;
-	int off, len, optlen;
-
-	off = sizeof(*ip6xh);
-	len = ixhl - off;
-	while (len > 1) {
-		switch (xh[off]) {
-		case IPV6_TLV_PAD1:
-			optlen = 1;
-			break;
-		case IPV6_TLV_JUMBO:
-			optlen = xh[off + 1] + 2;
-			if (optlen != 6 || len < 6 || (off & 3) != 2)
-				return 0;
-			*pl = ntohl(*(__be32 *)(xh + off + 2));
-			return 1;
-		default:
-			optlen = xh[off + 1] + 2;
-			if (optlen > len)
-				return 1;
-			break;
-		}
-		off += optlen;
-		len -= optlen;
-	}
-	return 1;
-}
-
-static int fponic_csum_ipv6(struct sk_buff *skb, int noff, u32 flags)
-{
-	struct ipv6_opt_hdr *ip6xh;
-	unsigned int hl, ixhl, pl;
-	struct ipv6hdr *ip6h;
-	u8 nexthdr;
-
-	hl = sizeof(*ip6h);
-	if (!pskb_may_pull(skb, hl + noff))
-		return 0;
-	ip6h = (struct ipv6hdr *)(skb->data + noff);
-	pl = ntohs(ip6h->payload_len);
-	nexthdr = ip6h->nexthdr;
-	do {
-		switch (nexthdr) {
-		case NEXTHDR_FRAGMENT:
-			return 1;
-		case NEXTHDR_ROUTING:
-		case NEXTHDR_HOP:
-		case NEXTHDR_DEST:
-			if (!pskb_may_pull(skb, hl + sizeof(*ip6xh) + noff))
-				return 0;
-			ip6xh = (void *)(skb->data + noff + hl);
-			ixhl = ipv6_optlen(ip6xh);
-			if (!pskb_may_pull(skb, hl + ixhl + noff))
-				return 0;
-			ip6xh = (void *)(skb->data + noff + hl);
-			if (nexthdr == NEXTHDR_HOP && !fponic_csum_ipv6_hopopts(ip6xh, ixhl, &pl))
-				return 0;
-			nexthdr = ip6xh->nexthdr;
-			hl += ixhl;
-			break;
-		case IPPROTO_ICMPV6:
-			if (flags & TCA_CSUM_UPDATE_FLAG_ICMP)
-				return fponic_csum_ipv6_icmp(skb, noff, hl, pl + sizeof(*ip6h));
-			return 1;
-		case IPPROTO_TCP:
-			if (flags & TCA_CSUM_UPDATE_FLAG_TCP)
-				return fponic_csum_ipv6_tcp(skb, noff, hl, pl + sizeof(*ip6h));
-			return 1;
-		case IPPROTO_UDP:
-			if (flags & TCA_CSUM_UPDATE_FLAG_UDP)
-				return fponic_csum_ipv6_udp(skb, noff, hl, pl + sizeof(*ip6h), 0);
-			return 1;
-		case IPPROTO_UDPLITE:
-			if (flags & TCA_CSUM_UPDATE_FLAG_UDPLITE)
-				return fponic_csum_ipv6_udp(skb, noff, hl, pl + sizeof(*ip6h), 1);
-			return 1;
-		case IPPROTO_SCTP:
-			if (flags & TCA_CSUM_UPDATE_FLAG_SCTP)
-				return fponic_csum_sctp(skb, noff, hl, pl + sizeof(*ip6h));
-			return 1;
-		default:
-			return 1;
-		}
-	} while (pskb_may_pull(skb, hl + 1 + noff));
-	return 1;
-}
-
-/*
- * The csum action with update flags @flags (TCA_CSUM_UPDATE_FLAG_*) on a frame from its MAC
- * header: the network header is behind every VLAN tag, as tcf_csum_act() finds it. Returns 0,
- * or -EINVAL where act_csum drops the packet (a header it cannot pull, an IP length shorter
- * than its headers, no memory to make the headers writable).
- */
-int fponic_skb_csum(struct sk_buff *skb, u32 flags)
-{
-	__be16 protocol;
-	int noff = ETH_HLEN;
-
-	if (!pskb_may_pull(skb, ETH_HLEN))
-		return -EINVAL;
-	protocol = ((struct ethhdr *)skb->data)->h_proto;
-	while (eth_type_vlan(protocol)) {
-		if (!pskb_may_pull(skb, noff + VLAN_HLEN))
-			return -EINVAL;
-		protocol = ((struct vlan_hdr *)(skb->data + noff))->h_vlan_encapsulated_proto;
-		noff += VLAN_HLEN;
-	}
-	switch (protocol) {
-	case htons(ETH_P_IP):
-		return fponic_csum_ipv4(skb, noff, flags) ? 0 : -EINVAL;
-	case htons(ETH_P_IPV6):
-		return fponic_csum_ipv6(skb, noff, flags) ? 0 : -EINVAL;
-	}
-	return 0;
 }
 
 /*

@@ -8,8 +8,16 @@
 # a plain veth pair, veth + software flower + mirred, fponic legacy VF->VF switching, a routed
 # flow of an nftables flowtable offloaded to fponic and in the software fast path,
 # inserting RULES skip_sw rules into fponic, the same into netdevsim. Each prints a PROFILE line.
+# SCENARIO (see profile.sh) picks the actions of the offloaded rule.
 N=${N:-200000}
 RULES=${RULES:-20000}
+case ${SCENARIO:-redirect} in
+pedit_csum)
+	ACTIONS="action pedit ex munge ip ttl set 7 pipe action csum ip and udp pipe"
+	PKTGEN_FLAGS=UDPCSUM
+	;;
+*) ACTIONS= ;;
+esac
 
 for m in pktgen netdevsim; do insmod /fponic/modules/$m.ko 2>/dev/null; done
 insmod /fponic/modules/fponic.ko
@@ -21,7 +29,7 @@ profile() { # NAME pktgen-args...
 }
 
 setup_fponic sw0 a b switchdev
-$TC filter add dev sw0pf0vf0 ingress protocol all prio 1 flower skip_sw dst_mac $(mac b sw0v1) action mirred egress redirect dev sw0pf0vf1
+$TC filter add dev sw0pf0vf0 ingress protocol all prio 1 flower skip_sw dst_mac $(mac b sw0v1) $ACTIONS action mirred egress redirect dev sw0pf0vf1
 setup_fponic sw1 c d legacy
 $IP link set sw1p0 up
 setup_baselines

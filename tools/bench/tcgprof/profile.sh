@@ -5,13 +5,19 @@
 # boots the VM with the tcgprof QEMU plugin, runs profile-guest.sh and prints, per path, the
 # guest instructions per packet and the kernel functions that executed them.
 #
-#   [RULES=20000] tools/bench/tcgprof/profile.sh [PACKETS] [TOP]
+#   [RULES=20000] [SCENARIO=redirect|pedit_csum] tools/bench/tcgprof/profile.sh [PACKETS] [TOP]
+#
+# SCENARIO picks the offloaded rule of the fponic paths: a plain redirect (the default), or
+# pedit_csum: the IPv4 TTL rewritten, the IPv4 and UDP checksums recomputed, then the redirect
+# (pktgen sends its UDP packets with a checksum then).
 set -euo pipefail
 . "$(dirname "$0")/../../lib.sh"
 
 n=${1:-200000}
 top=${2:-25}
 rules=${RULES:-20000}
+scenario=${SCENARIO:-redirect}
+case $scenario in redirect|pedit_csum) ;; *) die "SCENARIO: redirect or pedit_csum" ;; esac
 here=$FPONIC_ROOT/tools/bench/tcgprof
 out=$FPONIC_CACHE/tcgprof
 rm -rf "$out"
@@ -22,7 +28,7 @@ mark=$(awk '$3 == "ksys_sync" { print $1 }' "$kdir/System.map")
 [ -n "$mark" ] || die "ksys_sync not in $kdir/System.map"
 script=$(mktemp)
 {
-	echo "N=$n RULES=$rules"
+	echo "N=$n RULES=$rules SCENARIO=$scenario"
 	cat "$FPONIC_ROOT/tools/bench/guest-lib.sh" "$here/profile-guest.sh"
 } > "$script"
 FPONIC_QEMU_ARGS="-plugin $out/tcgprof.so,out=$out/prof,mark=$mark" \

@@ -5,8 +5,10 @@
 //! C header: [`include/linux/skbuff.h`](srctree/include/linux/skbuff.h)
 
 use core::{
+    marker::PhantomData,
     mem,
-    ptr::NonNull, //
+    ptr::NonNull,
+    slice, //
 };
 
 use super::{
@@ -32,6 +34,27 @@ pub(crate) struct Resume {
     pub(crate) at: TcResume,
     /// The packet's conntrack entry, if it has one.
     pub(crate) ct: Option<CtRef>,
+}
+
+/// Kinds of GSO packets ([`SkBuff::gso_type`]).
+// CAST: the `SKB_GSO_*` flags are small positive `int`s.
+pub(crate) mod gso {
+    use super::bindings;
+
+    /// TCP over IPv4.
+    pub(crate) const TCPV4: u32 = bindings::SKB_GSO_TCPV4 as u32;
+    /// TCP over IPv6.
+    pub(crate) const TCPV6: u32 = bindings::SKB_GSO_TCPV6 as u32;
+    /// UDP fragmentation offload.
+    pub(crate) const UDP: u32 = bindings::SKB_GSO_UDP as u32;
+    /// UDP segmentation offload.
+    pub(crate) const UDP_L4: u32 = bindings::SKB_GSO_UDP_L4 as u32;
+    /// UDP tunnels.
+    pub(crate) const UDP_TUNNEL: u32 = bindings::SKB_GSO_UDP_TUNNEL as u32;
+    /// UDP tunnels with an outer checksum.
+    pub(crate) const UDP_TUNNEL_CSUM: u32 = bindings::SKB_GSO_UDP_TUNNEL_CSUM as u32;
+    /// SCTP.
+    pub(crate) const SCTP: u32 = bindings::SKB_GSO_SCTP as u32;
 }
 
 /// An owned socket buffer.
@@ -71,31 +94,145 @@ impl SkBuff {
         unsafe { (*self.0.as_ptr()).len }
     }
 
+    /// The length of the linear part (`skb_headlen`).
+    #[inline]
+    fn headlen(&self) -> u32 {
+        // SAFETY: valid skb by the type invariant; plain fields, `data_len <= len`.
+        unsafe {
+            let p = self.0.as_ptr();
+            (*p).len.wrapping_sub((*p).data_len)
+        }
+    }
+
+    /// `skb_shinfo`: the shared info at the end of the head.
+    fn shinfo(&self) -> *const bindings::skb_shared_info {
+        let p = self.0.as_ptr();
+        // SAFETY: valid skb by the type invariant, whose head ends with its shared info. `end`
+        // is that end's offset from `head` (`NET_SKBUFF_DATA_USES_OFFSET`, 64-bit; where it is a
+        // pointer, this does not compile), as `skb_end_pointer` takes it.
+        unsafe {
+            let end: u32 = (*p).end;
+            (*p).head.add(end as usize).cast()
+        }
+    }
+
+    /// The kinds ([`gso`]) of a GSO packet (`skb_shinfo(skb)->gso_type`), 0 if it is none.
+    pub(crate) fn gso_type(&self) -> u32 {
+        let sh = self.shinfo();
+        // SAFETY: the packet's shared info (`shinfo`); plain fields.
+        unsafe {
+            if (*sh).gso_size != 0 {
+                (*sh).gso_type
+            } else {
+                0
+            }
+        }
+    }
+
     /// How many packets this one stands for on the wire: its segment count if it is a GSO
     /// packet, else 1 (what tc's `bstats_update` counts).
     pub(crate) fn gso_segs(&self) -> u16 {
-        // SAFETY: valid skb by the type invariant; reads metadata.
-        unsafe { bindings::fponic_skb_gso_segs(self.0.as_ptr()) }
+        let sh = self.shinfo();
+        // SAFETY: the packet's shared info (`shinfo`); plain fields.
+        unsafe {
+            if (*sh).gso_size != 0 {
+                (*sh).gso_segs
+            } else {
+                1
+            }
+        }
     }
 
     /// The linear part of the packet, from `skb->data` (the MAC header on transmit and in
     /// receive handlers).
     pub(crate) fn data(&self) -> &[u8] {
-        let mut len = 0u32;
-        // SAFETY: valid skb; the helper returns `skb->data` and the linear length, which stay
-        // valid while we own the skb and do not modify it.
-        let p = unsafe { bindings::fponic_skb_mac(self.0.as_ptr(), &mut len) };
-        // SAFETY: see above; `len` bytes from `p` are the linear data.
-        unsafe { core::slice::from_raw_parts(p, len as usize) }
+        let len = self.headlen();
+        // SAFETY: valid skb by the type invariant; `data` points to its `len` linear bytes,
+        // which stay valid and unchanged while we own the skb and do not modify it (`&self`).
+        unsafe { slice::from_raw_parts((*self.0.as_ptr()).data, len as usize) }
     }
 
     /// Makes the first `len` bytes linear (`pskb_may_pull`), so that [`SkBuff::data`] covers
     /// them. Returns `false` if the packet is shorter or memory is short; the packet is unchanged
     /// in content either way.
+    #[inline]
     pub(crate) fn may_pull(&mut self, len: u32) -> bool {
+        // `pskb_may_pull`'s own first test, without the call.
+        if len <= self.headlen() {
+            return true;
+        }
         // SAFETY: valid skb by the type invariant, owned exclusively (`&mut self`): pulling may
         // reallocate its head, which no outstanding borrow of `data()` can observe.
-        unsafe { bindings::fponic_pskb_may_pull(self.0.as_ptr(), len) }
+        unsafe { bindings::pskb_may_pull(self.0.as_ptr(), len) }
+    }
+
+    /// Makes the first `len` bytes, which must be linear, the packet's own
+    /// (`skb_try_make_writable`: a clone copies the head it shares) and gives the linear part
+    /// with them writable. `None` if they are not linear or memory is short.
+    pub(crate) fn head_mut(&mut self, len: u32) -> Option<HeadMut<'_>> {
+        if len > self.headlen() {
+            return None;
+        }
+        let p = self.0.as_ptr();
+        // A packet that was never cloned is writable without the call (`skb_cloned` is false).
+        // SAFETY: valid skb by the type invariant; reads a flag.
+        let cloned = unsafe { bindings::sk_buff::cloned_raw(p) } != 0;
+        // SAFETY: valid skb, owned exclusively (`&mut self`): copying the head leaves no borrow
+        // of the old one (`data()` borrows `self`).
+        if cloned && unsafe { bindings::skb_try_make_writable(p, len) } != 0 {
+            return None;
+        }
+        let linear = self.headlen() as usize;
+        // SAFETY: valid skb; `data` points into its head, never null.
+        let data = unsafe { NonNull::new_unchecked((*self.0.as_ptr()).data) };
+        // INVARIANT: the first `len` linear bytes are the packet's own now, the rest of the
+        // linear part is readable, and the skb stays borrowed mutably for the result's lifetime.
+        Some(HeadMut {
+            data,
+            linear,
+            writable: len as usize,
+            _skb: PhantomData,
+        })
+    }
+
+    /// Copies the `to.len()` bytes at `off` into `to`, linear or not (`skb_copy_bits`); `false`
+    /// if the packet ends first.
+    pub(crate) fn copy_bits(&self, off: u32, to: &mut [u8]) -> bool {
+        let (Ok(off), Ok(len)) = (i32::try_from(off), i32::try_from(to.len())) else {
+            return false;
+        };
+        // SAFETY: valid skb; `to` has room for the `len` bytes the function copies at most.
+        unsafe { bindings::skb_copy_bits(self.0.as_ptr(), off, to.as_mut_ptr().cast(), len) == 0 }
+    }
+
+    /// `skb_crc32c`: the CRC32c, from `crc`, of the bytes from `off` to the end of the packet,
+    /// linear or not (none if `off` is past the end).
+    pub(crate) fn crc32c(&self, off: u32, crc: u32) -> u32 {
+        let len = self.len().saturating_sub(off);
+        let (Ok(off), Ok(len)) = (i32::try_from(off), i32::try_from(len)) else {
+            return crc;
+        };
+        // SAFETY: valid skb; the range is inside the packet.
+        unsafe { bindings::skb_crc32c(self.0.as_ptr(), off, len, crc) }
+    }
+
+    /// `skb->ip_summed = CHECKSUM_NONE`, and `skb->csum = sum` if given.
+    pub(crate) fn set_csum_none(&mut self, sum: Option<u32>) {
+        // CAST: CHECKSUM_NONE is 0.
+        let none = bindings::CHECKSUM_NONE as u8;
+        // SAFETY: we own the skb; writes metadata.
+        unsafe {
+            match sum {
+                Some(sum) => bindings::fponic_skb_set_checksum(self.0.as_ptr(), none, sum),
+                None => bindings::fponic_skb_set_ip_summed(self.0.as_ptr(), none),
+            }
+        }
+    }
+
+    /// `skb_reset_csum_not_inet`: `CHECKSUM_NONE`, and no CRC32c offload pending.
+    pub(crate) fn reset_csum_not_inet(&mut self) {
+        // SAFETY: we own the skb; writes metadata.
+        unsafe { bindings::skb_reset_csum_not_inet(self.0.as_ptr()) }
     }
 
     /// The hardware-accelerated (metadata) VLAN tag: `(tpid, tci)`.
@@ -106,42 +243,49 @@ impl SkBuff {
         (tpid != 0).then_some((tpid, tci))
     }
 
-    /// Pushes an outer VLAN tag (`skb_vlan_push`).
+    /// Puts a VLAN tag in metadata (`__vlan_hwaccel_put_tag`), replacing any.
+    pub(crate) fn set_hw_vlan(&mut self, tpid: u16, tci: u16) {
+        // SAFETY: we own the skb; writes metadata.
+        unsafe { bindings::__vlan_hwaccel_put_tag(self.0.as_ptr(), tpid.to_be(), tci) }
+    }
+
+    /// Removes the VLAN tag in metadata (`__vlan_hwaccel_clear_tag`).
+    pub(crate) fn clear_hw_vlan(&mut self) {
+        // SAFETY: we own the skb; writes metadata.
+        unsafe { bindings::__vlan_hwaccel_clear_tag(self.0.as_ptr()) }
+    }
+
+    /// Sets `skb->protocol` to ethertype `proto`.
+    pub(crate) fn set_protocol(&mut self, proto: u16) {
+        // SAFETY: we own the skb; writes metadata.
+        unsafe { bindings::fponic_skb_set_protocol(self.0.as_ptr(), proto) }
+    }
+
+    /// Pushes an outer VLAN tag (`skb_vlan_push`): a tag in metadata moves into the packet and
+    /// the new one takes its place there.
     pub(crate) fn vlan_push(&mut self, tpid: u16, tci: u16) -> Result<(), kernel::error::Error> {
-        // SAFETY: we own the skb; the helper may reallocate its head.
+        // SAFETY: we own the skb, whose data starts at its MAC header; the function may
+        // reallocate its head.
         kernel::error::to_result(unsafe {
-            bindings::fponic_skb_vlan_push(self.0.as_ptr(), tpid, tci)
+            bindings::skb_vlan_push(self.0.as_ptr(), tpid.to_be(), tci)
         })
     }
 
-    /// Pops the outer VLAN tag (`skb_vlan_pop`); a no-op on untagged packets.
+    /// Pops the outer VLAN tag (`skb_vlan_pop`): the tag in metadata, which a tag in the packet
+    /// then replaces, if there is one; a no-op on untagged packets.
     pub(crate) fn vlan_pop(&mut self) -> Result<(), kernel::error::Error> {
-        // SAFETY: we own the skb.
-        kernel::error::to_result(unsafe { bindings::fponic_skb_vlan_pop(self.0.as_ptr()) })
+        // SAFETY: we own the skb, whose data starts at its MAC header.
+        kernel::error::to_result(unsafe { bindings::skb_vlan_pop(self.0.as_ptr()) })
     }
 
-    /// act_vlan's modify: a tagged packet's outer tag gets `tpid`, `id` and, if given, `prio`
-    /// (keeping its PCP and DEI otherwise); an untagged packet is left alone. An error means
-    /// the tag could not be taken out of the packet: act_vlan drops the packet then.
-    pub(crate) fn vlan_modify(
-        &mut self,
-        tpid: u16,
-        id: u16,
-        prio: Option<u8>,
-    ) -> Result<(), kernel::error::Error> {
-        let prio = prio.map_or(-1, i32::from);
-        // SAFETY: we own the skb; the helper may reallocate its head.
-        kernel::error::to_result(unsafe {
-            bindings::fponic_skb_vlan_modify(self.0.as_ptr(), tpid, id, prio)
-        })
-    }
-
-    /// One pedit key, as act_pedit applies it: the 32-bit word at `offset` from the start of
-    /// header `htype` (`enum pedit_header_type`) becomes `(old & mask) ^ val`. Returns whether
-    /// it was applied; act_pedit skips a key it cannot apply, and the rest of its action.
-    pub(crate) fn pedit(&mut self, htype: u32, offset: u32, mask: u32, val: u32) -> bool {
-        // SAFETY: we own the skb; the helper makes the bytes writable first.
-        unsafe { bindings::fponic_skb_pedit(self.0.as_ptr(), htype, offset, mask, val) == 0 }
+    /// Takes the outer VLAN tag, which must be in the packet, out of it (`__skb_vlan_pop`) and
+    /// returns its TCI.
+    pub(crate) fn vlan_pop_in_band(&mut self) -> Result<u16, kernel::error::Error> {
+        let mut tci = 0u16;
+        // SAFETY: we own the skb, whose data starts at its MAC header; the function makes the
+        // bytes it moves writable.
+        kernel::error::to_result(unsafe { bindings::__skb_vlan_pop(self.0.as_ptr(), &mut tci) })?;
+        Ok(tci)
     }
 
     /// The first `len` bytes, made linear and writable (`skb_ensure_writable`: copied first if
@@ -210,13 +354,6 @@ impl SkBuff {
             bindings::skb_is_gso(self.0.as_ptr())
                 && bindings::skb_gso_validate_network_len(self.0.as_ptr(), mtu)
         }
-    }
-
-    /// The csum action with `TCA_CSUM_UPDATE_FLAG_*` `flags`, as act_csum executes it. An error
-    /// means act_csum drops the packet.
-    pub(crate) fn csum(&mut self, flags: u32) -> Result<(), kernel::error::Error> {
-        // SAFETY: we own the skb; the helper makes the bytes writable first.
-        kernel::error::to_result(unsafe { bindings::fponic_skb_csum(self.0.as_ptr(), flags) })
     }
 
     /// Attaches the tc skb extension telling software tc where to resume (`ENOMEM`: none
@@ -343,21 +480,30 @@ impl SkBuff {
     /// Marks the packet `CHECKSUM_COMPLETE` with `sum` (see [`Checksum::Complete`]), as a device
     /// that sums what it receives does.
     pub(crate) fn set_csum_complete(&mut self, sum: u32) {
+        // CAST: CHECKSUM_COMPLETE is 2.
+        let complete = bindings::CHECKSUM_COMPLETE as u8;
         // SAFETY: we own the skb; writes metadata.
-        unsafe { bindings::fponic_skb_set_csum_complete(self.0.as_ptr(), sum) }
+        unsafe { bindings::fponic_skb_set_checksum(self.0.as_ptr(), complete, sum) }
     }
 }
 
-/// `csum_partial`: `sum` plus the ones' complement sum of `data`, unfolded.
-#[cfg(CONFIG_KUNIT = "y")]
+/// `csum_partial`: `sum` plus the ones' complement sum of `data`, unfolded (the architecture's
+/// own).
+#[inline]
 pub(crate) fn csum_partial(data: &[u8], mut sum: u32) -> u32 {
+    let mut rest = data;
     // Chunks of an even length, which `int` holds, add up to the sum of the whole.
-    for chunk in data.chunks(1 << 30) {
-        // CAST: a chunk is at most 2^30 bytes long.
-        // SAFETY: `chunk` is `chunk.len()` readable bytes.
-        sum = unsafe { bindings::csum_partial(chunk.as_ptr().cast(), chunk.len() as i32, sum) };
+    const CHUNK: usize = 1 << 30;
+    while rest.len() > CHUNK {
+        let (a, b) = rest.split_at(CHUNK);
+        // CAST: `CHUNK` fits.
+        // SAFETY: `a` is `CHUNK` readable bytes.
+        sum = unsafe { bindings::csum_partial(a.as_ptr().cast(), CHUNK as i32, sum) };
+        rest = b;
     }
-    sum
+    // CAST: at most `CHUNK` bytes are left.
+    // SAFETY: `rest` is `rest.len()` readable bytes.
+    unsafe { bindings::csum_partial(rest.as_ptr().cast(), rest.len() as i32, sum) }
 }
 
 /// `csum_fold`: the 16-bit complement of the folded sum `sum` (0 for data whose checksum
@@ -366,6 +512,78 @@ pub(crate) fn csum_partial(data: &[u8], mut sum: u32) -> u32 {
 pub(crate) fn csum_fold(sum: u32) -> u16 {
     // SAFETY: pure arithmetic.
     unsafe { bindings::csum_fold(sum) }
+}
+
+/// `csum_tcpudp_magic`: the checksum of a segment over IPv4 with partial sum `sum`.
+#[cfg(CONFIG_KUNIT = "y")]
+pub(crate) fn csum_tcpudp_magic(
+    saddr: [u8; 4],
+    daddr: [u8; 4],
+    len: u32,
+    proto: u8,
+    sum: u32,
+) -> u16 {
+    let (s, d) = (u32::from_ne_bytes(saddr), u32::from_ne_bytes(daddr));
+    // SAFETY: pure arithmetic.
+    unsafe { bindings::csum_tcpudp_magic(s, d, len, proto, sum) }
+}
+
+/// `csum_ipv6_magic`: the checksum of a segment over IPv6 with partial sum `sum`.
+#[cfg(CONFIG_KUNIT = "y")]
+pub(crate) fn csum_ipv6_magic(
+    saddr: [u8; 16],
+    daddr: [u8; 16],
+    len: u32,
+    proto: u8,
+    sum: u32,
+) -> u16 {
+    let mut s = bindings::in6_addr::default();
+    let mut d = bindings::in6_addr::default();
+    s.in6_u.u6_addr8 = saddr;
+    d.in6_u.u6_addr8 = daddr;
+    // SAFETY: two valid addresses; reads them only.
+    unsafe { bindings::csum_ipv6_magic(&s, &d, len, proto, sum) }
+}
+
+/// `ip_fast_csum`: the architecture's checksum of the IPv4 header of `ihl` 32-bit words that
+/// `hdr` starts with; `None` unless `hdr` has at least `max(20, 4 * ihl)` bytes, all that any
+/// architecture's version reads.
+pub(crate) fn ip_fast_csum(hdr: &[u8], ihl: u8) -> Option<u16> {
+    if hdr.len() < (4 * usize::from(ihl)).max(20) {
+        return None;
+    }
+    // SAFETY: `hdr` has the bytes the function reads (above).
+    Some(unsafe { bindings::ip_fast_csum(hdr.as_ptr().cast(), ihl.into()) })
+}
+
+/// The linear part of an owned packet with its first bytes writable ([`SkBuff::head_mut`]).
+///
+/// # Invariants
+///
+/// `data` points to the `linear` bytes of the linear part of the packet borrowed mutably for
+/// `'a`; the first `writable` of them (at most `linear`) are the packet's own, the others may be
+/// shared with clones, which only read them.
+pub(crate) struct HeadMut<'a> {
+    data: NonNull<u8>,
+    linear: usize,
+    writable: usize,
+    _skb: PhantomData<&'a mut SkBuff>,
+}
+
+impl HeadMut<'_> {
+    /// The linear part.
+    pub(crate) fn bytes(&self) -> &[u8] {
+        // SAFETY: `linear` readable bytes (type invariant), not written while borrowed: writing
+        // needs `&mut self`.
+        unsafe { slice::from_raw_parts(self.data.as_ptr(), self.linear) }
+    }
+
+    /// The writable start of the linear part.
+    pub(crate) fn bytes_mut(&mut self) -> &mut [u8] {
+        // SAFETY: `writable` bytes that are the packet's own (type invariant), borrowed from
+        // `self` exclusively.
+        unsafe { slice::from_raw_parts_mut(self.data.as_ptr(), self.writable) }
+    }
 }
 
 impl Drop for SkBuff {

@@ -174,8 +174,12 @@ impl<'a> FlowerAction<'a> {
         if !matches!(self.e.id, act_id::VLAN_PUSH | act_id::VLAN_MANGLE) {
             return None;
         }
+        // Priority 0 is also what an entry without one carries: only act_vlan knows then.
+        if self.vlan().2 != 0 {
+            return Some(true);
+        }
         // SAFETY: `e` is a valid vlan entry of a rule tc holds for the request (type invariant).
-        match unsafe { bindings::fponic_vlan_prio_given(self.e) } {
+        match unsafe { bindings::fponic_vlan_push_prio_exists(self.e) } {
             1 => Some(true),
             0 => Some(false),
             _ => None,

@@ -378,18 +378,7 @@ pub(crate) enum PeditHdr {
 }
 
 impl PeditHdr {
-    /// The `enum flow_action_mangle_base` (and `enum pedit_header_type`) value.
-    pub(crate) fn htype(self) -> u32 {
-        match self {
-            Self::Eth => 1,
-            Self::Ip4 => 2,
-            Self::Ip6 => 3,
-            Self::Tcp => 4,
-            Self::Udp => 5,
-        }
-    }
-
-    /// From `enum flow_action_mangle_base`.
+    /// From `enum flow_action_mangle_base` (and `enum pedit_header_type`).
     pub(crate) fn from_htype(htype: u32) -> Option<Self> {
         match htype {
             1 => Some(Self::Eth),

@@ -15,6 +15,9 @@
 //! - [`route`] - what nf_flow_table's fast path does to a routed packet: TTL, MTU and NAT with
 //!   incremental checksums (the entries of nftables flowtables, [`super::ft`]).
 //!
+//! The packet rewriting itself (checksums, pedit keys, VLAN tags) is in [`crate::engine`], on
+//! the socket buffer as [`frame`] presents it, and in the kernel's own VLAN functions.
+//!
 //! A family has `parse`, from a flower action of its kinds (read from tc's action entry,
 //! [`FlowerAction`]) to an [`Action`], and `execute`, of one of its actions on a packet; the
 //! table hands each only the family's own (another family's action would pass unchanged).
@@ -26,6 +29,7 @@
 
 mod csum;
 mod ct;
+mod frame;
 mod gact;
 mod mirred;
 mod pedit;

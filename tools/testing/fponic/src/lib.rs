@@ -13,6 +13,8 @@
 #[cfg(test)]
 extern crate std;
 
+#[path = "../../../../drivers/net/fponic/engine/csum.rs"]
+pub mod csum;
 #[path = "../../../../drivers/net/fponic/engine/ct.rs"]
 pub mod ct;
 #[path = "../../../../drivers/net/fponic/engine/drop.rs"]
@@ -21,19 +23,29 @@ pub mod drop;
 pub mod failover;
 #[path = "../../../../drivers/net/fponic/engine/flow.rs"]
 pub mod flow;
+#[path = "../../../../drivers/net/fponic/engine/frame.rs"]
+pub mod frame;
 #[path = "../../../../drivers/net/fponic/engine/id.rs"]
 pub mod id;
 #[path = "../../../../drivers/net/fponic/engine/naming.rs"]
 pub mod naming;
 #[path = "../../../../drivers/net/fponic/engine/packet.rs"]
 pub mod packet;
+#[path = "../../../../drivers/net/fponic/engine/pedit.rs"]
+pub mod pedit;
 #[path = "../../../../drivers/net/fponic/engine/route.rs"]
 pub mod route;
 #[path = "../../../../drivers/net/fponic/engine/switch.rs"]
 pub mod switch;
+#[path = "../../../../drivers/net/fponic/engine/vlan.rs"]
+pub mod vlan;
 
 #[cfg(test)]
+mod fake_frame;
+#[cfg(test)]
 mod rng;
+#[cfg(test)]
+mod test_csum;
 #[cfg(test)]
 mod test_failover;
 #[cfg(test)]
@@ -45,6 +57,7 @@ mod test_naming;
 #[cfg(test)]
 mod test_packet;
 #[cfg(test)]
+mod test_pedit;
 mod test_route;
 #[cfg(test)]
 mod test_switch;

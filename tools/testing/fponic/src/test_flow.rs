@@ -452,8 +452,15 @@ fn pedit_and_csum_validation() {
     assert_eq!(PeditHdr::from_htype(4), Some(PeditHdr::Tcp));
     assert_eq!(PeditHdr::from_htype(0), None);
     assert_eq!(PeditHdr::from_htype(6), None);
-    for h in 1..=5 {
-        assert_eq!(PeditHdr::from_htype(h).map(PeditHdr::htype), Some(h));
+    let all = [
+        PeditHdr::Eth,
+        PeditHdr::Ip4,
+        PeditHdr::Ip6,
+        PeditHdr::Tcp,
+        PeditHdr::Udp,
+    ];
+    for (h, want) in (1..=5).zip(all) {
+        assert_eq!(PeditHdr::from_htype(h), Some(want));
     }
 }
 

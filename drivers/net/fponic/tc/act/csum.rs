@@ -18,6 +18,7 @@ use crate::{
         },
     },
     engine::{
+        csum,
         drop::DropCause,
         flow::{
             Action,
@@ -37,7 +38,7 @@ pub(super) fn parse(_ports: &impl Ports, a: FlowerAction<'_>) -> Result<Action, 
 #[inline(always)]
 pub(super) fn execute(_ex: &impl Exec, _run: &mut Run<'_>, a: &Action, mut skb: SkBuff) -> Step {
     match *a {
-        Action::Csum(flags) if skb.csum(flags).is_err() => Step::Lost(DropCause::ActionFailed),
+        Action::Csum(flags) if !csum::act(&mut skb, flags) => Step::Lost(DropCause::ActionFailed),
         _ => Step::Next(skb),
     }
 }

@@ -4,6 +4,7 @@
 //! tc passes each key of a pedit action as an action of its own.
 
 use super::{
+    vlan,
     Exec,
     Ports,
     Run,
@@ -18,10 +19,13 @@ use crate::{
             FlowerAction, //
         },
     },
-    engine::flow::{
-        Action,
-        PeditHdr,
-        Refusal, //
+    engine::{
+        flow::{
+            Action,
+            PeditHdr,
+            Refusal, //
+        },
+        pedit,
     },
 };
 
@@ -47,7 +51,8 @@ pub(super) fn parse(_ports: &impl Ports, a: FlowerAction<'_>) -> Result<Action, 
 }
 
 /// As act_pedit, a key that cannot be applied stops its action: the packet goes on without the
-/// rest of that action's keys.
+/// rest of that action's keys. Offsets are those software sees on a received frame, whose outer
+/// tag is in metadata: one still in the packet moves there first.
 #[inline(always)]
 pub(super) fn execute(_ex: &impl Exec, run: &mut Run<'_>, a: &Action, mut skb: SkBuff) -> Step {
     if let Action::Pedit {
@@ -63,7 +68,8 @@ pub(super) fn execute(_ex: &impl Exec, run: &mut Run<'_>, a: &Action, mut skb: S
             st.stopped = false;
         }
         if !st.stopped {
-            st.stopped = !skb.pedit(hdr.htype(), offset.into(), mask, val);
+            st.stopped = !(vlan::outer_tag_to_metadata(&mut skb)
+                && pedit::set(&mut skb, hdr, offset, mask, val));
         }
     }
     Step::Next(skb)
