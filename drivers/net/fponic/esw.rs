@@ -95,6 +95,7 @@ use crate::{
         },
     },
     engine::{
+        flow::RuleSpec,
         id::{
             vpid::{
                 self,
@@ -336,7 +337,7 @@ pub(crate) struct Eswitch {
     drops: [Atomic<u64>; DropCause::COUNT],
     /// Offloaded flow rules.
     #[pin]
-    flows: FlowTable,
+    flows: FlowTable<RuleSpec>,
     /// Offloaded connections.
     #[pin]
     ct: Conntrack,
@@ -466,7 +467,7 @@ impl Eswitch {
     }
 
     /// The offloaded flow rules.
-    pub(crate) fn flows(&self) -> &FlowTable {
+    pub(crate) fn flows(&self) -> &FlowTable<RuleSpec> {
         &self.flows
     }
 

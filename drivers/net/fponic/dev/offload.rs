@@ -157,7 +157,7 @@ pub(crate) fn flower(
                 Ok(old) => {
                     // A replaced rule's table is detached after the new rule is in place.
                     if let Some(old) = old {
-                        ct.detach(old.actions.ct_table());
+                        ct.detach(old.entry.actions.ct_table());
                     }
                     esw.log_rule(true, name);
                     return Ok(());
@@ -179,7 +179,8 @@ pub(crate) fn flower(
                 return Ok(());
             };
             // tc only destroys rules it offloaded; a missing rule is not an error.
-            if let Ok(spec) = esw.flows().remove(RuleId { cookie, in_vpid }) {
+            if let Ok(rule) = esw.flows().remove(RuleId { cookie, in_vpid }) {
+                let spec = &rule.entry;
                 esw.conntrack().detach(spec.actions.ct_table());
                 esw.log_rule(
                     false,

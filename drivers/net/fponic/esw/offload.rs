@@ -137,7 +137,7 @@ impl Eswitch {
                 }
                 return leave(skb, TcResume::Chain(chain), &run);
             };
-            let actions = rule.spec.actions.as_slice();
+            let actions = rule.entry.actions.as_slice();
             // A leading `ct` first: a packet of no offloaded connection leaves before the rule
             // did anything to it, and software runs and counts the rule's actions.
             let mut rest = actions;
@@ -171,7 +171,7 @@ impl Eswitch {
             }
             // `accept`, or actions that do not end the packet: software goes on after them
             // (its own run of the rule would leave the packet to the stack now).
-            let resume = rule.spec.actions.resume();
+            let resume = rule.entry.actions.resume();
             if resume == 0 {
                 return Offload::Leave(skb, None);
             }
@@ -244,7 +244,7 @@ impl Eswitch {
         parsed: &packet::FlowKey,
         run: &act::Run<'g>,
         guard: &'g rcu::Guard,
-    ) -> Option<(CtHit<'g>, Option<&'g Rule>)> {
+    ) -> Option<(CtHit<'g>, Option<&'g Rule<CtEntry>>)> {
         if at.commit || at.table == 0 {
             return None;
         }
@@ -263,7 +263,7 @@ impl Eswitch {
         }
         let key = Key::from_packet(at.table, parsed);
         let rule = self.ct.entries.classify(0, &key, guard)?;
-        let entry = rule.ct.as_deref()?;
+        let entry = &rule.entry;
         if nat_new(entry) {
             return None;
         }

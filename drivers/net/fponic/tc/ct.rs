@@ -6,9 +6,9 @@
 //! A rule whose first action is `ct` (without `commit`) attaches to the flow table of its zone
 //! ([`Conntrack::attach`]): the switch registers on that table once, whatever the number of
 //! rules naming it, and numbers it. act_ct then offloads each connection it established there,
-//! one direction at a time: the direction's tuple becomes a rule of [`Conntrack::entries`]
-//! (matched with the table's number as ingress port, so two tables never mix) carrying its
-//! [`CtEntry`]. The data path looks packets up there at their `ct` action
+//! one direction at a time: the direction becomes a [`CtEntry`] of [`Conntrack::entries`], which
+//! matches its tuple (with the table's number as ingress port, so two tables never mix). The
+//! data path looks packets up there at their `ct` action
 //! ([`crate::esw`]); act_ct asks for their counters to keep busy connections offloaded and
 //! removes them when they end (FIN, RST, expiry) or leave its table.
 //!
@@ -30,6 +30,7 @@ use kernel::{
 
 use super::{
     flowtable::{
+        Entry,
         FlowTable,
         InsertError,
         RuleId, //
@@ -56,10 +57,8 @@ use crate::{
             CtMeta, //
         },
         flow::{
-            Actions,
-            PortRanges,
-            Refusal,
-            RuleSpec, //
+            Key,
+            Refusal, //
         },
     },
 };
@@ -69,6 +68,10 @@ pub(crate) const CT_CAPACITY: u32 = 65536;
 
 /// One direction of an offloaded connection, as the data path needs it.
 pub(crate) struct CtEntry {
+    /// The direction's tuple in the table's key, already masked by `mask`.
+    key: Key,
+    /// What of the key the tuple is.
+    mask: Key,
     /// The conntrack entry and the state a packet of this direction gets: software gets them
     /// with a packet of it that leaves the eswitch.
     pub(crate) ct: CtRef,
@@ -78,8 +81,21 @@ pub(crate) struct CtEntry {
     pub(crate) nat: bool,
 }
 
-/// The rule and entry of direction `r` of a connection of the flow table numbered `table`.
-fn build_entry(table: u32, r: &FlowerRule<'_>) -> Result<(RuleSpec, CtEntry), Refusal> {
+/// A connection's direction matches its tuple only: one chain, one priority, no port range, and
+/// two directions never tie (act_ct offloads a tuple once per table).
+impl Entry for CtEntry {
+    #[inline(always)]
+    fn key(&self) -> &Key {
+        &self.key
+    }
+
+    fn mask(&self) -> &Key {
+        &self.mask
+    }
+}
+
+/// The entry of direction `r` of a connection of the flow table numbered `table`.
+fn build_entry(table: u32, r: &FlowerRule<'_>) -> Result<CtEntry, Refusal> {
     let (key, mask) = keys::translate_ct(table, r)?;
     let mut md = None;
     let mut nat = false;
@@ -92,15 +108,9 @@ fn build_entry(table: u32, r: &FlowerRule<'_>) -> Result<(RuleSpec, CtEntry), Re
     }
     let md = md.ok_or(c"fponic: offloaded connection without conntrack metadata")?;
     let state = flower_state(md.ct.ctinfo()).ok_or(c"fponic: unknown conntrack state")?;
-    let spec = RuleSpec {
-        chain: 0,
-        prio: 0,
+    Ok(CtEntry {
         key: key.masked(&mask),
         mask,
-        ranges: PortRanges::default(),
-        actions: Actions::default(),
-    };
-    let entry = CtEntry {
         ct: md.ct,
         meta: CtMeta {
             state,
@@ -109,13 +119,12 @@ fn build_entry(table: u32, r: &FlowerRule<'_>) -> Result<(RuleSpec, CtEntry), Re
             labels: md.labels,
         },
         nat,
-    };
-    Ok((spec, entry))
+    })
 }
 
 /// Where the connections of one registered flow table go.
 pub(crate) struct CtSink {
-    entries: Arc<FlowTable>,
+    entries: Arc<FlowTable<CtEntry>>,
     table: u32,
     /// Connection directions refused for want of room (the switch's count).
     full: Arc<Atomic<u64>>,
@@ -125,7 +134,7 @@ impl CtOps for CtSink {
     fn flower(&self, cmd: FlowerCmd<'_>) -> Result {
         match cmd {
             FlowerCmd::Replace(r) => {
-                let (spec, entry) = build_entry(self.table, &r).map_err(|_| EOPNOTSUPP)?;
+                let entry = build_entry(self.table, &r).map_err(|_| EOPNOTSUPP)?;
                 let id = RuleId {
                     cookie: r.cookie,
                     in_vpid: self.table,
@@ -133,10 +142,7 @@ impl CtOps for CtSink {
                 // A replace of a known direction updates it (its state, mark or labels).
                 // A full table leaves the connection in software (act_ct does not mark it
                 // offloaded), counted.
-                match self
-                    .entries
-                    .insert_ct(id, spec, KBox::new(entry, GFP_KERNEL)?)
-                {
+                match self.entries.insert(id, entry) {
                     Ok(_) => Ok(()),
                     Err(InsertError::NoMem) => Err(ENOMEM),
                     Err(_) => {
@@ -178,7 +184,7 @@ struct Slot {
 #[pin_data]
 pub(crate) struct Conntrack {
     /// Offloaded connections, one rule per direction (data path reads, under RCU).
-    pub(crate) entries: Arc<FlowTable>,
+    pub(crate) entries: Arc<FlowTable<CtEntry>>,
     /// Connection directions refused because `entries` was full.
     full: Arc<Atomic<u64>>,
     /// Registered flow tables. Held while unregistering, which waits for callbacks in

@@ -1,7 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The switch's flow table: offloaded tc flower rules, indexed for lookups whose cost does not
-//! depend on the number of rules.
+//! The switch's flow tables: offloaded tc flower rules, or offloaded connections, indexed for
+//! lookups whose cost does not depend on the number of entries.
+//!
+//! A [`FlowTable`] holds one kind of [`Entry`]: each matches a masked key and carries what the
+//! data path needs for a packet it matches, which is the kind's own: a flower rule
+//! ([`RuleSpec`]) its chain, priority, port ranges and actions, a connection's direction
+//! ([`super::ct::CtEntry`]) its conntrack state. The table gives every entry a name
+//! ([`RuleId`]) and counters, and needs of it only its match ([`Entry`]); entries are called
+//! rules below.
 //!
 //! Structure (tuple space search): rules are grouped by `(chain, mask)` into mask tables; a mask
 //! table hashes the masked key into buckets, each holding the rules of that masked key sorted by
@@ -13,7 +20,8 @@
 //! Ties: among matching rules of equal priority, software flower takes the one whose mask
 //! entered its classifier's mask list first ([`MaskGroup`]). The mask tables are shared by all
 //! ports and priorities, so their order cannot be that; each rule carries the rank of its mask
-//! group instead, and lookups pick the lowest `(priority, rank)`.
+//! group instead, and lookups pick the lowest `(priority, rank)`. Kinds whose entries never tie
+//! (connections) keep no groups: their rank is 0.
 //!
 //! Concurrency: readers (the NAPI/xmit data path) take no lock: the mask set and every bucket are
 //! [`RcuBox`]es read under `rcu::Guard`. Writers (tc callbacks, process context, without RTNL)
@@ -46,7 +54,6 @@ use kernel::{
     },
 };
 
-use super::ct::CtEntry;
 use crate::{
     bind::rcu::RcuBox,
     engine::{
@@ -63,12 +70,73 @@ use crate::{
 /// Buckets of a new mask table.
 const INITIAL_BUCKETS: usize = 16;
 
-/// An offloaded rule with its counters.
-pub(crate) struct Rule {
-    /// What to match and do.
-    pub(crate) spec: RuleSpec,
-    /// The conntrack entry of a connection's direction, in a table of connections.
-    pub(crate) ct: Option<KBox<CtEntry>>,
+/// What a [`FlowTable`] holds: something that matches a masked key, with whatever else it
+/// carries for the data path (its actions, a connection's state). The table needs of it its
+/// match; everything beyond the masked key has a default for kinds without it.
+pub(crate) trait Entry: Send + Sync + 'static {
+    /// The key, already masked by [`Self::mask`].
+    fn key(&self) -> &Key;
+
+    /// The mask.
+    fn mask(&self) -> &Key;
+
+    /// The chain whose lookups see it.
+    fn chain(&self) -> u32 {
+        0
+    }
+
+    /// Its priority: of the entries matching a packet, a lookup picks the lowest priority, then
+    /// the lowest rank ([`Self::group`]).
+    fn prio(&self) -> u32 {
+        0
+    }
+
+    /// Whether a packet key that matches the masked key matches the entry (its port ranges).
+    fn admits(&self, _key: &Key) -> bool {
+        true
+    }
+
+    /// The [`MaskGroup`] whose rank orders it among entries of equal priority; `None` for a
+    /// kind whose entries never tie (rank 0, and no group to keep).
+    fn group(&self) -> Option<MaskGroup> {
+        None
+    }
+}
+
+/// An offloaded flower rule: what to match and do.
+impl Entry for RuleSpec {
+    #[inline(always)]
+    fn key(&self) -> &Key {
+        &self.key
+    }
+
+    fn mask(&self) -> &Key {
+        &self.mask
+    }
+
+    fn chain(&self) -> u32 {
+        self.chain
+    }
+
+    #[inline(always)]
+    fn prio(&self) -> u32 {
+        self.prio
+    }
+
+    #[inline(always)]
+    fn admits(&self, key: &Key) -> bool {
+        self.ranges.contains(key)
+    }
+
+    fn group(&self) -> Option<MaskGroup> {
+        Some(self.mask_group())
+    }
+}
+
+/// An entry of a table, with its counters.
+pub(crate) struct Rule<E> {
+    /// What it matches and carries.
+    pub(crate) entry: E,
     /// Its [`MaskGroup`]'s rank: orders rules of equal priority.
     rank: u64,
     /// Removed from the table (set once, by the writer): lookups skip the rule while a bucket
@@ -82,12 +150,11 @@ pub(crate) struct Rule {
     reported_bytes: Atomic<u64>,
 }
 
-impl Rule {
-    fn new(spec: RuleSpec, rank: u64, ct: Option<KBox<CtEntry>>) -> Result<Arc<Self>> {
+impl<E: Entry> Rule<E> {
+    fn new(entry: E, rank: u64) -> Result<Arc<Self>> {
         Ok(Arc::new(
             Self {
-                spec,
-                ct,
+                entry,
                 rank,
                 dead: Atomic::new(false),
                 packets: Atomic::new(0),
@@ -102,7 +169,7 @@ impl Rule {
 
     /// Takes over the counters of `old`, which this rule replaces (writer lock): hits `old`
     /// gets until it is retired are lost, as hits of a rule being replaced in hardware.
-    fn carry_counters(&self, old: &Rule) {
+    fn carry_counters(&self, old: &Self) {
         self.packets.add(old.packets.load(Relaxed), Relaxed);
         self.bytes.add(old.bytes.load(Relaxed), Relaxed);
         self.reported.store(old.reported.load(Relaxed), Relaxed);
@@ -119,8 +186,9 @@ impl Rule {
     }
 
     /// Lookup order: the lower wins.
+    #[inline(always)]
     fn order(&self) -> (u32, u64) {
-        (self.spec.prio, self.rank)
+        (self.entry.prio(), self.rank)
     }
 
     /// Counts a match at time `now` (jiffies) of a packet of `len` bytes standing for `packets`
@@ -139,12 +207,12 @@ impl Rule {
 ///
 /// The first two live in the bucket itself: a table grows when it averages two rules a bucket,
 /// so most buckets take one allocation (the RCU node holding this) instead of two.
-struct Bucket {
-    head: [Option<Arc<Rule>>; 2],
-    rest: KVec<Arc<Rule>>,
+struct Bucket<E> {
+    head: [Option<Arc<Rule<E>>>; 2],
+    rest: KVec<Arc<Rule<E>>>,
 }
 
-impl Bucket {
+impl<E: Entry> Bucket<E> {
     /// An empty bucket with room for `n` rules (may sleep: not under RCU).
     fn with_capacity(n: usize) -> Result<Self> {
         Ok(Self {
@@ -155,7 +223,7 @@ impl Bucket {
 
     /// Appends `rule` (the caller keeps the order) without allocating: the bucket was made with
     /// room for it.
-    fn push_within(&mut self, rule: Arc<Rule>) -> Result {
+    fn push_within(&mut self, rule: Arc<Rule<E>>) -> Result {
         match self.head.iter_mut().find(|slot| slot.is_none()) {
             Some(slot) => *slot = Some(rule),
             None => self.rest.push_within_capacity(rule).map_err(|_| ENOMEM)?,
@@ -163,12 +231,12 @@ impl Bucket {
         Ok(())
     }
 
-    fn iter(&self) -> impl Iterator<Item = &Arc<Rule>> + Clone {
+    fn iter(&self) -> impl Iterator<Item = &Arc<Rule<E>>> + Clone {
         Iterator::chain(self.head.iter().flatten(), self.rest.iter())
     }
 }
 
-struct MaskTable {
+struct MaskTable<E> {
     chain: u32,
     mask: Key,
     /// The mask's non-zero words: what hashing and comparing under this mask reads.
@@ -176,12 +244,12 @@ struct MaskTable {
     /// Power-of-two number of buckets. kvmalloc'd: a million rules need megabytes, beyond what
     /// kmalloc gives. The table may be freed from an RCU callback, where `kvfree` is fine
     /// (`vfree` defers the unmapping itself outside process context).
-    buckets: KVVec<RcuBox<Bucket>>,
+    buckets: KVVec<RcuBox<Bucket<E>>>,
     /// Live rules in the table (writers only); dead ones may linger in buckets.
     count: Atomic<u32>,
 }
 
-impl MaskTable {
+impl<E: Entry> MaskTable<E> {
     fn new(chain: u32, mask: Key, nbuckets: usize) -> Result<Arc<Self>> {
         let mut buckets = KVVec::with_capacity(nbuckets, GFP_KERNEL)?;
         for _ in 0..nbuckets {
@@ -200,7 +268,7 @@ impl MaskTable {
     }
 
     /// The bucket of the keys whose masked value is `key & mask`.
-    fn bucket(&self, key: &Key) -> &RcuBox<Bucket> {
+    fn bucket(&self, key: &Key) -> &RcuBox<Bucket<E>> {
         &self.buckets[Self::slot_in(key, &self.mask, &self.words, self.buckets.len())]
     }
 
@@ -215,8 +283,8 @@ impl MaskTable {
     /// Allocating may sleep, which an RCU read-side critical section forbids: the writer counts
     /// under RCU, allocates outside, then copies under RCU again. Only writers replace buckets,
     /// one at a time (the table's writer lock), so both reads see the same bucket.
-    fn bucket_with(&self, rule: &Arc<Rule>) -> Result<Bucket> {
-        let slot = self.bucket(&rule.spec.key);
+    fn bucket_with(&self, rule: &Arc<Rule<E>>) -> Result<Bucket<E>> {
+        let slot = self.bucket(rule.entry.key());
         let n = {
             let guard = rcu::Guard::new();
             live(slot.get(&guard)).count()
@@ -239,9 +307,9 @@ impl MaskTable {
     }
 
     /// Writer: inserts into the right bucket. All or nothing: on failure readers see no change.
-    fn insert(&self, rule: &Arc<Rule>) -> Result {
+    fn insert(&self, rule: &Arc<Rule<E>>) -> Result {
         let new = self.bucket_with(rule)?;
-        self.bucket(&rule.spec.key).replace_deferred(Some(new))?;
+        self.bucket(rule.entry.key()).replace_deferred(Some(new))?;
         self.count.add(1, Relaxed);
         Ok(())
     }
@@ -269,20 +337,20 @@ impl MaskTable {
     }
 
     /// The live rules of the table.
-    fn rules<'a>(&'a self, guard: &'a rcu::Guard) -> impl Iterator<Item = &'a Arc<Rule>> + 'a {
+    fn rules<'a>(&'a self, guard: &'a rcu::Guard) -> impl Iterator<Item = &'a Arc<Rule<E>>> + 'a {
         self.buckets.iter().flat_map(move |b| live(b.get(guard)))
     }
 }
 
 /// The live rules of `b`.
-fn live(b: Option<&Bucket>) -> impl Iterator<Item = &Arc<Rule>> + '_ {
+fn live<E: Entry>(b: Option<&Bucket<E>>) -> impl Iterator<Item = &Arc<Rule<E>>> + '_ {
     b.into_iter()
         .flat_map(Bucket::iter)
         .filter(|r| !r.is_dead())
 }
 
-struct MaskSet {
-    tables: KVec<Arc<MaskTable>>,
+struct MaskSet<E> {
+    tables: KVec<Arc<MaskTable<E>>>,
 }
 
 /// Virtual ports: every uplink, VF and SF number ([`vpid::identity`]).
@@ -336,8 +404,8 @@ struct Group {
     rules: u32,
 }
 
-struct Writer {
-    by_cookie: RBTree<RuleId, Arc<Rule>>,
+struct Writer<E> {
+    by_cookie: RBTree<RuleId, Arc<Rule<E>>>,
     /// The mask groups with rules.
     groups: RBTree<MaskGroup, Group>,
     /// The rank of the next new group.
@@ -361,18 +429,19 @@ pub(crate) enum InsertError {
     NoMem,
 }
 
-/// The flow table of a switch.
+/// A flow table of a switch: its flower rules (`FlowTable<RuleSpec>`), or its offloaded
+/// connections.
 #[pin_data]
-pub(crate) struct FlowTable {
-    masks: RcuBox<MaskSet>,
+pub(crate) struct FlowTable<E> {
+    masks: RcuBox<MaskSet<E>>,
     #[pin]
-    writer: Mutex<Writer>,
+    writer: Mutex<Writer<E>>,
     capacity: Atomic<u32>,
     /// Whether any rule exists (lets the data path skip the table cheaply).
     nonempty: Atomic<bool>,
 }
 
-impl FlowTable {
+impl<E: Entry> FlowTable<E> {
     /// An empty table for at most `capacity` rules.
     pub(crate) fn new(capacity: u32) -> impl PinInit<Self, Error> {
         try_pin_init!(Self {
@@ -412,33 +481,9 @@ impl FlowTable {
 
     /// Adds (or replaces, by id) a rule, returning the rule it replaced. All or nothing: on
     /// failure the table is unchanged.
-    pub(crate) fn insert(
-        &self,
-        id: RuleId,
-        spec: RuleSpec,
-    ) -> Result<Option<RuleSpec>, InsertError> {
-        self.insert_rule(id, spec, None)
-    }
-
-    /// Adds (or replaces, by id) the conntrack entry of a connection's direction, matched by
-    /// `spec`, returning the rule it replaced. All or nothing.
-    pub(crate) fn insert_ct(
-        &self,
-        id: RuleId,
-        spec: RuleSpec,
-        ct: KBox<CtEntry>,
-    ) -> Result<Option<RuleSpec>, InsertError> {
-        self.insert_rule(id, spec, Some(ct))
-    }
-
-    fn insert_rule(
-        &self,
-        id: RuleId,
-        spec: RuleSpec,
-        ct: Option<KBox<CtEntry>>,
-    ) -> Result<Option<RuleSpec>, InsertError> {
+    pub(crate) fn insert(&self, id: RuleId, entry: E) -> Result<Option<Arc<Rule<E>>>, InsertError> {
         let mut w = self.writer.lock();
-        if spec.in_port().is_some_and(|v| v < w.closed_below) {
+        if id.in_vpid < w.closed_below {
             return Err(InsertError::Closed);
         }
         if w.tc_off.contains(id.in_vpid) {
@@ -451,10 +496,11 @@ impl FlowTable {
         }
         // Everything that may fail comes before the publication, which is all or nothing: no
         // undo is ever needed.
-        let group = spec.mask_group();
-        let (rank, new_group) = match w.groups.get(&group).map(|g| g.rank) {
-            Some(rank) => (rank, None),
-            None => {
+        let group = entry.group();
+        let (rank, new_group) = match group.as_ref().map(|g| w.groups.get(g).map(|g| g.rank)) {
+            None => (0, None),
+            Some(Some(rank)) => (rank, None),
+            Some(None) => {
                 let rank = w.next_rank;
                 w.next_rank = rank.checked_add(1).ok_or(InsertError::Full)?;
                 let node =
@@ -462,7 +508,7 @@ impl FlowTable {
                 (rank, Some(node))
             }
         };
-        let rule = Rule::new(spec, rank, ct).map_err(|_| InsertError::NoMem)?;
+        let rule = Rule::new(entry, rank).map_err(|_| InsertError::NoMem)?;
         let node = match old {
             Some(_) => None,
             None => Some(RBTreeNodeReservation::new(GFP_KERNEL).map_err(|_| InsertError::NoMem)?),
@@ -473,16 +519,17 @@ impl FlowTable {
         // priorities keep insertion order) before the old one dies: no packet sees neither.
         w.count += 1;
         self.nonempty.store(true, Relaxed);
-        match new_group {
-            Some(node) => {
+        match (group, new_group) {
+            (Some(group), Some(node)) => {
                 w.groups
                     .insert(node.into_node(group, Group { rank, rules: 1 }));
             }
-            None => {
+            (Some(group), None) => {
                 if let Some(g) = w.groups.get_mut(&group) {
                     g.rules += 1;
                 }
             }
+            (None, _) => {}
         }
         match (old, node) {
             (Some(old), _) => {
@@ -494,7 +541,7 @@ impl FlowTable {
                     *slot = rule;
                 }
                 self.retire(&mut w, &old);
-                Ok(Some(old.spec))
+                Ok(Some(old))
             }
             (None, Some(node)) => {
                 w.by_cookie.insert(node.into_node(id, rule));
@@ -506,7 +553,7 @@ impl FlowTable {
     }
 
     /// The table of `(chain, mask)`, if any (writer).
-    fn table(&self, chain: u32, mask: &Key) -> Option<Arc<MaskTable>> {
+    fn table(&self, chain: u32, mask: &Key) -> Option<Arc<MaskTable<E>>> {
         let guard = rcu::Guard::new();
         self.masks.get(&guard).and_then(|s| {
             s.tables
@@ -518,15 +565,16 @@ impl FlowTable {
 
     // Writer paths hold `writer` and take RCU read locks only to read, never across an
     // allocation (which may sleep); see `MaskTable::bucket_with`.
-    fn insert_locked(&self, _w: &mut Writer, rule: &Arc<Rule>) -> Result {
-        if let Some(t) = self.table(rule.spec.chain, &rule.spec.mask) {
+    fn insert_locked(&self, _w: &mut Writer<E>, rule: &Arc<Rule<E>>) -> Result {
+        let e = &rule.entry;
+        if let Some(t) = self.table(e.chain(), e.mask()) {
             if t.count.load(Relaxed) as usize >= 2 * t.buckets.len() {
                 return self.grow(&t, rule);
             }
             return t.insert(rule);
         }
         // A new mask: publish a new set with one more table.
-        let t = MaskTable::new(rule.spec.chain, rule.spec.mask, INITIAL_BUCKETS)?;
+        let t = MaskTable::new(e.chain(), *e.mask(), INITIAL_BUCKETS)?;
         t.insert(rule)?;
         self.swap_table(None, Some(t))
     }
@@ -538,9 +586,9 @@ impl FlowTable {
     /// old bucket (the hash's low bits pick both), in the old bucket's order: the order holds,
     /// ties keep insertion order, and `rule` goes after the rules of its order. As in
     /// `MaskTable::bucket_with`, allocation (sized by a first count) happens outside RCU.
-    fn grow(&self, old: &Arc<MaskTable>, rule: &Arc<Rule>) -> Result {
+    fn grow(&self, old: &Arc<MaskTable<E>>, rule: &Arc<Rule<E>>) -> Result {
         let n = old.buckets.len() * 2;
-        let slot = |r: &Rule| MaskTable::slot_in(&r.spec.key, &old.mask, &old.words, n);
+        let slot = |r: &Rule<E>| MaskTable::<E>::slot_in(r.entry.key(), &old.mask, &old.words, n);
         let mut counts = KVVec::from_elem(0usize, n, GFP_KERNEL)?;
         {
             let guard = rcu::Guard::new();
@@ -595,7 +643,11 @@ impl FlowTable {
 
     /// Publishes the mask set with `old` replaced by `new`, `old` removed (no `new`), or `new`
     /// added (no `old`).
-    fn swap_table(&self, old: Option<&Arc<MaskTable>>, new: Option<Arc<MaskTable>>) -> Result {
+    fn swap_table(
+        &self,
+        old: Option<&Arc<MaskTable<E>>>,
+        new: Option<Arc<MaskTable<E>>>,
+    ) -> Result {
         let n = {
             let guard = rcu::Guard::new();
             self.masks.get(&guard).map_or(0, |s| s.tables.len())
@@ -626,21 +678,23 @@ impl FlowTable {
     /// first, so lookups ignore it from now on, and the bookkeeping follows; only the physical
     /// removal needs memory, and a failure there leaves a dead rule for the next rebuild of its
     /// bucket (or table) to drop.
-    fn retire(&self, w: &mut Writer, rule: &Arc<Rule>) {
+    fn retire(&self, w: &mut Writer<E>, rule: &Arc<Rule<E>>) {
         rule.dead.store(true, Relaxed);
         w.count -= 1;
         if w.count == 0 {
             self.nonempty.store(false, Relaxed);
         }
-        let group = rule.spec.mask_group();
-        if let Some(g) = w.groups.get_mut(&group) {
-            g.rules -= 1;
-            if g.rules == 0 {
-                w.groups.remove(&group);
+        let e = &rule.entry;
+        if let Some(group) = e.group() {
+            if let Some(g) = w.groups.get_mut(&group) {
+                g.rules -= 1;
+                if g.rules == 0 {
+                    w.groups.remove(&group);
+                }
             }
         }
         // A live rule's table is published: only a table without live rules leaves the set.
-        let Some(t) = self.table(rule.spec.chain, &rule.spec.mask) else {
+        let Some(t) = self.table(e.chain(), e.mask()) else {
             return;
         };
         if t.count.fetch_sub(1, Relaxed) == 1 {
@@ -650,16 +704,16 @@ impl FlowTable {
                 return;
             }
         }
-        let _ = t.purge(&rule.spec.key);
+        let _ = t.purge(e.key());
     }
 
-    /// Removes the rule `id`, returning what it was. Only fails if there is no such rule: once
-    /// this returns, the rule is never executed again.
-    pub(crate) fn remove(&self, id: RuleId) -> Result<RuleSpec> {
+    /// Removes the rule `id`, returning it. Only fails if there is no such rule: once this
+    /// returns, the rule is never executed again.
+    pub(crate) fn remove(&self, id: RuleId) -> Result<Arc<Rule<E>>> {
         let mut w = self.writer.lock();
         let rule = w.by_cookie.remove(&id).ok_or(ENOENT)?;
         self.retire(&mut w, &rule);
-        Ok(rule.spec)
+        Ok(rule)
     }
 
     /// Removes every rule offloaded for port `in_vpid` (the [`RuleId`]'s). Cannot fail.
@@ -691,10 +745,7 @@ impl FlowTable {
     /// has any: on failure (`EBUSY`) nothing changed. `close_below(0)` reopens every port.
     pub(crate) fn close_below(&self, vpid: u32) -> Result {
         let mut w = self.writer.lock();
-        if w.by_cookie
-            .values()
-            .any(|r| r.spec.in_port().is_some_and(|v| v < vpid))
-        {
+        if w.by_cookie.keys().any(|id| id.in_vpid < vpid) {
             return Err(EBUSY);
         }
         w.closed_below = vpid;
@@ -734,9 +785,9 @@ impl FlowTable {
         chain: u32,
         key: &Key,
         guard: &'a rcu::Guard,
-    ) -> Option<&'a Arc<Rule>> {
+    ) -> Option<&'a Arc<Rule<E>>> {
         let set = self.masks.get(guard)?;
-        let mut best: Option<&Arc<Rule>> = None;
+        let mut best: Option<&Arc<Rule<E>>> = None;
         for t in set.tables.iter().filter(|t| t.chain == chain) {
             let Some(b) = t.bucket(key).get(guard) else {
                 continue;
@@ -745,8 +796,8 @@ impl FlowTable {
             // A dead rule (removed, still in a bucket) is skipped; its flag is read only for a
             // rule that matched.
             if let Some(r) = b.iter().find(|r| {
-                key.masked_eq(&t.mask, &r.spec.key, &t.words)
-                    && r.spec.ranges.contains(key)
+                key.masked_eq(&t.mask, r.entry.key(), &t.words)
+                    && r.entry.admits(key)
                     && !r.is_dead()
             }) {
                 if best.is_none_or(|x| r.order() < x.order()) {
@@ -774,7 +825,7 @@ mod tests {
         RuleId { cookie, in_vpid: 0 }
     }
 
-    impl FlowTable {
+    impl<E: Entry> FlowTable<E> {
         fn rank_of(&self, id: RuleId) -> u64 {
             self.writer
                 .lock()
@@ -877,7 +928,7 @@ mod tests {
             let pkt = random_packet(&mut rng);
             for chain in 0..2 {
                 let guard = rcu::Guard::new();
-                let got = table.classify(chain, &pkt, &guard).map(|r| r.spec.prio);
+                let got = table.classify(chain, &pkt, &guard).map(|r| r.entry.prio);
                 let want =
                     classify_linear(live.iter().map(|(r, k)| (r, *k)), chain, &pkt).map(|r| r.prio);
                 assert_eq!(got, want);
@@ -926,11 +977,52 @@ mod tests {
             pkt.0[off::L4_DST + 1] = k;
             let guard = rcu::Guard::new();
             // The same rule, not just the same priority: ties go to the earliest inserted.
-            let got = table.classify(0, &pkt, &guard).map(|r| r.spec.actions);
+            let got = table.classify(0, &pkt, &guard).map(|r| r.entry.actions);
             let want =
                 classify_linear(live.iter().map(|(r, k)| (r, *k)), 0, &pkt).map(|r| r.actions);
             assert_eq!(got, want);
         }
+        Ok(())
+    }
+
+    /// A kind of entry with nothing but its match and a tag, as connections are: one chain, one
+    /// priority, no port range, no group.
+    struct Tagged {
+        key: Key,
+        mask: Key,
+        tag: u32,
+    }
+
+    impl Entry for Tagged {
+        fn key(&self) -> &Key {
+            &self.key
+        }
+
+        fn mask(&self) -> &Key {
+            &self.mask
+        }
+    }
+
+    #[test]
+    fn entries_without_groups_keep_insertion_order() -> Result {
+        let table = KBox::pin_init(FlowTable::new(16), GFP_KERNEL)?;
+        let mut mask = Key::default();
+        mask.set(off::L4_DST, &[0xff; 2]);
+        let mut key = Key::default();
+        key.set(off::L4_DST, &53u16.to_be_bytes());
+        let tagged = |tag| Tagged { key, mask, tag };
+        assert!(table.insert(id(1), tagged(1)).is_ok());
+        assert!(table.insert(id(2), tagged(2)).is_ok());
+        assert!(table.writer.lock().groups.is_empty());
+        assert_eq!(table.rank_of(id(2)), 0);
+        let winner = |table: &FlowTable<Tagged>| {
+            let guard = rcu::Guard::new();
+            table.classify(0, &key, &guard).map(|r| r.entry.tag)
+        };
+        assert_eq!(winner(&table), Some(1));
+        assert_eq!(table.remove(id(1)).map(|r| r.entry.tag), Ok(1));
+        assert_eq!(winner(&table), Some(2));
+        assert!(table.classify(1, &key, &rcu::Guard::new()).is_none());
         Ok(())
     }
 
@@ -1050,11 +1142,11 @@ mod tests {
         pkt.set(off::IN_PORT, &7u32.to_be_bytes());
         pkt.0[off::ETH_DST] = 9;
         pkt.0[off::ETH_SRC] = 8;
-        let winner = |table: &FlowTable| {
+        let winner = |table: &FlowTable<RuleSpec>| {
             let guard = rcu::Guard::new();
             table
                 .classify(0, &pkt, &guard)
-                .map(|r| r.spec.actions.as_slice()[0])
+                .map(|r| r.entry.actions.as_slice()[0])
         };
         let to = |v| Some(Action::Redirect(vpid::Vpid::new(v)));
         assert_eq!(winner(&table), to(2));
