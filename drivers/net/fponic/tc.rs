@@ -43,7 +43,7 @@ pub(crate) trait Ports {
 /// rule of the flow table; `ports` names the virtual ports of mirred targets.
 pub(crate) fn build_spec(
     ports: &impl Ports,
-    in_vpid: u32,
+    in_vpid: Vpid,
     r: &FlowerRule<'_>,
 ) -> Result<RuleSpec, Refusal> {
     let (key, mask, ranges) = keys::translate(in_vpid, r)?;

@@ -17,7 +17,8 @@ use crate::{
         ct::{
             ctinfo,
             nat,
-            CtMeta, //
+            CtMeta,
+            TableNo, //
         },
         flow::{
             Action,
@@ -63,7 +64,7 @@ pub(super) enum Offload {
 /// A `ct` action, as the data path executes it ([`Action::Ct`]).
 #[derive(Clone, Copy)]
 struct CtAt {
-    table: u32,
+    table: Option<TableNo>,
     zone: u16,
     nat: u8,
     commit: bool,
@@ -98,8 +99,8 @@ impl Eswitch {
         mut skb: SkBuff,
     ) -> Offload {
         let in_vpid = match from {
-            From::Wire(i) => vpid::of(Ppid::Uplink(i)).get(),
-            From::Func(id) => id.vpid().get(),
+            From::Wire(i) => vpid::of(Ppid::Uplink(i)),
+            From::Func(id) => id.vpid(),
             From::Uplink(_) | From::Rep(_) => return Offload::Miss(skb),
         };
         // What the actions need of the switch.
@@ -245,9 +246,7 @@ impl Eswitch {
         run: &act::Run<'g>,
         guard: &'g rcu::Guard,
     ) -> Option<(CtHit<'g>, Option<&'g Rule<CtEntry>>)> {
-        if at.commit || at.table == 0 {
-            return None;
-        }
+        let table = at.table.filter(|_| !at.commit)?;
         let nat_new = |e: &CtEntry| at.nat & nat::NAT != 0 && e.ct.ctinfo() == ctinfo::NEW;
         if let Some(h) = run.ct.filter(|h| h.meta.zone == at.zone) {
             return (!nat_new(h.entry)).then_some((h, None));
@@ -261,7 +260,7 @@ impl Eswitch {
         {
             return None;
         }
-        let key = Key::from_packet(at.table, parsed);
+        let key = Key::of_connection(table, parsed);
         let rule = self.ct.entries.classify(0, &key, guard)?;
         let entry = &rule.entry;
         if nat_new(entry) {

@@ -6,9 +6,9 @@
 //! A [`FlowTable`] holds one kind of [`Entry`]: each matches a masked key and carries what the
 //! data path needs for a packet it matches, which is the kind's own: a flower rule
 //! ([`RuleSpec`]) its chain, priority, port ranges and actions, a connection's direction
-//! ([`super::ct::CtEntry`]) its conntrack state. The table gives every entry a name
-//! ([`RuleId`]) and counters, and needs of it only its match ([`Entry`]); entries are called
-//! rules below.
+//! ([`super::ct::CtEntry`]) its conntrack state. The table gives every entry a name ([`Id`]:
+//! tc's cookie within what the entry was offloaded for, an ingress port or an act_ct flow table)
+//! and counters, and needs of it only its match ([`Entry`]); entries are called rules below.
 //!
 //! Structure (tuple space search): rules are grouped by `(chain, mask)` into mask tables; a mask
 //! table hashes the masked key into buckets, each holding the rules of that masked key sorted by
@@ -63,7 +63,10 @@ use crate::{
             MaskWords,
             RuleSpec, //
         },
-        id::vpid,
+        id::vpid::{
+            self,
+            Vpid, //
+        },
     },
 };
 
@@ -74,6 +77,20 @@ const INITIAL_BUCKETS: usize = 16;
 /// carries for the data path (its actions, a connection's state). The table needs of it its
 /// match; everything beyond the masked key has a default for kinds without it.
 pub(crate) trait Entry: Send + Sync + 'static {
+    /// What an entry is offloaded for, which names it with tc's cookie ([`Id`]): the ingress
+    /// port of a flower rule, the act_ct flow table of a connection.
+    type Scope: Ord + Copy + Send + Sync + Unpin + 'static;
+
+    /// What the table's writer keeps to decide whether it takes an entry ([`Self::admit`]);
+    /// `()` for a kind it always takes.
+    type Gate: Default + Send + Unpin;
+
+    /// Whether a table whose writer keeps `gate` takes an entry for `scope` now (checked under
+    /// the writer's lock, atomically with the insertion).
+    fn admit(_gate: &Self::Gate, _scope: Self::Scope) -> Result<(), InsertError> {
+        Ok(())
+    }
+
     /// The key, already masked by [`Self::mask`].
     fn key(&self) -> &Key;
 
@@ -103,8 +120,22 @@ pub(crate) trait Entry: Send + Sync + 'static {
     }
 }
 
-/// An offloaded flower rule: what to match and do.
+/// An offloaded flower rule: what to match and do, for an ingress port, which the table may
+/// close to offload ([`FlowTable::close_below`], [`FlowTable::set_port_offload`]).
 impl Entry for RuleSpec {
+    type Scope = Vpid;
+    type Gate = PortGate;
+
+    fn admit(gate: &PortGate, in_vpid: Vpid) -> Result<(), InsertError> {
+        if in_vpid < gate.closed_below {
+            return Err(InsertError::Closed);
+        }
+        if gate.tc_off.contains(in_vpid) {
+            return Err(InsertError::Disabled);
+        }
+        Ok(())
+    }
+
     #[inline(always)]
     fn key(&self) -> &Key {
         &self.key
@@ -364,16 +395,16 @@ struct PortSet([u64; PORT_WORDS]);
 
 impl PortSet {
     /// The word and bit of `vpid`; `None` for a VPID that names no port.
-    fn bit(vpid: u32) -> Option<(usize, u64)> {
-        let i = vpid::dense_index(vpid)?;
+    fn bit(vpid: Vpid) -> Option<(usize, u64)> {
+        let i = vpid::dense_index(vpid.get())?;
         Some((i / 64, 1 << (i % 64)))
     }
 
-    fn contains(&self, vpid: u32) -> bool {
+    fn contains(&self, vpid: Vpid) -> bool {
         Self::bit(vpid).is_some_and(|(w, b)| self.0.get(w).is_some_and(|x| x & b != 0))
     }
 
-    fn set(&mut self, vpid: u32, member: bool) {
+    fn set(&mut self, vpid: Vpid, member: bool) {
         if let Some((x, b)) = Self::bit(vpid).and_then(|(w, b)| Some((self.0.get_mut(w)?, b))) {
             if member {
                 *x |= b;
@@ -384,19 +415,42 @@ impl PortSet {
     }
 }
 
-/// What names an offloaded rule.
+/// Which ingress ports a table of flower rules takes rules for.
+pub(crate) struct PortGate {
+    /// Rules entering at a VPID below this are refused: the uplinks, outside switchdev mode.
+    closed_below: Vpid,
+    /// Ports whose representor has `hw-tc-offload` off: rules entering there are refused.
+    tc_off: PortSet,
+}
+
+impl Default for PortGate {
+    /// Every port open.
+    fn default() -> Self {
+        Self {
+            closed_below: Vpid::new(0),
+            tc_off: PortSet([0; PORT_WORDS]),
+        }
+    }
+}
+
+/// What names an entry: tc's cookie, and what the entry was offloaded for ([`Entry::Scope`]).
+/// Ordered by scope first, so that the entries of one scope are neighbours.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Id<S> {
+    /// What the entry was offloaded for.
+    pub(crate) scope: S,
+    /// tc's cookie.
+    pub(crate) cookie: u64,
+}
+
+/// What names an offloaded flower rule: its cookie and the virtual port of the representor
+/// whose callback offloaded it.
 ///
 /// tc names a filter by its cookie, but a filter of a shared block is offloaded once per bound
 /// representor (tc calls each bound callback, and replays the block's filters to a callback that
 /// binds later or unbinds), each time for that representor's traffic only: one rule per
-/// `(cookie, ingress port)`.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) struct RuleId {
-    /// tc's cookie of the filter.
-    pub(crate) cookie: u64,
-    /// The virtual port of the representor whose callback offloaded it.
-    pub(crate) in_vpid: u32,
-}
+/// `(ingress port, cookie)`.
+pub(crate) type RuleId = Id<Vpid>;
 
 /// A [`MaskGroup`] with rules.
 struct Group {
@@ -404,17 +458,15 @@ struct Group {
     rules: u32,
 }
 
-struct Writer<E> {
-    by_cookie: RBTree<RuleId, Arc<Rule<E>>>,
+struct Writer<E: Entry> {
+    by_id: RBTree<Id<E::Scope>, Arc<Rule<E>>>,
     /// The mask groups with rules.
     groups: RBTree<MaskGroup, Group>,
     /// The rank of the next new group.
     next_rank: u64,
     count: u32,
-    /// Rules entering at a VPID below this are refused: the uplinks, outside switchdev mode.
-    closed_below: u32,
-    /// Ports whose representor has `hw-tc-offload` off: rules entering there are refused.
-    tc_off: PortSet,
+    /// Which entries the table takes.
+    gate: E::Gate,
 }
 
 /// Why a rule could not be added.
@@ -431,8 +483,11 @@ pub(crate) enum InsertError {
 
 /// A flow table of a switch: its flower rules (`FlowTable<RuleSpec>`), or its offloaded
 /// connections.
+///
+/// `masks` comes first: the data path reads it on every lookup, at no offset.
 #[pin_data]
-pub(crate) struct FlowTable<E> {
+#[repr(C)]
+pub(crate) struct FlowTable<E: Entry> {
     masks: RcuBox<MaskSet<E>>,
     #[pin]
     writer: Mutex<Writer<E>>,
@@ -447,12 +502,11 @@ impl<E: Entry> FlowTable<E> {
         try_pin_init!(Self {
             masks: RcuBox::empty(),
             writer <- new_mutex!(Writer {
-                by_cookie: RBTree::new(),
+                by_id: RBTree::new(),
                 groups: RBTree::new(),
                 next_rank: 0,
                 count: 0,
-                closed_below: 0,
-                tc_off: PortSet([0; PORT_WORDS]),
+                gate: E::Gate::default(),
             }),
             capacity: Atomic::new(capacity),
             nonempty: Atomic::new(false),
@@ -481,15 +535,14 @@ impl<E: Entry> FlowTable<E> {
 
     /// Adds (or replaces, by id) a rule, returning the rule it replaced. All or nothing: on
     /// failure the table is unchanged.
-    pub(crate) fn insert(&self, id: RuleId, entry: E) -> Result<Option<Arc<Rule<E>>>, InsertError> {
+    pub(crate) fn insert(
+        &self,
+        id: Id<E::Scope>,
+        entry: E,
+    ) -> Result<Option<Arc<Rule<E>>>, InsertError> {
         let mut w = self.writer.lock();
-        if id.in_vpid < w.closed_below {
-            return Err(InsertError::Closed);
-        }
-        if w.tc_off.contains(id.in_vpid) {
-            return Err(InsertError::Disabled);
-        }
-        let old = w.by_cookie.get(&id).cloned();
+        E::admit(&w.gate, id.scope)?;
+        let old = w.by_id.get(&id).cloned();
         // Replacing an existing rule does not need room.
         if old.is_none() && w.count >= self.capacity.load(Relaxed) {
             return Err(InsertError::Full);
@@ -537,14 +590,14 @@ impl<E: Entry> FlowTable<E> {
                 // cookie; act_ct updates a connection's direction in place): its counters go
                 // on, as do the ones already reported.
                 rule.carry_counters(&old);
-                if let Some(slot) = w.by_cookie.get_mut(&id) {
+                if let Some(slot) = w.by_id.get_mut(&id) {
                     *slot = rule;
                 }
                 self.retire(&mut w, &old);
                 Ok(Some(old))
             }
             (None, Some(node)) => {
-                w.by_cookie.insert(node.into_node(id, rule));
+                w.by_id.insert(node.into_node(id, rule));
                 Ok(None)
             }
             // Reserved above whenever there is no old rule.
@@ -674,7 +727,7 @@ impl<E: Entry> FlowTable<E> {
         self.masks.replace_deferred(set)
     }
 
-    /// Takes `rule`, already out of `by_cookie`, out of the table. Cannot fail: the rule dies
+    /// Takes `rule`, already out of `by_id`, out of the table. Cannot fail: the rule dies
     /// first, so lookups ignore it from now on, and the bookkeeping follows; only the physical
     /// removal needs memory, and a failure there leaves a dead rule for the next rebuild of its
     /// bucket (or table) to drop.
@@ -709,22 +762,22 @@ impl<E: Entry> FlowTable<E> {
 
     /// Removes the rule `id`, returning it. Only fails if there is no such rule: once this
     /// returns, the rule is never executed again.
-    pub(crate) fn remove(&self, id: RuleId) -> Result<Arc<Rule<E>>> {
+    pub(crate) fn remove(&self, id: Id<E::Scope>) -> Result<Arc<Rule<E>>> {
         let mut w = self.writer.lock();
-        let rule = w.by_cookie.remove(&id).ok_or(ENOENT)?;
+        let rule = w.by_id.remove(&id).ok_or(ENOENT)?;
         self.retire(&mut w, &rule);
         Ok(rule)
     }
 
-    /// Removes every rule offloaded for port `in_vpid` (the [`RuleId`]'s). Cannot fail.
-    pub(crate) fn remove_port(&self, in_vpid: u32) {
+    /// Removes every rule offloaded for `scope` (the [`Id`]'s). Cannot fail.
+    pub(crate) fn remove_scope(&self, scope: E::Scope) {
         let mut w = self.writer.lock();
         loop {
-            let next = w.by_cookie.keys().find(|id| id.in_vpid == in_vpid).copied();
+            let next = w.by_id.keys().find(|id| id.scope == scope).copied();
             let Some(id) = next else {
                 break;
             };
-            if let Some(rule) = w.by_cookie.remove(&id) {
+            if let Some(rule) = w.by_id.remove(&id) {
                 self.retire(&mut w, &rule);
             }
         }
@@ -732,46 +785,13 @@ impl<E: Entry> FlowTable<E> {
 
     /// Counters of the rule `id` since the previous call: bytes, packets, and the last use
     /// (jiffies).
-    pub(crate) fn stats_delta(&self, id: RuleId) -> Option<(u64, u64, u64)> {
+    pub(crate) fn stats_delta(&self, id: Id<E::Scope>) -> Option<(u64, u64, u64)> {
         let w = self.writer.lock();
-        let r = w.by_cookie.get(&id)?;
+        let r = w.by_id.get(&id)?;
         let (p, b) = (r.packets.load(Relaxed), r.bytes.load(Relaxed));
         let dp = p - r.reported.xchg(p, Relaxed);
         let db = b - r.reported_bytes.xchg(b, Relaxed);
         Some((db, dp, r.lastused.load(Relaxed)))
-    }
-
-    /// Closes the virtual ports below `vpid` to new rules, atomically with checking that none
-    /// has any: on failure (`EBUSY`) nothing changed. `close_below(0)` reopens every port.
-    pub(crate) fn close_below(&self, vpid: u32) -> Result {
-        let mut w = self.writer.lock();
-        if w.by_cookie.keys().any(|id| id.in_vpid < vpid) {
-            return Err(EBUSY);
-        }
-        w.closed_below = vpid;
-        Ok(())
-    }
-
-    /// Allows (`on`) or refuses new rules entering at `vpid`, as its representor's
-    /// `hw-tc-offload` feature says. Turning offload off is refused (`EBUSY`) while the port has
-    /// rules; the check and the change are atomic with insertions, so a rule is either refused
-    /// or makes this fail. On failure nothing changed. Allocates nothing.
-    pub(crate) fn set_port_offload(&self, vpid: u32, on: bool) -> Result {
-        let mut w = self.writer.lock();
-        if on {
-            w.tc_off.set(vpid, false);
-        } else if !w.tc_off.contains(vpid) {
-            if w.by_cookie.keys().any(|id| id.in_vpid == vpid) {
-                return Err(EBUSY);
-            }
-            w.tc_off.set(vpid, true);
-        }
-        Ok(())
-    }
-
-    /// Whether rules entering at `vpid` are allowed ([`Self::set_port_offload`]).
-    pub(crate) fn port_offload(&self, vpid: u32) -> bool {
-        !self.writer.lock().tc_off.contains(vpid)
     }
 
     /// Whether the table has rules.
@@ -809,6 +829,42 @@ impl<E: Entry> FlowTable<E> {
     }
 }
 
+/// The ingress ports of flower rules.
+impl FlowTable<RuleSpec> {
+    /// Closes the virtual ports below `vpid` to new rules, atomically with checking that none
+    /// has any: on failure (`EBUSY`) nothing changed. `close_below(0)` reopens every port.
+    pub(crate) fn close_below(&self, vpid: Vpid) -> Result {
+        let mut w = self.writer.lock();
+        if w.by_id.keys().any(|id| id.scope < vpid) {
+            return Err(EBUSY);
+        }
+        w.gate.closed_below = vpid;
+        Ok(())
+    }
+
+    /// Allows (`on`) or refuses new rules entering at `vpid`, as its representor's
+    /// `hw-tc-offload` feature says. Turning offload off is refused (`EBUSY`) while the port has
+    /// rules; the check and the change are atomic with insertions, so a rule is either refused
+    /// or makes this fail. On failure nothing changed. Allocates nothing.
+    pub(crate) fn set_port_offload(&self, vpid: Vpid, on: bool) -> Result {
+        let mut w = self.writer.lock();
+        if on {
+            w.gate.tc_off.set(vpid, false);
+        } else if !w.gate.tc_off.contains(vpid) {
+            if w.by_id.keys().any(|id| id.scope == vpid) {
+                return Err(EBUSY);
+            }
+            w.gate.tc_off.set(vpid, true);
+        }
+        Ok(())
+    }
+
+    /// Whether rules entering at `vpid` are allowed ([`Self::set_port_offload`]).
+    pub(crate) fn port_offload(&self, vpid: Vpid) -> bool {
+        !self.writer.lock().gate.tc_off.contains(vpid)
+    }
+}
+
 #[kernel::macros::kunit_tests(fponic_flowtable)]
 mod tests {
     use super::*;
@@ -822,14 +878,17 @@ mod tests {
 
     /// The id of a rule with `cookie` offloaded for port 0.
     fn id(cookie: u64) -> RuleId {
-        RuleId { cookie, in_vpid: 0 }
+        RuleId {
+            scope: Vpid::new(0),
+            cookie,
+        }
     }
 
     impl<E: Entry> FlowTable<E> {
-        fn rank_of(&self, id: RuleId) -> u64 {
+        fn rank_of(&self, id: Id<E::Scope>) -> u64 {
             self.writer
                 .lock()
-                .by_cookie
+                .by_id
                 .get(&id)
                 .map_or(u64::MAX, |r| r.rank)
         }
@@ -951,7 +1010,7 @@ mod tests {
             let mut key = Key::default();
             key.0[off::L4_DST + 1] = rng.below(50) as u8;
             let mut actions = Actions::default();
-            let _ = actions.push(Action::Redirect(vpid::Vpid::new(i)));
+            let _ = actions.push(Action::Redirect(Vpid::new(i)));
             let r = RuleSpec {
                 chain: 0,
                 prio: 1 + rng.below(4) as u32,
@@ -994,6 +1053,9 @@ mod tests {
     }
 
     impl Entry for Tagged {
+        type Scope = u32;
+        type Gate = ();
+
         fn key(&self) -> &Key {
             &self.key
         }
@@ -1011,6 +1073,7 @@ mod tests {
         let mut key = Key::default();
         key.set(off::L4_DST, &53u16.to_be_bytes());
         let tagged = |tag| Tagged { key, mask, tag };
+        let id = |cookie| Id { scope: 7, cookie };
         assert!(table.insert(id(1), tagged(1)).is_ok());
         assert!(table.insert(id(2), tagged(2)).is_ok());
         assert!(table.writer.lock().groups.is_empty());
@@ -1092,15 +1155,15 @@ mod tests {
             r.mask.set(off::IN_PORT, &[0xff; 4]);
             r.key.set(off::IN_PORT, &vpid.to_be_bytes());
             let id = RuleId {
+                scope: Vpid::new(vpid),
                 cookie: 5,
-                in_vpid: vpid,
             };
             assert!(table.insert(id, *r).is_ok());
         }
         assert_eq!(table.len(), 2);
         let first = RuleId {
+            scope: Vpid::new(0x1000),
             cookie: 5,
-            in_vpid: 0x1000,
         };
         table.remove(first)?;
         assert!(table.remove(first).is_err());
@@ -1124,7 +1187,7 @@ mod tests {
             mask.0[field] = 0xff;
             key.0[field] = val;
             let mut actions = Actions::default();
-            let _ = actions.push(Action::Redirect(vpid::Vpid::new(act)));
+            let _ = actions.push(Action::Redirect(Vpid::new(act)));
             RuleSpec {
                 chain: 0,
                 prio,
@@ -1148,7 +1211,7 @@ mod tests {
                 .classify(0, &pkt, &guard)
                 .map(|r| r.entry.actions.as_slice()[0])
         };
-        let to = |v| Some(Action::Redirect(vpid::Vpid::new(v)));
+        let to = |v| Some(Action::Redirect(Vpid::new(v)));
         assert_eq!(winner(&table), to(2));
         // The src-MAC mask leaves prio 1 and comes back: now after the dst-MAC mask.
         table.remove(id(2))?;

@@ -10,11 +10,15 @@ use crate::{
         key,
         FlowerRule, //
     },
-    engine::flow::{
-        off,
-        Key,
-        PortRanges,
-        Refusal, //
+    engine::{
+        ct::TableNo,
+        flow::{
+            off,
+            Key,
+            PortRanges,
+            Refusal, //
+        },
+        id::vpid::Vpid,
     },
 };
 
@@ -114,24 +118,29 @@ const CT_ENTRY_KEYS: u64 = key::META
 /// The key, mask and port ranges of flower rule `r` on the representor of virtual port
 /// `in_vpid`; the key is not masked yet.
 pub(super) fn translate(
-    in_vpid: u32,
+    in_vpid: Vpid,
     r: &FlowerRule<'_>,
 ) -> Result<(Key, Key, PortRanges), Refusal> {
-    fill(in_vpid, r, SUPPORTED_KEYS, Some(r.proto))
+    fill(
+        (off::IN_PORT, in_vpid.get()),
+        r,
+        SUPPORTED_KEYS,
+        Some(r.proto),
+    )
 }
 
 /// The key and mask of the direction of an offloaded connection `r` of the act_ct flow table
-/// that the switch numbers `table` (in the key's ingress port field); the key is not masked
-/// yet.
-pub(super) fn translate_ct(table: u32, r: &FlowerRule<'_>) -> Result<(Key, Key), Refusal> {
-    let (key, mask, _) = fill(table, r, CT_ENTRY_KEYS, None)?;
+/// that the switch numbers `table`; the key is not masked yet.
+pub(super) fn translate_ct(table: TableNo, r: &FlowerRule<'_>) -> Result<(Key, Key), Refusal> {
+    let (key, mask, _) = fill((off::CT_TABLE, table.get()), r, CT_ENTRY_KEYS, None)?;
     Ok((key, mask))
 }
 
-/// The key, mask and port ranges of `r`'s match, on the keys `allowed`, with ingress port
-/// `in_port` and, if given, the filter's protocol `proto`.
+/// The key, mask and port ranges of `r`'s match, on the keys `allowed`, within `scope` (the
+/// offset of the ingress port or the ct table's number, and its value) and, if given, the
+/// filter's protocol `proto`.
 fn fill(
-    in_port: u32,
+    scope: (usize, u32),
     r: &FlowerRule<'_>,
     allowed: u64,
     proto: Option<u16>,
@@ -159,7 +168,7 @@ fn fill(
         key.set(o, k);
         mask.set(o, mk);
     };
-    set(off::IN_PORT, &in_port.to_be_bytes(), &[0xff; 4]);
+    set(scope.0, &scope.1.to_be_bytes(), &[0xff; 4]);
     // A filter sees only packets of its protocol (tc_skb_protocol), unless it is `all`.
     if let Some(p) = proto.filter(|&p| p != ETH_P_ALL) {
         set(off::TC_PROTO, &p.to_be_bytes(), &[0xff; 2]);
