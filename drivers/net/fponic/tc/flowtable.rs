@@ -458,15 +458,36 @@ struct Group {
     rules: u32,
 }
 
-struct Writer<E: Entry> {
-    by_id: RBTree<Id<E::Scope>, Arc<Rule<E>>>,
+/// What the writer keeps of the live rules beside their ids.
+struct Book {
     /// The mask groups with rules.
     groups: RBTree<MaskGroup, Group>,
     /// The rank of the next new group.
     next_rank: u64,
+    /// Live rules.
     count: u32,
+}
+
+struct Writer<E: Entry> {
+    /// The live rules by id: by scope, then cookie.
+    by_id: RBTree<Id<E::Scope>, Arc<Rule<E>>>,
+    book: Book,
     /// Which entries the table takes.
     gate: E::Gate,
+}
+
+impl<E: Entry> Writer<E> {
+    /// The least id of `scope`: a scope's rules are the ids from there that have its scope.
+    fn first_of(scope: E::Scope) -> Id<E::Scope> {
+        Id { scope, cookie: 0 }
+    }
+
+    /// Whether `scope` has rules (one search).
+    fn has_scope(&self, scope: E::Scope) -> bool {
+        self.by_id
+            .cursor_lower_bound(&Self::first_of(scope))
+            .is_some_and(|c| c.current().0.scope == scope)
+    }
 }
 
 /// Why a rule could not be added.
@@ -503,9 +524,11 @@ impl<E: Entry> FlowTable<E> {
             masks: RcuBox::empty(),
             writer <- new_mutex!(Writer {
                 by_id: RBTree::new(),
-                groups: RBTree::new(),
-                next_rank: 0,
-                count: 0,
+                book: Book {
+                    groups: RBTree::new(),
+                    next_rank: 0,
+                    count: 0,
+                },
                 gate: E::Gate::default(),
             }),
             capacity: Atomic::new(capacity),
@@ -515,7 +538,7 @@ impl<E: Entry> FlowTable<E> {
 
     /// Number of rules.
     pub(crate) fn len(&self) -> u32 {
-        self.writer.lock().count
+        self.writer.lock().book.count
     }
 
     /// Capacity.
@@ -526,7 +549,7 @@ impl<E: Entry> FlowTable<E> {
     /// Changes the capacity; `EBUSY` if more rules than that are offloaded.
     pub(crate) fn set_capacity(&self, capacity: u32) -> Result {
         let w = self.writer.lock();
-        if w.count > capacity {
+        if w.book.count > capacity {
             return Err(EBUSY);
         }
         self.capacity.store(capacity, Relaxed);
@@ -544,18 +567,19 @@ impl<E: Entry> FlowTable<E> {
         E::admit(&w.gate, id.scope)?;
         let old = w.by_id.get(&id).cloned();
         // Replacing an existing rule does not need room.
-        if old.is_none() && w.count >= self.capacity.load(Relaxed) {
+        if old.is_none() && w.book.count >= self.capacity.load(Relaxed) {
             return Err(InsertError::Full);
         }
         // Everything that may fail comes before the publication, which is all or nothing: no
         // undo is ever needed.
         let group = entry.group();
-        let (rank, new_group) = match group.as_ref().map(|g| w.groups.get(g).map(|g| g.rank)) {
+        let book = &mut w.book;
+        let (rank, new_group) = match group.as_ref().map(|g| book.groups.get(g).map(|g| g.rank)) {
             None => (0, None),
             Some(Some(rank)) => (rank, None),
             Some(None) => {
-                let rank = w.next_rank;
-                w.next_rank = rank.checked_add(1).ok_or(InsertError::Full)?;
+                let rank = book.next_rank;
+                book.next_rank = rank.checked_add(1).ok_or(InsertError::Full)?;
                 let node =
                     RBTreeNodeReservation::new(GFP_KERNEL).map_err(|_| InsertError::NoMem)?;
                 (rank, Some(node))
@@ -570,15 +594,16 @@ impl<E: Entry> FlowTable<E> {
             .map_err(|_| InsertError::NoMem)?;
         // The new rule is published (after the old one, if any, in its bucket: equal keys and
         // priorities keep insertion order) before the old one dies: no packet sees neither.
-        w.count += 1;
+        w.book.count += 1;
         self.nonempty.store(true, Relaxed);
         match (group, new_group) {
             (Some(group), Some(node)) => {
-                w.groups
+                w.book
+                    .groups
                     .insert(node.into_node(group, Group { rank, rules: 1 }));
             }
             (Some(group), None) => {
-                if let Some(g) = w.groups.get_mut(&group) {
+                if let Some(g) = w.book.groups.get_mut(&group) {
                     g.rules += 1;
                 }
             }
@@ -593,7 +618,7 @@ impl<E: Entry> FlowTable<E> {
                 if let Some(slot) = w.by_id.get_mut(&id) {
                     *slot = rule;
                 }
-                self.retire(&mut w, &old);
+                self.retire(&mut w.book, &old);
                 Ok(Some(old))
             }
             (None, Some(node)) => {
@@ -731,18 +756,18 @@ impl<E: Entry> FlowTable<E> {
     /// first, so lookups ignore it from now on, and the bookkeeping follows; only the physical
     /// removal needs memory, and a failure there leaves a dead rule for the next rebuild of its
     /// bucket (or table) to drop.
-    fn retire(&self, w: &mut Writer<E>, rule: &Arc<Rule<E>>) {
+    fn retire(&self, book: &mut Book, rule: &Arc<Rule<E>>) {
         rule.dead.store(true, Relaxed);
-        w.count -= 1;
-        if w.count == 0 {
+        book.count -= 1;
+        if book.count == 0 {
             self.nonempty.store(false, Relaxed);
         }
         let e = &rule.entry;
         if let Some(group) = e.group() {
-            if let Some(g) = w.groups.get_mut(&group) {
+            if let Some(g) = book.groups.get_mut(&group) {
                 g.rules -= 1;
                 if g.rules == 0 {
-                    w.groups.remove(&group);
+                    book.groups.remove(&group);
                 }
             }
         }
@@ -765,21 +790,27 @@ impl<E: Entry> FlowTable<E> {
     pub(crate) fn remove(&self, id: Id<E::Scope>) -> Result<Arc<Rule<E>>> {
         let mut w = self.writer.lock();
         let rule = w.by_id.remove(&id).ok_or(ENOENT)?;
-        self.retire(&mut w, &rule);
+        self.retire(&mut w.book, &rule);
         Ok(rule)
     }
 
     /// Removes every rule offloaded for `scope` (the [`Id`]'s). Cannot fail.
+    ///
+    /// The scope's ids are neighbours: one search finds the first, and each removal leaves the
+    /// cursor on the next. The cost is that of the removals, whatever the other scopes hold.
     pub(crate) fn remove_scope(&self, scope: E::Scope) {
-        let mut w = self.writer.lock();
-        loop {
-            let next = w.by_id.keys().find(|id| id.scope == scope).copied();
-            let Some(id) = next else {
-                break;
-            };
-            if let Some(rule) = w.by_id.remove(&id) {
-                self.retire(&mut w, &rule);
-            }
+        let mut guard = self.writer.lock();
+        let w = &mut *guard;
+        let mut at = w
+            .by_id
+            .cursor_lower_bound_mut(&Writer::<E>::first_of(scope));
+        // Past the scope's last rule, the cursor is on another scope's (the next, or the one
+        // before if it was the last), or on none.
+        while let Some(c) = at.filter(|c| c.current().0.scope == scope) {
+            let (next, node) = c.remove_current();
+            let (_, rule) = node.to_key_value();
+            self.retire(&mut w.book, &rule);
+            at = next;
         }
     }
 
@@ -835,7 +866,8 @@ impl FlowTable<RuleSpec> {
     /// has any: on failure (`EBUSY`) nothing changed. `close_below(0)` reopens every port.
     pub(crate) fn close_below(&self, vpid: Vpid) -> Result {
         let mut w = self.writer.lock();
-        if w.by_id.keys().any(|id| id.scope < vpid) {
+        // The first id has the lowest port.
+        if w.by_id.keys().next().is_some_and(|id| id.scope < vpid) {
             return Err(EBUSY);
         }
         w.gate.closed_below = vpid;
@@ -851,7 +883,7 @@ impl FlowTable<RuleSpec> {
         if on {
             w.gate.tc_off.set(vpid, false);
         } else if !w.gate.tc_off.contains(vpid) {
-            if w.by_id.keys().any(|id| id.scope == vpid) {
+            if w.has_scope(vpid) {
                 return Err(EBUSY);
             }
             w.gate.tc_off.set(vpid, true);
@@ -1076,7 +1108,7 @@ mod tests {
         let id = |cookie| Id { scope: 7, cookie };
         assert!(table.insert(id(1), tagged(1)).is_ok());
         assert!(table.insert(id(2), tagged(2)).is_ok());
-        assert!(table.writer.lock().groups.is_empty());
+        assert!(table.writer.lock().book.groups.is_empty());
         assert_eq!(table.rank_of(id(2)), 0);
         let winner = |table: &FlowTable<Tagged>| {
             let guard = rcu::Guard::new();
@@ -1086,6 +1118,112 @@ mod tests {
         assert_eq!(table.remove(id(1)).map(|r| r.entry.tag), Ok(1));
         assert_eq!(winner(&table), Some(2));
         assert!(table.classify(1, &key, &rcu::Guard::new()).is_none());
+        Ok(())
+    }
+
+    #[test]
+    fn removing_a_scope_removes_its_rules_only() -> Result {
+        // Three scopes of 3000 rules each, their cookies interleaved, the middle one with the
+        // lowest and the highest cookie; two masks, so that removals empty mask tables too.
+        const PER_SCOPE: u32 = 3000;
+        let table = KBox::pin_init(FlowTable::new(3 * PER_SCOPE), GFP_KERNEL)?;
+        let id = |scope: u32, i: u32| Id {
+            scope,
+            cookie: match (scope, i) {
+                (2, 0) => 0,
+                (2, 1) => u64::MAX,
+                _ => u64::from(i) * 3 + u64::from(scope),
+            },
+        };
+        let tagged = |scope: u32, i: u32| {
+            let mut mask = Key::default();
+            mask.set(off::IP_SRC, &[0xff; 4]);
+            mask.set(off::IP_DST, &[0xff; 4]);
+            if i % 7 == 0 {
+                mask.set(off::L4_DST, &[0xff; 2]);
+            }
+            let mut key = Key::default();
+            key.set(off::IP_SRC, &scope.to_be_bytes());
+            key.set(off::IP_DST, &i.to_be_bytes());
+            Tagged {
+                key,
+                mask,
+                tag: scope << 16 | i,
+            }
+        };
+        for i in 0..PER_SCOPE {
+            for scope in 1..=3 {
+                assert!(table.insert(id(scope, i), tagged(scope, i)).is_ok());
+            }
+        }
+        // What the table has of scope `scope`: rules that lookups find, by their ids.
+        let found = |table: &FlowTable<Tagged>, scope: u32| {
+            (0..PER_SCOPE)
+                .filter(|&i| {
+                    let t = tagged(scope, i);
+                    let hit = {
+                        let guard = rcu::Guard::new();
+                        table.classify(0, &t.key, &guard).map(|r| r.entry.tag)
+                    };
+                    // The writer's lock, outside RCU.
+                    let named = table.stats_delta(id(scope, i)).is_some();
+                    assert_eq!(hit.is_some(), named);
+                    hit == Some(t.tag)
+                })
+                .count()
+        };
+        let all = usize::try_from(PER_SCOPE).unwrap_or(0);
+        table.remove_scope(2);
+        assert_eq!(table.len(), 2 * PER_SCOPE);
+        assert_eq!([1, 2, 3].map(|s| found(&table, s)), [all, 0, all]);
+        // Nothing left to remove; scopes without rules, below and above the others.
+        table.remove_scope(2);
+        table.remove_scope(0);
+        table.remove_scope(4);
+        assert_eq!(table.len(), 2 * PER_SCOPE);
+        // The last scope, then the first.
+        table.remove_scope(3);
+        assert_eq!([1, 2, 3].map(|s| found(&table, s)), [all, 0, 0]);
+        table.remove_scope(1);
+        assert_eq!(table.len(), 0);
+        assert!(!table.is_active());
+        assert!(table.masks.get(&rcu::Guard::new()).is_none());
+        Ok(())
+    }
+
+    #[test]
+    fn closed_ports_refuse_rules_and_ports_with_rules_stay_open() -> Result {
+        let table = KBox::pin_init(FlowTable::new(16), GFP_KERNEL)?;
+        let mut rng = Rng(17);
+        let at = |vpid: u32, cookie| RuleId {
+            scope: Vpid::new(vpid),
+            cookie,
+        };
+        assert!(table
+            .insert(at(0x1001, 1), random_rule(&mut rng, 1))
+            .is_ok());
+        // A neighbour's rules do not keep a port open.
+        assert!(table.set_port_offload(Vpid::new(0x1000), false).is_ok());
+        assert!(table.set_port_offload(Vpid::new(0x1002), false).is_ok());
+        assert!(matches!(
+            table.insert(at(0x1000, 2), random_rule(&mut rng, 1)),
+            Err(InsertError::Disabled)
+        ));
+        assert_eq!(table.set_port_offload(Vpid::new(0x1001), false), Err(EBUSY));
+        assert!(!table.port_offload(Vpid::new(0x1000)));
+        assert!(table.port_offload(Vpid::new(0x1001)));
+        // Uplinks 0 and 1 closed: no rule below 2 yet.
+        assert!(table.close_below(Vpid::new(2)).is_ok());
+        assert!(matches!(
+            table.insert(at(1, 3), random_rule(&mut rng, 1)),
+            Err(InsertError::Closed)
+        ));
+        assert!(table.close_below(Vpid::new(0)).is_ok());
+        assert!(table.insert(at(1, 3), random_rule(&mut rng, 1)).is_ok());
+        assert_eq!(table.close_below(Vpid::new(2)), Err(EBUSY));
+        assert!(table.close_below(Vpid::new(1)).is_ok());
+        table.remove(at(1, 3))?;
+        assert!(table.close_below(Vpid::new(2)).is_ok());
         Ok(())
     }
 
