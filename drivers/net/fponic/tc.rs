@@ -46,7 +46,7 @@ pub(crate) fn build_spec(
     in_vpid: Vpid,
     r: &FlowerRule<'_>,
 ) -> Result<RuleSpec, Refusal> {
-    let (key, mask, ranges) = keys::translate(in_vpid, r)?;
+    let m = keys::translate(in_vpid, r)?;
     let mut actions = act::translate(ports, r)?;
     actions.validate(r.chain)?;
     // A packet that leaves the eswitch mid-pipeline (after these actions, or after a miss in the
@@ -60,9 +60,9 @@ pub(crate) fn build_spec(
     Ok(RuleSpec {
         chain: r.chain,
         prio: r.prio,
-        key: key.masked(&mask),
-        mask,
-        ranges,
+        key: m.key.masked(&m.mask),
+        mask: m.mask,
+        ranges: m.ranges,
         actions,
     })
 }
