@@ -99,6 +99,7 @@ use crate::{
         },
     },
     engine::{
+        flow::RuleSpec,
         id::{
             vpid::{
                 self,
@@ -344,7 +345,7 @@ pub(crate) struct Eswitch {
     drops: [Atomic<u64>; DropCause::COUNT],
     /// Offloaded flow rules.
     #[pin]
-    flows: FlowTable,
+    flows: FlowTable<RuleSpec>,
     /// Offloaded connections.
     #[pin]
     ct: Conntrack,
@@ -483,7 +484,7 @@ impl Eswitch {
     }
 
     /// The offloaded flow rules.
-    pub(crate) fn flows(&self) -> &FlowTable {
+    pub(crate) fn flows(&self) -> &FlowTable<RuleSpec> {
         &self.flows
     }
 

@@ -45,10 +45,10 @@ pub(crate) trait Ports {
 /// rule of the flow table; `ports` names the virtual ports of mirred targets.
 pub(crate) fn build_spec(
     ports: &impl Ports,
-    in_vpid: u32,
+    in_vpid: Vpid,
     r: &FlowerRule<'_>,
 ) -> Result<RuleSpec, Refusal> {
-    let (key, mask, ranges) = keys::translate(in_vpid, r)?;
+    let m = keys::translate(in_vpid, r)?;
     let mut actions = act::translate(ports, r)?;
     actions.validate(r.chain)?;
     // A packet that leaves the eswitch mid-pipeline (after these actions, or after a miss in the
@@ -62,9 +62,9 @@ pub(crate) fn build_spec(
     Ok(RuleSpec {
         chain: r.chain,
         prio: r.prio,
-        key: key.masked(&mask),
-        mask,
-        ranges,
+        key: m.key.masked(&m.mask),
+        mask: m.mask,
+        ranges: m.ranges,
         actions,
     })
 }

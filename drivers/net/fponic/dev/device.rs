@@ -306,14 +306,14 @@ impl DevState {
                 }
                 self.mode = mode;
                 // Reopening cannot fail: nothing is below VPID 0.
-                let _ = dev.esw.flows().close_below(0);
+                let _ = dev.esw.flows().close_below(Vpid::new(0));
                 if let Err(e) = self.publish(&dev.esw) {
                     // The data path still runs the legacy snapshot: stay legacy, as if nothing
                     // happened. No rule can have reached an uplink meanwhile (tc offload
                     // needs a switchdev snapshot).
                     self.mode = EswitchMode::Legacy;
                     let uplinks = u32::try_from(self.uplinks.len()).unwrap_or(u32::MAX);
-                    let _ = dev.esw.flows().close_below(uplinks);
+                    let _ = dev.esw.flows().close_below(Vpid::new(uplinks));
                     for f in self.funcs.iter_mut() {
                         f.remove_rep();
                     }
@@ -326,14 +326,14 @@ impl DevState {
                 // rule is one step under the flow table's lock, so a rule tc adds meanwhile
                 // (flower does not take the devlink lock) is either seen here or refused.
                 let uplinks = u32::try_from(self.uplinks.len()).unwrap_or(u32::MAX);
-                if dev.esw.flows().close_below(uplinks).is_err() {
+                if dev.esw.flows().close_below(Vpid::new(uplinks)).is_err() {
                     ext.set(c"fponic: rules are offloaded on uplink representors; delete them before switching to legacy mode");
                     return Err(EBUSY);
                 }
                 self.mode = mode;
                 if let Err(e) = self.publish(&dev.esw) {
                     self.mode = EswitchMode::Switchdev;
-                    let _ = dev.esw.flows().close_below(0);
+                    let _ = dev.esw.flows().close_below(Vpid::new(0));
                     ext.set(c"fponic: out of memory switching to legacy mode");
                     return Err(e);
                 }

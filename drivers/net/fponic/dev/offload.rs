@@ -58,7 +58,6 @@ impl Ports for Eswitch {
         }
         d.data()
             .offload_vpid()
-            .map(Vpid::new)
             .ok_or(c"fponic: redirect/mirror target must be a representor, not a function netdev")
     }
 }
@@ -120,7 +119,6 @@ pub(crate) fn ft_flow(dev: &NetDevice<PortNetdev>, cmd: FlowerCmd<'_>) -> Result
                 .and_then(NetDevice::<PortNetdev>::try_from_netdev)
                 .filter(|d| d.data().same_switch(esw))
                 .and_then(|d| d.data().own_vpid())
-                .map(Vpid::new)
                 .ok_or(
                     c"fponic: flowtable output must be a function or uplink netdev of the switch",
                 ),
@@ -218,30 +216,31 @@ pub(crate) fn flower(
             // A leading `ct` looks connections up in its zone's act_ct flow table, which the
             // switch registers on (once for all the rules naming it).
             let ct = esw.conntrack();
-            let mut table = 0;
+            let mut table = None;
             if let Some(ft) = spec
                 .actions
                 .is_ct_lookup()
                 .then(|| rule.actions().next().and_then(|a| a.ct_table()))
                 .flatten()
             {
-                table = match ct.attach(&ft) {
+                let n = match ct.attach(&ft) {
                     Ok(n) => n,
                     Err(e) => {
                         return refuse(ext, c"fponic: cannot register on the ct flow table", e)
                     }
                 };
-                spec.actions.set_ct_table(table);
+                spec.actions.set_ct_table(n);
+                table = Some(n);
             }
             let id = RuleId {
+                scope: in_vpid,
                 cookie: rule.cookie,
-                in_vpid,
             };
             let r = match esw.flows().insert(id, spec) {
                 Ok(old) => {
                     // A replaced rule's table is detached after the new rule is in place.
-                    if let Some(old) = old {
-                        ct.detach(old.actions.ct_table());
+                    if let Some(t) = old.and_then(|old| old.entry.actions.ct_table()) {
+                        ct.detach(t);
                     }
                     esw.log_rule(true, name);
                     return Ok(());
@@ -253,7 +252,9 @@ pub(crate) fn flower(
                 Err(InsertError::Disabled) => refuse(ext, DISABLED, EOPNOTSUPP),
                 Err(InsertError::NoMem) => Err(ENOMEM),
             };
-            ct.detach(table);
+            if let Some(t) = table {
+                ct.detach(t);
+            }
             r
         }
         // A filter of a shared block has a rule per bound representor: each callback removes or
@@ -263,8 +264,15 @@ pub(crate) fn flower(
                 return Ok(());
             };
             // tc only destroys rules it offloaded; a missing rule is not an error.
-            if let Ok(spec) = esw.flows().remove(RuleId { cookie, in_vpid }) {
-                esw.conntrack().detach(spec.actions.ct_table());
+            let id = RuleId {
+                scope: in_vpid,
+                cookie,
+            };
+            if let Ok(rule) = esw.flows().remove(id) {
+                let spec = &rule.entry;
+                if let Some(t) = spec.actions.ct_table() {
+                    esw.conntrack().detach(t);
+                }
                 esw.log_rule(
                     false,
                     RuleName {
@@ -281,9 +289,11 @@ pub(crate) fn flower(
                 return Ok(());
             };
             // tc sums the reports of every bound callback.
-            if let Some((bytes, packets, lastused)) =
-                esw.flows().stats_delta(RuleId { cookie, in_vpid })
-            {
+            let id = RuleId {
+                scope: in_vpid,
+                cookie,
+            };
+            if let Some((bytes, packets, lastused)) = esw.flows().stats_delta(id) {
                 reply.report(bytes, packets, lastused);
             }
             Ok(())

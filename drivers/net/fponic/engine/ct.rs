@@ -9,10 +9,33 @@
 //!
 //! This file is plain `core` Rust: it is also compiled into the host test crate.
 
+use core::num::NonZeroU32;
+
 use super::flow::{
     off,
     Key, //
 };
+
+/// The switch's number of an act_ct flow table that its rules' `ct` actions name (each zone has
+/// one): from 1, the lowest free one when a first rule names the table. A connection act_ct
+/// offloads from that table is matched within the number ([`off::CT_TABLE`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct TableNo(NonZeroU32);
+
+impl TableNo {
+    /// The first number.
+    pub(crate) const FIRST: Self = Self(NonZeroU32::MIN);
+
+    /// The number after this one, if there is one.
+    pub(crate) fn next(self) -> Option<Self> {
+        self.0.checked_add(1).map(Self)
+    }
+
+    /// The number.
+    pub(crate) fn get(self) -> u32 {
+        self.0.get()
+    }
+}
 
 /// Flower's `ct_state` flags (`TCA_FLOWER_KEY_CT_FLAGS_*`).
 pub(crate) mod state {

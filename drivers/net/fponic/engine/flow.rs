@@ -2,8 +2,9 @@
 
 //! Flow rules: keys, masks, matching, actions and the reference classifier.
 //!
-//! A [`Key`] is the fixed-layout byte string the switch matches on: the ingress virtual port and
-//! the header fields tc flower can match (see [`off`] for the layout). A rule is a masked key plus
+//! A [`Key`] is the fixed-layout byte string the switch matches on: the ingress virtual port (or,
+//! in a table of offloaded connections, the connection's act_ct flow table) and the header
+//! fields tc flower can match (see [`off`] for the layout). A rule is a masked key plus
 //! optional L4 port ranges, a chain, a priority and actions. Classification in a chain picks the
 //! matching rule with the lowest priority, as tc does, and among equal priorities the one flower's
 //! mask order puts first ([`MaskGroup`]); `goto chain` continues in a higher chain.
@@ -15,6 +16,7 @@
 //! This file is plain `core` Rust: it is also compiled into the host test crate.
 
 use super::{
+    ct::TableNo,
     id::vpid::Vpid,
     packet::FlowKey, //
 };
@@ -24,8 +26,13 @@ pub(crate) const KEY_LEN: usize = 104;
 
 /// Byte offsets of the fields in a [`Key`]. Multi-byte fields are big-endian, like the wire.
 pub(crate) mod off {
-    /// Ingress virtual port id (4 bytes).
+    /// Ingress virtual port id (4 bytes), in the key of a flower rule or of a packet looked up
+    /// in flower rules.
     pub(crate) const IN_PORT: usize = 0;
+    /// The act_ct flow table's number ([`TableNo`](super::TableNo), 4 bytes), in the key of
+    /// an offloaded connection or of a packet looked up in connections: those have a table of
+    /// their own and no ingress port, so the table's number takes the ingress port's place.
+    pub(crate) const CT_TABLE: usize = 0;
     /// Destination MAC (6).
     pub(crate) const ETH_DST: usize = 4;
     /// Source MAC (6).
@@ -205,10 +212,23 @@ impl Key {
         })
     }
 
-    /// The key of a parsed packet entering at virtual port `in_port`.
-    pub(crate) fn from_packet(in_port: u32, p: &FlowKey) -> Key {
+    /// The key of a parsed packet entering at virtual port `in_port`, for a lookup in flower
+    /// rules.
+    pub(crate) fn from_packet(in_port: Vpid, p: &FlowKey) -> Key {
+        Self::from_packet_in(off::IN_PORT, in_port.get(), p)
+    }
+
+    /// The key of a parsed packet, for a lookup in the offloaded connections of act_ct flow
+    /// table `table`.
+    pub(crate) fn of_connection(table: TableNo, p: &FlowKey) -> Key {
+        Self::from_packet_in(off::CT_TABLE, table.get(), p)
+    }
+
+    /// The key of a parsed packet with `scope` at `at`: what the key is looked up within.
+    #[inline(always)]
+    fn from_packet_in(at: usize, scope: u32, p: &FlowKey) -> Key {
         let mut k = Key::default();
-        k.set(off::IN_PORT, &in_port.to_be_bytes());
+        k.set(at, &scope.to_be_bytes());
         k.set(off::ETH_DST, &p.dst_mac);
         k.set(off::ETH_SRC, &p.src_mac);
         k.set(off::N_PROTO, &p.ethertype.to_be_bytes());
@@ -319,12 +339,12 @@ pub(crate) enum Action {
     /// Recompute checksums: [`csum`] flags.
     Csum(u32),
     /// Connection tracking in zone `zone` (`ct`, the first action of its rule): a packet of a
-    /// connection act_ct offloaded to the switch (flow table number `table`) gets its state
-    /// and goes on; any other leaves the eswitch, and software resumes at this action (tc's
-    /// miss cookie `resume`), runs conntrack and the rest of the rule.
+    /// connection act_ct offloaded to the switch (flow table `table`) gets its state and goes
+    /// on; any other leaves the eswitch, and software resumes at this action (tc's miss cookie
+    /// `resume`), runs conntrack and the rest of the rule.
     Ct {
-        /// The switch's number of the zone's flow table (0: none, as for `commit`).
-        table: u32,
+        /// The switch's number of the zone's flow table (none for `commit`).
+        table: Option<TableNo>,
         /// Zone.
         zone: u16,
         /// `nat` ([`crate::engine::ct::nat`] flags): apply the connection's NAT.
@@ -504,18 +524,18 @@ impl Actions {
         )
     }
 
-    /// The flow table number of a leading `ct` action (0: none).
-    pub(crate) fn ct_table(&self) -> u32 {
+    /// The flow table number of a leading `ct` action, if it has one.
+    pub(crate) fn ct_table(&self) -> Option<TableNo> {
         match self.as_slice().first() {
             Some(&Action::Ct { table, .. }) => table,
-            _ => 0,
+            _ => None,
         }
     }
 
     /// Sets the flow table number of a leading `ct` action.
-    pub(crate) fn set_ct_table(&mut self, n: u32) {
+    pub(crate) fn set_ct_table(&mut self, n: TableNo) {
         if let Some(Action::Ct { table, .. }) = self.list.first_mut().filter(|_| self.len > 0) {
-            *table = n;
+            *table = Some(n);
         }
     }
 
@@ -585,14 +605,14 @@ pub(crate) struct RuleSpec {
 
 impl RuleSpec {
     /// The ingress virtual port the rule is bound to, if it matches on exactly one.
-    pub(crate) fn in_port(&self) -> Option<u32> {
+    pub(crate) fn in_port(&self) -> Option<Vpid> {
         let at = off::IN_PORT..off::IN_PORT + 4;
         if self.mask.0.get(at.clone())? != [0xff; 4] {
             return None;
         }
         let mut v = [0u8; 4];
         v.copy_from_slice(self.key.0.get(at)?);
-        Some(u32::from_be_bytes(v))
+        Some(Vpid::new(u32::from_be_bytes(v)))
     }
 
     /// Whether the rule matches a packet key (chain aside).
@@ -625,7 +645,7 @@ impl RuleSpec {
 /// group has rules: ranks order ties as flower's mask list does ([`classify_linear`]).
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) struct MaskGroup {
-    in_port: Option<u32>,
+    in_port: Option<Vpid>,
     chain: u32,
     prio: u32,
     mask: [u8; KEY_LEN],

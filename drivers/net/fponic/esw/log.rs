@@ -4,7 +4,10 @@
 
 use kernel::prelude::*;
 
-use crate::engine::flow::Refusal;
+use crate::engine::{
+    flow::Refusal,
+    id::vpid::Vpid, //
+};
 
 use super::Eswitch;
 
@@ -36,7 +39,7 @@ pub(crate) enum LogEvent {
 #[derive(Clone, Copy)]
 pub(crate) struct RuleName {
     /// Ingress virtual port.
-    pub(crate) in_vpid: u32,
+    pub(crate) in_vpid: Vpid,
     /// Chain.
     pub(crate) chain: u32,
     /// Priority.

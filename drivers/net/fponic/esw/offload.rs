@@ -17,11 +17,13 @@ use crate::{
         ct::{
             ctinfo,
             nat,
-            CtMeta, //
+            CtMeta,
+            TableNo, //
         },
         flow::{
             Action,
-            Key, //
+            Key,
+            RuleSpec, //
         },
         id::{
             vpid::{
@@ -67,7 +69,7 @@ pub(super) enum Offload {
 /// A `ct` action, as the data path executes it ([`Action::Ct`]).
 #[derive(Clone, Copy)]
 struct CtAt {
-    table: u32,
+    table: Option<TableNo>,
     zone: u16,
     nat: u8,
     commit: bool,
@@ -103,8 +105,8 @@ impl Eswitch {
         mut skb: SkBuff,
     ) -> Offload {
         let in_vpid = match from {
-            From::Wire(i) => vpid::of(Ppid::Uplink(i)).get(),
-            From::Func(id) => id.vpid().get(),
+            From::Wire(i) => vpid::of(Ppid::Uplink(i)),
+            From::Func(id) => id.vpid(),
             From::Uplink(_) | From::Rep(_) => return Offload::Miss(skb),
         };
         // What the actions need of the switch.
@@ -146,7 +148,7 @@ impl Eswitch {
                 }
                 return leave(skb, TcResume::Chain(chain), &run);
             };
-            let actions = rule.spec.actions.as_slice();
+            let actions = rule.entry.actions.as_slice();
             // A leading `ct` first: a packet of no offloaded connection leaves before the rule
             // did anything to it, and software runs and counts the rule's actions.
             let mut rest = actions;
@@ -180,7 +182,7 @@ impl Eswitch {
             }
             // `accept`, or actions that do not end the packet: software goes on after them
             // (its own run of the rule would leave the packet to the stack now).
-            let resume = rule.spec.actions.resume();
+            let resume = rule.entry.actions.resume();
             if resume == 0 {
                 return Offload::Leave(skb, None);
             }
@@ -230,7 +232,7 @@ impl Eswitch {
         if !fast_path_candidate(&parsed) {
             return Offload::Miss(skb);
         }
-        let key = Key::from_packet(f.vpid().get(), &parsed);
+        let key = Key::from_packet(f.vpid(), &parsed);
         let Some(rule) = self.ft.delivered.classify(0, &key, guard) else {
             return Offload::Miss(skb);
         };
@@ -301,10 +303,8 @@ impl Eswitch {
         parsed: &packet::FlowKey,
         run: &act::Run<'g>,
         guard: &'g rcu::Guard,
-    ) -> Option<(CtHit<'g>, Option<&'g Rule>)> {
-        if at.commit || at.table == 0 {
-            return None;
-        }
+    ) -> Option<(CtHit<'g>, Option<&'g Rule<CtEntry>>)> {
+        let table = at.table.filter(|_| !at.commit)?;
         let nat_new = |e: &CtEntry| at.nat & nat::NAT != 0 && e.ct.ctinfo() == ctinfo::NEW;
         if let Some(h) = run.ct.filter(|h| h.meta.zone == at.zone) {
             return (!nat_new(h.entry)).then_some((h, None));
@@ -314,9 +314,9 @@ impl Eswitch {
         if !plain_ip_l4(parsed) {
             return None;
         }
-        let key = Key::from_packet(at.table, parsed);
+        let key = Key::of_connection(table, parsed);
         let rule = self.ct.entries.classify(0, &key, guard)?;
-        let entry = rule.ct.as_deref()?;
+        let entry = &rule.entry;
         if nat_new(entry) {
             return None;
         }
@@ -359,12 +359,17 @@ fn fast_path_candidate(parsed: &packet::FlowKey) -> bool {
 /// first, which hands a packet too big for the route back untouched; the rest then forward it.
 /// Counted as the fast path counts a packet of its flow: once, its length from the network
 /// header.
-fn run_flowtable_entry(ex: &impl act::Exec, rule: &Rule, l3: u16, skb: SkBuff) -> Offload {
+fn run_flowtable_entry(
+    ex: &impl act::Exec,
+    rule: &Rule<RuleSpec>,
+    l3: u16,
+    skb: SkBuff,
+) -> Offload {
     let len = skb.len().saturating_sub(u32::from(l3));
     let mut run = act::Run::default();
     let mut skb = skb;
     let mut counted = false;
-    for a in rule.spec.actions.as_slice() {
+    for a in rule.entry.actions.as_slice() {
         match act::execute(ex, &mut run, a, skb) {
             Step::Next(s) => {
                 skb = s;

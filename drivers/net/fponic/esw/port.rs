@@ -37,7 +37,8 @@ use crate::{
         id::{
             vpid::{
                 self,
-                Ppid, //
+                Ppid,
+                Vpid, //
             },
             UplinkId, //
         },
@@ -123,10 +124,10 @@ impl PortNetdev {
 
     /// The virtual port whose traffic a representor's ingress rules see: the represented
     /// function for a representor, the uplink for an uplink netdev. `None` for function netdevs.
-    pub(crate) fn offload_vpid(&self) -> Option<u32> {
+    pub(crate) fn offload_vpid(&self) -> Option<Vpid> {
         match &self.role {
-            Role::Uplink(i) => Some(vpid::of(Ppid::Uplink(*i)).get()),
-            Role::Rep(f) => Some(f.id.vpid().get()),
+            Role::Uplink(i) => Some(vpid::of(Ppid::Uplink(*i))),
+            Role::Rep(f) => Some(f.id.vpid()),
             Role::Func(_) => None,
         }
     }
@@ -134,10 +135,10 @@ impl PortNetdev {
     /// The virtual port of the port this netdev is the host's interface of: the function for a
     /// function netdev, the uplink for an uplink netdev (the PF in legacy mode). `None` for
     /// representors.
-    pub(crate) fn own_vpid(&self) -> Option<u32> {
+    pub(crate) fn own_vpid(&self) -> Option<Vpid> {
         match &self.role {
-            Role::Uplink(i) => Some(vpid::of(Ppid::Uplink(*i)).get()),
-            Role::Func(f) => Some(f.id.vpid().get()),
+            Role::Uplink(i) => Some(vpid::of(Ppid::Uplink(*i))),
+            Role::Func(f) => Some(f.id.vpid()),
             Role::Rep(_) => None,
         }
     }

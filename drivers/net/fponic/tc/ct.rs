@@ -6,9 +6,9 @@
 //! A rule whose first action is `ct` (without `commit`) attaches to the flow table of its zone
 //! ([`Conntrack::attach`]): the switch registers on that table once, whatever the number of
 //! rules naming it, and numbers it. act_ct then offloads each connection it established there,
-//! one direction at a time: the direction's tuple becomes a rule of [`Conntrack::entries`]
-//! (matched with the table's number as ingress port, so two tables never mix) carrying its
-//! [`CtEntry`]. The data path looks packets up there at their `ct` action
+//! one direction at a time: the direction becomes a [`CtEntry`] of [`Conntrack::entries`], which
+//! matches its tuple within the table's number (so two tables never mix). The
+//! data path looks packets up there at their `ct` action
 //! ([`crate::esw`]); act_ct asks for their counters to keep busy connections offloaded and
 //! removes them when they end (FIN, RST, expiry) or leave its table.
 //!
@@ -30,9 +30,10 @@ use kernel::{
 
 use super::{
     flowtable::{
+        Entry,
         FlowTable,
-        InsertError,
-        RuleId, //
+        Id,
+        InsertError, //
     },
     keys,
 };
@@ -53,13 +54,12 @@ use crate::{
     engine::{
         ct::{
             flower_state,
-            CtMeta, //
+            CtMeta,
+            TableNo, //
         },
         flow::{
-            Actions,
-            PortRanges,
-            Refusal,
-            RuleSpec, //
+            Key,
+            Refusal, //
         },
     },
 };
@@ -69,6 +69,10 @@ pub(crate) const CT_CAPACITY: u32 = 65536;
 
 /// One direction of an offloaded connection, as the data path needs it.
 pub(crate) struct CtEntry {
+    /// The direction's tuple and its table's number, already masked by `mask`.
+    key: Key,
+    /// What of the key the tuple is.
+    mask: Key,
     /// The conntrack entry and the state a packet of this direction gets: software gets them
     /// with a packet of it that leaves the eswitch.
     pub(crate) ct: CtRef,
@@ -78,8 +82,25 @@ pub(crate) struct CtEntry {
     pub(crate) nat: bool,
 }
 
-/// The rule and entry of direction `r` of a connection of the flow table numbered `table`.
-fn build_entry(table: u32, r: &FlowerRule<'_>) -> Result<(RuleSpec, CtEntry), Refusal> {
+/// A connection's direction is offloaded from an act_ct flow table, and matches its tuple only:
+/// one chain, one priority, no port range, and two directions never tie (act_ct offloads a
+/// tuple once per table).
+impl Entry for CtEntry {
+    type Scope = TableNo;
+    type Gate = ();
+
+    #[inline(always)]
+    fn key(&self) -> &Key {
+        &self.key
+    }
+
+    fn mask(&self) -> &Key {
+        &self.mask
+    }
+}
+
+/// The entry of direction `r` of a connection of the flow table numbered `table`.
+fn build_entry(table: TableNo, r: &FlowerRule<'_>) -> Result<CtEntry, Refusal> {
     let (key, mask) = keys::translate_ct(table, r)?;
     let mut md = None;
     let mut nat = false;
@@ -92,15 +113,9 @@ fn build_entry(table: u32, r: &FlowerRule<'_>) -> Result<(RuleSpec, CtEntry), Re
     }
     let md = md.ok_or(c"fponic: offloaded connection without conntrack metadata")?;
     let state = flower_state(md.ct.ctinfo()).ok_or(c"fponic: unknown conntrack state")?;
-    let spec = RuleSpec {
-        chain: 0,
-        prio: 0,
+    Ok(CtEntry {
         key: key.masked(&mask),
         mask,
-        ranges: PortRanges::default(),
-        actions: Actions::default(),
-    };
-    let entry = CtEntry {
         ct: md.ct,
         meta: CtMeta {
             state,
@@ -109,14 +124,13 @@ fn build_entry(table: u32, r: &FlowerRule<'_>) -> Result<(RuleSpec, CtEntry), Re
             labels: md.labels,
         },
         nat,
-    };
-    Ok((spec, entry))
+    })
 }
 
 /// Where the connections of one registered flow table go.
 pub(crate) struct CtSink {
-    entries: Arc<FlowTable>,
-    table: u32,
+    entries: Arc<FlowTable<CtEntry>>,
+    table: TableNo,
     /// Connection directions refused for want of room (the switch's count).
     full: Arc<Atomic<u64>>,
 }
@@ -125,18 +139,15 @@ impl CtOps for CtSink {
     fn flower(&self, cmd: FlowerCmd<'_>) -> Result {
         match cmd {
             FlowerCmd::Replace(r) => {
-                let (spec, entry) = build_entry(self.table, &r).map_err(|_| EOPNOTSUPP)?;
-                let id = RuleId {
+                let entry = build_entry(self.table, &r).map_err(|_| EOPNOTSUPP)?;
+                let id = Id {
+                    scope: self.table,
                     cookie: r.cookie,
-                    in_vpid: self.table,
                 };
                 // A replace of a known direction updates it (its state, mark or labels).
                 // A full table leaves the connection in software (act_ct does not mark it
                 // offloaded), counted.
-                match self
-                    .entries
-                    .insert_ct(id, spec, KBox::new(entry, GFP_KERNEL)?)
-                {
+                match self.entries.insert(id, entry) {
                     Ok(_) => Ok(()),
                     Err(InsertError::NoMem) => Err(ENOMEM),
                     Err(_) => {
@@ -146,16 +157,16 @@ impl CtOps for CtSink {
                 }
             }
             FlowerCmd::Destroy(cookie) => {
-                let _ = self.entries.remove(RuleId {
+                let _ = self.entries.remove(Id {
+                    scope: self.table,
                     cookie,
-                    in_vpid: self.table,
                 });
                 Ok(())
             }
             FlowerCmd::Stats(cookie, reply) => {
-                if let Some((bytes, packets, lastused)) = self.entries.stats_delta(RuleId {
+                if let Some((bytes, packets, lastused)) = self.entries.stats_delta(Id {
+                    scope: self.table,
                     cookie,
-                    in_vpid: self.table,
                 }) {
                     reply.report(bytes, packets, lastused);
                 }
@@ -168,7 +179,7 @@ impl CtOps for CtSink {
 /// A registered flow table.
 struct Slot {
     /// Its number ([`CtTable::id`] is its identity).
-    table: u32,
+    table: TableNo,
     /// Rules naming it.
     rules: u32,
     reg: Registration<CtSink>,
@@ -178,7 +189,7 @@ struct Slot {
 #[pin_data]
 pub(crate) struct Conntrack {
     /// Offloaded connections, one rule per direction (data path reads, under RCU).
-    pub(crate) entries: Arc<FlowTable>,
+    pub(crate) entries: Arc<FlowTable<CtEntry>>,
     /// Connection directions refused because `entries` was full.
     full: Arc<Atomic<u64>>,
     /// The switch has a connection tracking module (devlink parameter `ct_module`): conntrack
@@ -204,16 +215,16 @@ impl Conntrack {
 
     /// A rule's `ct` action names flow table `ft`: its number, registering on the table if no
     /// rule named it yet. Balanced by [`Conntrack::detach`].
-    pub(crate) fn attach(&self, ft: &CtTable<'_>) -> Result<u32> {
+    pub(crate) fn attach(&self, ft: &CtTable<'_>) -> Result<TableNo> {
         let mut t = self.tables.lock();
         if let Some(s) = t.iter_mut().find(|s| s.reg.id() == ft.id()) {
             s.rules = s.rules.checked_add(1).ok_or(ENOSPC)?;
             return Ok(s.table);
         }
-        // The lowest free number from 1 (0 is no table); numbers are at most as many as slots.
-        let mut n = 1u32;
+        // The lowest free number; numbers are at most as many as slots.
+        let mut n = TableNo::FIRST;
         while t.iter().any(|s| s.table == n) {
-            n = n.checked_add(1).ok_or(ENOSPC)?;
+            n = n.next().ok_or(ENOSPC)?;
         }
         t.reserve(1, GFP_KERNEL)?;
         let sink = Arc::new(
@@ -237,7 +248,7 @@ impl Conntrack {
 
     /// A rule naming table `table` went: the last one unregisters from the flow table and
     /// forgets its connections. Process context; sleeps.
-    pub(crate) fn detach(&self, table: u32) {
+    pub(crate) fn detach(&self, table: TableNo) {
         let mut t = self.tables.lock();
         let Some(i) = t.iter().position(|s| s.table == table) else {
             return;
@@ -254,7 +265,7 @@ impl Conntrack {
         if let Ok(s) = slot {
             drop(s.reg);
         }
-        self.entries.remove_port(table);
+        self.entries.remove_scope(table);
     }
 
     /// Whether the switch has a connection tracking module.

@@ -72,7 +72,7 @@ const NAT_CSUM: u32 = csum::IPV4HDR | csum::TCP | csum::UDP;
 /// virtual port. A direction entering through another device is not this device's.
 pub(crate) fn build_entry(
     out_vpid: Output<'_>,
-    in_vpid: u32,
+    in_vpid: Vpid,
     ifindex: i32,
     r: &FlowerRule<'_>,
 ) -> Result<RuleSpec, Refusal> {
@@ -146,11 +146,11 @@ pub(crate) enum Bound {
     /// A representor (or an uplink representor), in switchdev mode: a direction entering
     /// through it is one its port sends (or, for an uplink, receives from the wire); the output
     /// device is a representor: the packet goes to the port it represents.
-    Rep(u32),
+    Rep(Vpid),
     /// A function netdev, in legacy mode: a direction entering through it is one the switch
     /// delivers to the function; the output device is a function (or uplink) netdev: the packet
     /// goes on as if that netdev had sent it.
-    Func(u32),
+    Func(Vpid),
 }
 
 /// The connections nftables flowtables handed the switch, one rule per direction, keyed by the
@@ -159,10 +159,10 @@ pub(crate) enum Bound {
 pub(crate) struct Flowtable {
     /// Directions entering through representors (data path reads, under RCU).
     #[pin]
-    pub(crate) entries: FlowTable,
+    pub(crate) entries: FlowTable<RuleSpec>,
     /// Directions entering through function netdevs (data path reads, under RCU).
     #[pin]
-    pub(crate) delivered: FlowTable,
+    pub(crate) delivered: FlowTable<RuleSpec>,
     /// Directions refused because `entries` was full.
     full: Atomic<u64>,
     /// Bound devices.
@@ -186,7 +186,7 @@ impl Flowtable {
     }
 
     /// The table of a device bound as `b`, and its port's virtual port.
-    fn table(&self, b: Bound) -> (&FlowTable, u32) {
+    fn table(&self, b: Bound) -> (&FlowTable<RuleSpec>, Vpid) {
         match b {
             Bound::Rep(v) => (&self.entries, v),
             Bound::Func(v) => (&self.delivered, v),
@@ -197,7 +197,7 @@ impl Flowtable {
     /// reaches the device any more.
     pub(crate) fn unbind(&self, b: Bound) {
         let (t, in_vpid) = self.table(b);
-        t.remove_port(in_vpid);
+        t.remove_scope(in_vpid);
         self.bound.fetch_sub(1, Relaxed);
     }
 
@@ -214,8 +214,8 @@ impl Flowtable {
             FlowerCmd::Replace(r) => {
                 let spec = build_entry(out, in_vpid, ifindex, &r).map_err(|_| EOPNOTSUPP)?;
                 let id = RuleId {
+                    scope: in_vpid,
                     cookie: r.cookie,
-                    in_vpid,
                 };
                 match table.insert(id, spec) {
                     Ok(_) => Ok(()),
@@ -229,13 +229,19 @@ impl Flowtable {
             FlowerCmd::Destroy(cookie) => {
                 // Offered to every bound device: only the one holding it has it.
                 table
-                    .remove(RuleId { cookie, in_vpid })
+                    .remove(RuleId {
+                        scope: in_vpid,
+                        cookie,
+                    })
                     .map(|_| ())
                     .map_err(|_| ENOENT)
             }
             FlowerCmd::Stats(cookie, reply) => {
                 let (bytes, packets, lastused) = table
-                    .stats_delta(RuleId { cookie, in_vpid })
+                    .stats_delta(RuleId {
+                        scope: in_vpid,
+                        cookie,
+                    })
                     .ok_or(ENOENT)?;
                 reply.report(bytes, packets, lastused);
                 Ok(())

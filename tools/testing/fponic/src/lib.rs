@@ -58,6 +58,7 @@ mod test_naming;
 mod test_packet;
 #[cfg(test)]
 mod test_pedit;
+#[cfg(test)]
 mod test_route;
 #[cfg(test)]
 mod test_switch;

@@ -45,7 +45,7 @@ fn rule(chain: u32, prio: u32, fields: &[(usize, &[u8])], actions: &[Action]) ->
 #[test]
 fn packet_keys_carry_the_fields_rules_match() {
     let p = packet::parse(&frame_udp(53, 9)).unwrap();
-    let k = Key::from_packet(0x1000, &p);
+    let k = Key::from_packet(Vpid::new(0x1000), &p);
     assert_eq!(
         &k.0[off::IN_PORT..off::IN_PORT + 4],
         &0x1000u32.to_be_bytes()
@@ -62,8 +62,36 @@ fn packet_keys_carry_the_fields_rules_match() {
         &[Action::Drop],
     );
     assert!(r.matches(&k));
-    let k2 = Key::from_packet(0x1000, &packet::parse(&frame_udp(54, 9)).unwrap());
+    let k2 = Key::from_packet(
+        Vpid::new(0x1000),
+        &packet::parse(&frame_udp(54, 9)).unwrap(),
+    );
     assert!(!r.matches(&k2));
+}
+
+#[test]
+fn connection_keys_are_packet_keys_within_their_table() {
+    use crate::ct::TableNo;
+    let p = packet::parse(&frame_udp(53, 9)).unwrap();
+    let two = TableNo::FIRST.next().unwrap();
+    assert_eq!((TableNo::FIRST.get(), two.get()), (1, 2));
+    let k = Key::of_connection(two, &p);
+    assert_eq!(&k.0[off::CT_TABLE..off::CT_TABLE + 4], &2u32.to_be_bytes());
+    // Beyond the table's number, the packet's fields as a lookup in flower rules has them.
+    let f = Key::from_packet(Vpid::new(0x1000), &p);
+    assert_eq!(k.0[4..], f.0[4..]);
+    // A connection of table 2 is not one of table 1.
+    let conn = rule(
+        0,
+        0,
+        &[
+            (off::CT_TABLE, &2u32.to_be_bytes()),
+            (off::L4_DST, &53u16.to_be_bytes()),
+        ],
+        &[],
+    );
+    assert!(conn.matches(&k));
+    assert!(!conn.matches(&Key::of_connection(TableNo::FIRST, &p)));
 }
 
 #[test]
@@ -108,7 +136,9 @@ fn vlan_ethtype_is_the_ethertype_after_the_outer_tag() {
         ],
         &[Action::Drop],
     );
-    let key = |tpids: &[u16]| Key::from_packet(0, &packet::parse(&frame_tagged(tpids)).unwrap());
+    let key = |tpids: &[u16]| {
+        Key::from_packet(Vpid::new(0), &packet::parse(&frame_tagged(tpids)).unwrap())
+    };
     assert!(r.matches(&key(&[0x8100])));
     // QinQ with IPv4 inside: the ethertype after the outer tag is 802.1Q.
     assert!(!r.matches(&key(&[0x8100, 0x8100])));
@@ -138,8 +168,8 @@ fn vlan_ethtype_is_the_ethertype_after_the_outer_tag() {
     let f = frame_tagged(&[0x8100]);
     let p = packet::parse_with_hw_vlan(&frame_tagged(&[]), Some((0x8100, 10))).unwrap();
     assert_eq!(
-        Key::from_packet(0, &p),
-        Key::from_packet(0, &packet::parse(&f).unwrap())
+        Key::from_packet(Vpid::new(0), &p),
+        Key::from_packet(Vpid::new(0), &packet::parse(&f).unwrap())
     );
 }
 
@@ -153,10 +183,10 @@ fn address_rules_need_dissected_addresses() {
         &[Action::Drop],
     );
     let mut f = frame_udp(53, 9);
-    assert!(r.matches(&Key::from_packet(0, &packet::parse(&f).unwrap())));
+    assert!(r.matches(&Key::from_packet(Vpid::new(0), &packet::parse(&f).unwrap())));
     // IHL 4: the dissector stops before the addresses.
     f[14] = 0x44;
-    let k = Key::from_packet(0, &packet::parse(&f).unwrap());
+    let k = Key::from_packet(Vpid::new(0), &packet::parse(&f).unwrap());
     assert_eq!(k.be16(off::N_PROTO), 0x0800);
     assert!(!r.matches(&k));
 }
@@ -168,7 +198,7 @@ fn tc_protocol_is_what_the_core_gives_tc() {
     let mut f = plain[..12].to_vec();
     f.extend_from_slice(&[0x88, 0x64, 0x11, 0, 0, 1, 0, 28, 0x00, 0x21]);
     f.extend_from_slice(&plain[14..]);
-    let k = Key::from_packet(0, &packet::parse(&f).unwrap());
+    let k = Key::from_packet(Vpid::new(0), &packet::parse(&f).unwrap());
     assert_eq!(k.be16(off::N_PROTO), 0x0800);
     assert_eq!(k.be16(off::TC_PROTO), 0x8864);
     assert_eq!(k.be16(off::L4_DST), 53);
@@ -239,7 +269,7 @@ fn ct_is_the_first_action_of_its_rule() {
         a.validate(0)
     };
     let ct = Action::Ct {
-        table: 1,
+        table: Some(crate::ct::TableNo::FIRST),
         zone: 7,
         nat: 0,
         commit: false,
@@ -265,7 +295,10 @@ fn ct_is_the_first_action_of_its_rule() {
 fn packets_enter_without_conntrack_state() {
     // A packet the eswitch classifies has not been through conntrack: as in software flower,
     // `-trk` matches it and `+trk` does not; the zone, mark and labels are 0.
-    let k = Key::from_packet(0x1000, &packet::parse(&frame_udp(53, 9)).unwrap());
+    let k = Key::from_packet(
+        Vpid::new(0x1000),
+        &packet::parse(&frame_udp(53, 9)).unwrap(),
+    );
     assert!(k.0[off::CT_STATE..].iter().all(|&b| b == 0));
     const TRK: u16 = 1 << 3;
     let ct_rule = |state: u16| {
@@ -283,7 +316,7 @@ fn packets_enter_without_conntrack_state() {
 
 #[test]
 fn linear_classifier_picks_lowest_priority_in_the_chain() {
-    let k = Key::from_packet(7, &packet::parse(&frame_udp(80, 64)).unwrap());
+    let k = Key::from_packet(Vpid::new(7), &packet::parse(&frame_udp(80, 64)).unwrap());
     let rules = [
         rule(
             0,
@@ -517,7 +550,7 @@ fn in_port_is_known_only_when_matched_exactly() {
         &[(off::IN_PORT, &0x1003u32.to_be_bytes())],
         &[Action::Drop],
     );
-    assert_eq!(r.in_port(), Some(0x1003));
+    assert_eq!(r.in_port(), Some(Vpid::new(0x1003)));
     let any = rule(
         0,
         1,
@@ -544,7 +577,7 @@ type Masks = Vec<(MaskGroup, Vec<(u32, RuleSpec)>)>;
 
 impl FlowerModel {
     fn tp_of(r: &RuleSpec) -> (u32, u32, u32) {
-        (r.in_port().unwrap(), r.chain, r.prio)
+        (r.in_port().unwrap().get(), r.chain, r.prio)
     }
 
     /// Adds filter `id`; false if flower refuses it (same mask and key, or same ranges too).
@@ -739,7 +772,10 @@ fn tracked_packets_match_ct_state_as_flower_maps_ctinfo() {
         Some(state::TRACKED | state::RELATED | state::REPLY)
     );
     assert_eq!(flower_state(5), None);
-    let mut k = Key::from_packet(0x1000, &packet::parse(&frame_udp(53, 9)).unwrap());
+    let mut k = Key::from_packet(
+        Vpid::new(0x1000),
+        &packet::parse(&frame_udp(53, 9)).unwrap(),
+    );
     let m = CtMeta {
         state: flower_state(ctinfo::ESTABLISHED_REPLY).unwrap(),
         zone: 7,

@@ -48,7 +48,7 @@ pub(super) fn parse(_ports: &impl Ports, a: FlowerAction<'_>) -> Result<Action, 
         return Err(c"fponic: software cannot resume at ct (no tc skb extension)");
     }
     Ok(Action::Ct {
-        table: 0,
+        table: None,
         zone,
         nat: nat_flags(flags),
         commit: flags & (ct_act::COMMIT | ct_act::FORCE) != 0,
