@@ -27,14 +27,6 @@ fn csum_add(a: u32, b: u32) -> u32 {
     r.wrapping_add(u32::from(carry))
 }
 
-/// `csum_fold`: the complement of the 32-bit sum folded to 16 bits.
-fn csum_fold(sum: u32) -> u16 {
-    let s = (sum & 0xffff) + (sum >> 16);
-    let s = (s & 0xffff) + (s >> 16);
-    // CAST: the second fold leaves at most 16 bits.
-    !(s as u16)
-}
-
 /// `csum_replace4`: checksum field `check` after a 32-bit word it covers changed from `from` to
 /// `to`.
 pub(crate) fn csum_replace4(check: [u8; 2], from: [u8; 4], to: [u8; 4]) -> [u8; 2] {
@@ -43,7 +35,7 @@ pub(crate) fn csum_replace4(check: [u8; 2], from: [u8; 4], to: [u8; 4]) -> [u8; 
         csum_add(unfolded, !u32::from_ne_bytes(from)),
         u32::from_ne_bytes(to),
     );
-    csum_fold(sum).to_ne_bytes()
+    super::csum::fold(sum).to_ne_bytes()
 }
 
 /// `ip_decrease_ttl` on IPv4 header `ip` (at least 20 bytes): the TTL drops by one and the
