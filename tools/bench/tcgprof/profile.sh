@@ -3,9 +3,10 @@
 #
 # Instruction profile (not part of CI) of the forwarding paths the offload benchmark compares:
 # boots the VM with the tcgprof QEMU plugin, runs profile-guest.sh and prints, per path, the
-# guest instructions per packet and the kernel functions that executed them.
+# guest instructions per packet and the kernel functions that executed them. SCENARIO=ct profiles
+# the conntrack hit path instead (see profile-guest.sh).
 #
-#   [RULES=20000] tools/bench/tcgprof/profile.sh [PACKETS] [TOP]
+#   [RULES=20000] [SCENARIO=ct] tools/bench/tcgprof/profile.sh [PACKETS] [TOP]
 set -euo pipefail
 . "$(dirname "$0")/../../lib.sh"
 
@@ -22,13 +23,14 @@ mark=$(awk '$3 == "ksys_sync" { print $1 }' "$kdir/System.map")
 [ -n "$mark" ] || die "ksys_sync not in $kdir/System.map"
 script=$(mktemp)
 {
-	echo "N=$n RULES=$rules"
+	echo "N=$n RULES=$rules SCENARIO=${SCENARIO:-}"
 	cat "$FPONIC_ROOT/tools/bench/guest-lib.sh" "$here/profile-guest.sh"
 } > "$script"
 FPONIC_QEMU_ARGS="-plugin $out/tcgprof.so,out=$out/prof,mark=$mark" \
 	"$FPONIC_ROOT/tools/vm/run.sh" -t 3000 -l "$out/console.log" "$script"
 rm -f "$script"
 tr -d '\r' < "$out/console.log" | sed -n '/^KALLSYMS-BEGIN/,/^KALLSYMS-END/p' > "$out/kallsyms"
+tr -d '\r' < "$out/console.log" | grep -a '^# ' || true
 # The k-th PROFILE line's traffic is snapshot 2k+1 (see profile-guest.sh).
 i=1
 tr -d '\r' < "$out/console.log" | awk '$1 == "PROFILE" { print $2, $3, $4 }' > "$out/paths"
