@@ -101,3 +101,113 @@ NFT
 	done
 	sleep 0.2
 }
+
+# Conntrack (shared by tools/bench/ct.sh and the profile's SCENARIO=ct). The flows both measure:
+# UDP 10.0.0.1:9 -> 10.0.0.2:9 (pktgen's packets) and TCP 10.0.0.1:4000 -> 10.0.0.2:5000, whose
+# packets carry no address of the receiving namespaces, which drop them (no route) after the
+# receiving device counted them.
+FPKT=/sbin/fpkt
+# in_ns NS CMD...: CMD in namespace NS ("-": the initial one).
+in_ns() {
+	_n=$1
+	shift
+	if [ "$_n" = - ]; then "$@"; else $IP netns exec "$_n" "$@"; fi
+}
+
+# ct_rules NS DEV PEER ZONE [FLAGS]: the rules OVS installs for conntrack, on the ingress of DEV
+# (in NS), forwarding to PEER: chain 0 sends untracked packets through `ct zone ZONE`, chain 1
+# commits new connections and forwards established ones. FLAGS: tc's skip_hw, or none.
+ct_rules() {
+	in_ns $1 $TC qdisc add dev $2 ingress 2>/dev/null
+	in_ns $1 $TC filter add dev $2 ingress protocol ip chain 0 prio 1 flower ${5:-} ct_state -trk \
+		action ct zone $4 pipe action goto chain 1
+	in_ns $1 $TC filter add dev $2 ingress protocol ip chain 1 prio 1 flower ${5:-} ct_state +trk+new \
+		action ct commit zone $4 pipe action mirred egress redirect dev $3
+	in_ns $1 $TC filter add dev $2 ingress protocol ip chain 1 prio 2 flower ${5:-} ct_state +trk+est \
+		action mirred egress redirect dev $3
+}
+
+# ct_frames SMAC DMAC: the flows' frames between the sides with MACs SMAC and DMAC: the original
+# direction's in $udp_o, $syn, $ack and $tcp_o (established data), the replies in $udp_r and
+# $synack.
+ct_frames() {
+	ct_frames_routed $1 $2 $2 $1
+}
+# ct_frames_routed SMAC DMAC RSMAC RDMAC: the same through a router: original direction SMAC ->
+# DMAC, replies RSMAC -> RDMAC.
+ct_frames_routed() {
+	o="dst=$2 src=$1 sip=10.0.0.1 dip=10.0.0.2"
+	r="dst=$4 src=$3 sip=10.0.0.2 dip=10.0.0.1"
+	udp_o=$($FPKT build $o proto=udp sport=9 dport=9)
+	udp_r=$($FPKT build $r proto=udp sport=9 dport=9)
+	t="proto=tcp win=65535 pad=0"
+	syn=$($FPKT build $o $t sport=4000 dport=5000 flags=0x02 seq=1000)
+	synack=$($FPKT build $r $t sport=5000 dport=4000 flags=0x12 seq=5000 ack=1001)
+	ack=$($FPKT build $o $t sport=4000 dport=5000 flags=0x10 seq=1001 ack=5001)
+	# Established data: 18 bytes, 64-byte frames as pktgen's.
+	tcp_o=$($FPKT build $o proto=tcp win=65535 pad=18 sport=4000 dport=5000 flags=0x10 seq=1001 ack=5001)
+}
+
+# ct_udp_establish NSA DEVA NSB DEVB CHECK...: a UDP flow set up both ways until CHECK succeeds
+# twice, 1.5 s apart (at most 4 tries). act_ct offloads the original direction at its first
+# packet, as new; once replied, its flow table's gc tears that offload down. The flow is then
+# quiet for 3 s: the torn down flow leaves the table and the connection becomes ASSURED (2 s
+# after its first packet) at its next packet, which has act_ct offload both directions as
+# established. (Traffic during the teardown can have act_ct add the connection again before the
+# torn down flow left the table; that flow's next gc then clears the connection's offload bit,
+# act_ct adds a third flow, and the second stays offloaded until it expires.)
+ct_udp_establish() {
+	_na=$1 _da=$2 _nb=$3 _db=$4
+	shift 4
+	_i=0
+	while [ $_i -lt 4 ]; do
+		in_ns $_na $FPKT send $_da $udp_o 1
+		sleep 0.2
+		in_ns $_nb $FPKT send $_db $udp_r 1
+		sleep 3
+		in_ns $_na $FPKT send $_da $udp_o 1
+		sleep 0.2
+		in_ns $_nb $FPKT send $_db $udp_r 1
+		sleep 1
+		if "$@"; then
+			sleep 1.5
+			"$@" && return 0
+		fi
+		_i=$((_i + 1))
+	done
+	echo "UDP flow not established on $_da" >&2
+	return 1
+}
+
+# ct_tcp_establish NSA DEVA NSB DEVB: the handshake SYN, SYN-ACK, ACK.
+ct_tcp_establish() {
+	in_ns $1 $FPKT send $2 $syn 1; sleep 0.2
+	in_ns $3 $FPKT send $4 $synack 1; sleep 0.2
+	in_ns $1 $FPKT send $2 $ack 1; sleep 0.2
+}
+
+# ct_offloaded NS PATTERN FLAG [STATUS]: conntrack in NS has a connection matching PATTERN (with
+# status STATUS, e.g. ASSURED) marked FLAG: OFFLOAD (in a software flow table) or HW_OFFLOAD.
+ct_offloaded() {
+	in_ns $1 conntrack -L ${4:+-u $4} 2>/dev/null | grep -E -- "$2" | grep -q "\[$3\]"
+}
+
+# ct_hw_est NS DEV FRAME REP: 10 frames of a connection sent on DEV are all forwarded by the switch
+# through the +trk+est rule of representor REP (ct_rules).
+ct_hw_est() {
+	_h0=$(tc_hw $4 1 2)
+	in_ns $1 $FPKT send $2 $3 10
+	sleep 0.3
+	[ $(($(tc_hw $4 1 2) - _h0)) = 10 ]
+}
+
+# ct_conns NAME: connection directions fponic device NAME has offloaded.
+ct_conns() {
+	sed -n 's/^connections \([0-9]*\) .*/\1/p' $CFG/$1/offload
+}
+
+# tc_hw DEV CHAIN PREF: packets the switch counted for DEV's rule CHAIN/PREF.
+tc_hw() {
+	$TC -s -j filter show dev $1 ingress chain $2 pref $3 | grep -o '"hw_packets":[0-9]*' |
+		head -n 1 | cut -d: -f2
+}

@@ -8,6 +8,10 @@
 # a plain veth pair, veth + software flower + mirred, fponic legacy VF->VF switching, a routed
 # flow of an nftables flowtable offloaded to fponic and in the software fast path,
 # inserting RULES skip_sw rules into fponic, the same into netdevsim. Each prints a PROFILE line.
+# With SCENARIO=ct instead: packets of an established UDP connection VF0 -> VF1 through OVS-style
+# conntrack rules offloaded to fponic (the ct hit path: the switch finds the connection at `ct`
+# and forwards the packet by the +trk+est rule), then the same rules in software (skip_hw) on
+# two veth pairs (act_ct's software flow table).
 # SCENARIO (see profile.sh) picks the actions of the offloaded rule.
 N=${N:-200000}
 RULES=${RULES:-20000}
@@ -27,6 +31,33 @@ profile() { # NAME pktgen-args...
 	shift
 	echo "PROFILE $name pps $(pktgen "$@")"
 }
+
+if [ "${SCENARIO:-}" = ct ]; then
+	setup_fponic sw0 a b switchdev
+	ct_rules - sw0pf0vf0 sw0pf0vf1 5
+	ct_rules - sw0pf0vf1 sw0pf0vf0 5
+	ct_frames $(mac a sw0v0) $(mac b sw0v1)
+	# Until the switch forwards the connection's packets by its +trk+est rule and holds both
+	# of its directions.
+	ready() { ct_hw_est a sw0v0 $udp_o sw0pf0vf0 && [ "$(ct_conns sw0)" = 2 ]; }
+	ct_udp_establish a sw0v0 b sw0v1 ready || exit 1
+	e0=$(tc_hw sw0pf0vf0 1 2)
+	profile ct a sw0v0 $(mac b sw0v1) b sw0v1
+	echo "# the switch's +trk+est rule forwarded $(($(tc_hw sw0pf0vf0 1 2) - e0)) of $N packets"
+	ns x; ns y; ns v
+	$IP link add vx0 netns x type veth peer name vy0 netns v
+	$IP link add vx1 netns y type veth peer name vy1 netns v
+	for l in "x vx0" "y vx1" "v vy0" "v vy1"; do set -- $l; $IP -n $1 link set $2 up; done
+	ct_rules v vy0 vy1 5 skip_hw
+	ct_rules v vy1 vy0 5 skip_hw
+	ct_frames $(mac x vx0) $(mac y vx1)
+	ct_udp_establish x vx0 y vx1 ct_offloaded v 'dport=9 ' OFFLOAD ASSURED || exit 1
+	profile ct_veth x vx0 $(mac y vx1) y vx1
+	echo KALLSYMS-BEGIN
+	grep -i ' t ' /proc/kallsyms
+	echo KALLSYMS-END
+	exit 0
+fi
 
 setup_fponic sw0 a b switchdev
 $TC filter add dev sw0pf0vf0 ingress protocol all prio 1 flower skip_sw dst_mac $(mac b sw0v1) $ACTIONS action mirred egress redirect dev sw0pf0vf1

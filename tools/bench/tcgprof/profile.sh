@@ -3,13 +3,15 @@
 #
 # Instruction profile (not part of CI) of the forwarding paths the offload benchmark compares:
 # boots the VM with the tcgprof QEMU plugin, runs profile-guest.sh and prints, per path, the
-# guest instructions per packet and the kernel functions that executed them.
+# guest instructions per packet and the kernel functions that executed them. SCENARIO=ct profiles
+# the conntrack hit path instead (see profile-guest.sh).
 #
-#   [RULES=20000] [SCENARIO=redirect|pedit_csum] tools/bench/tcgprof/profile.sh [PACKETS] [TOP]
+#   [RULES=20000] [SCENARIO=redirect|pedit_csum|ct] tools/bench/tcgprof/profile.sh [PACKETS] [TOP]
 #
 # SCENARIO picks the offloaded rule of the fponic paths: a plain redirect (the default), or
 # pedit_csum: the IPv4 TTL rewritten, the IPv4 and UDP checksums recomputed, then the redirect
-# (pktgen sends its UDP packets with a checksum then).
+# (pktgen sends its UDP packets with a checksum then); ct profiles the conntrack hit path
+# instead of the other paths.
 set -euo pipefail
 . "$(dirname "$0")/../../lib.sh"
 
@@ -17,7 +19,7 @@ n=${1:-200000}
 top=${2:-25}
 rules=${RULES:-20000}
 scenario=${SCENARIO:-redirect}
-case $scenario in redirect|pedit_csum) ;; *) die "SCENARIO: redirect or pedit_csum" ;; esac
+case $scenario in redirect|pedit_csum|ct) ;; *) die "SCENARIO: redirect, pedit_csum or ct" ;; esac
 here=$FPONIC_ROOT/tools/bench/tcgprof
 out=$FPONIC_CACHE/tcgprof
 rm -rf "$out"
@@ -35,6 +37,7 @@ FPONIC_QEMU_ARGS="-plugin $out/tcgprof.so,out=$out/prof,mark=$mark" \
 	"$FPONIC_ROOT/tools/vm/run.sh" -t 3000 -l "$out/console.log" "$script"
 rm -f "$script"
 tr -d '\r' < "$out/console.log" | sed -n '/^KALLSYMS-BEGIN/,/^KALLSYMS-END/p' > "$out/kallsyms"
+tr -d '\r' < "$out/console.log" | grep -a '^# ' || true
 # The k-th PROFILE line's traffic is snapshot 2k+1 (see profile-guest.sh).
 i=1
 tr -d '\r' < "$out/console.log" | awk '$1 == "PROFILE" { print $2, $3, $4 }' > "$out/paths"

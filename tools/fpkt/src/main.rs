@@ -15,7 +15,8 @@
 //! fpkt build key=value...                     print a frame in hex, built from header fields:
 //!     dst= src= (MACs)  vlan=ID[:PRIO]  svlan=ID[:PRIO] (802.1ad outer)  eth=HEX (non-IP)
 //!     sip= dip= (IPv4) or sip6= dip6= (IPv6, full 8-group form)  proto=tcp|udp|icmp|sctp|N
-//!     tos= ttl= sport= dport= flags=HEX (TCP)  type= code= (ICMP)  frag=first|later  pad=N
+//!     tos= ttl= sport= dport= flags=HEX seq= ack= win= (TCP)  type= code= (ICMP)
+//!     frag=first|later  pad=N (payload bytes)
 //!     tags=TPID:ID[,TPID:ID...] (hex TPIDs, before svlan/vlan)  ihl=N (IPv4 header length
 //!     field; options are NOPs, below 5 the header stays 20 bytes)  v6ext=N (IPv6 destination
 //!     options headers before the upper layer)
@@ -649,8 +650,11 @@ fn build(args: &[String]) -> Result<String, String> {
                 let mut h = vec![0u8; 20];
                 h[0..2].copy_from_slice(&(sport as u16).to_be_bytes());
                 h[2..4].copy_from_slice(&(dport as u16).to_be_bytes());
+                h[4..8].copy_from_slice(&num("seq", 0)?.to_be_bytes());
+                h[8..12].copy_from_slice(&num("ack", 0)?.to_be_bytes());
                 let fl = num("flags", 0x02)? as u16;
                 h[12..14].copy_from_slice(&((5u16 << 12) | (fl & 0xfff)).to_be_bytes());
+                h[14..16].copy_from_slice(&(num("win", 0)? as u16).to_be_bytes());
                 h
             }
             17 | 132 => {
