@@ -14,6 +14,7 @@
 #include <net/checksum.h>
 #include <net/flow_offload.h>
 #include <net/gso.h>
+#include <net/ip6_checksum.h>
 #include <net/pkt_cls.h>
 #include <uapi/linux/tc_act/tc_ct.h>
 
