@@ -12,8 +12,8 @@
 //! ([`crate::esw`]); act_ct asks for their counters to keep busy connections offloaded and
 //! removes them when they end (FIN, RST, expiry) or leave its table.
 //!
-//! Entries whose packets act_ct would rewrite (NAT) are kept but not executed yet: their
-//! packets leave for software at `ct`.
+//! A packet of an entry whose packets act_ct rewrites (NAT) is rewritten at a `ct nat` action
+//! with act_ct's own function ([`crate::esw`]).
 
 use kernel::{
     new_mutex,
