@@ -174,7 +174,8 @@ impl SkBuff {
             return None;
         }
         let p = self.0.as_ptr();
-        // A packet that was never cloned is writable without the call (`skb_cloned` is false).
+        // A packet whose `cloned` flag is clear shares its head with no clone (`skb_cloned` is
+        // false): it is writable without the call.
         // SAFETY: valid skb by the type invariant; reads a flag.
         let cloned = unsafe { bindings::sk_buff::cloned_raw(p) } != 0;
         // SAFETY: valid skb, owned exclusively (`&mut self`): copying the head leaves no borrow

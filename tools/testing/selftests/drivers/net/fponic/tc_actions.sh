@@ -143,6 +143,17 @@ case_ "csum udp with an IP length beyond the frame: dropped" \
 	"protocol ip flower action csum udp pipe" "$U proto=udp totlen=200" drop
 case_ "csum iph with an IP length shorter than the header: passes" \
 	"protocol ip flower action csum iph pipe" "$U proto=udp totlen=10" -
+# A UDP length other than the IP payload's: act_csum clears the UDP checksum and lets the
+# packet pass.
+case_ "csum udp with an IP length 4 bytes short of the UDP length: checksum cleared" \
+	"protocol ip flower action csum udp pipe" \
+	"$U proto=udp totlen=40" "$($FPKT build $U proto=udp totlen=40 l4csum=0)"
+# A header length below 5 words: the header checksum is what the architecture's
+# ip_fast_csum() makes of it, and the TCP header act_csum finds overlaps the IP header.
+case_ "csum iph with an IPv4 header length of 4 words" \
+	"protocol ip flower action csum iph pipe" "$U proto=udp ihl=4" -
+case_ "csum iph and tcp with an IPv4 header length of 4 words" \
+	"protocol ip flower action csum iph and tcp pipe" "$U proto=tcp ihl=4" -
 
 # A real TCP connection attempt: the stack sends its SYN with CHECKSUM_PARTIAL (the device
 # checksums). pedit rewrites the destination and csum must leave a complete, correct TCP

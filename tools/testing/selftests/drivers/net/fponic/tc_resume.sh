@@ -25,9 +25,11 @@ $TC qdisc add dev $REP ingress
 X=02:00:00:00:00:42
 f=$($FPKT frame $X "$m0" 88b5 0102)
 
-# pkts PREF [CHAIN]: total packets (software + hardware) of rule PREF, and its hardware part.
-pkts() { $TC -s -j filter show dev $REP ingress ${2:+chain $2} pref "$1" | grep -o '"packets":[0-9]*' | head -1 | cut -d: -f2; }
-hwp() { $TC -s -j filter show dev $REP ingress ${2:+chain $2} pref "$1" | grep -o '"hw_packets":[0-9]*' | head -1 | cut -d: -f2; }
+# pkts PREF [CHAIN]: total packets (software + hardware) of rule PREF in CHAIN (0), and its
+# hardware part. Without a chain, tc would list the rule PREF of every chain, in the order the
+# chains were created: a chain a goto of a deleted rule still held comes first then.
+pkts() { $TC -s -j filter show dev $REP ingress chain ${2:-0} pref "$1" | grep -o '"packets":[0-9]*' | head -1 | cut -d: -f2; }
+hwp() { $TC -s -j filter show dev $REP ingress chain ${2:-0} pref "$1" | grep -o '"hw_packets":[0-9]*' | head -1 | cut -d: -f2; }
 
 # sniff_rep: frames reaching the representor (the slow path), in /tmp/rs.rep. Packet taps run
 # before ingress tc: what software tc then does shows in the rules' counters.
