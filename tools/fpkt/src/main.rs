@@ -33,6 +33,10 @@
 //!                                              on if-b, by kernel receive timestamps (-1: none)
 //! fpkt send-file <ifname> <file> [gap-us]      send each hex line of <file> once, in order
 //! fpkt gen-frames <seed> <n>                   random frames for differential tests, one per line
+//! fpkt gen-conns <seed> <n> [mac-a mac-b]    TCP/UDP conversations for the conntrack differential
+//!                                              test: "PHASE SIDE FRAME-HEX" lines
+//! fpkt converse <ns-a> <if-a> <ns-b> <if-b> <file> [gap-us]  send "SIDE FRAME-HEX" lines in
+//!                                              order from two namespaces (/run/netns; "-": own)
 //! fpkt gen-rules <seed> <n>                    random flower rules: "chain prio|selector|action"
 //! fpkt tcp-sink <port> [timeout-s] [conns]    accept conns (1) TCP connections one after the
 //!                                              other, read each to EOF, print the bytes in all
@@ -61,6 +65,7 @@ mod sys {
         c_void, //
     };
 
+    pub const CLONE_NEWNET: c_int = 0x4000_0000;
     pub const AF_PACKET: c_int = 17;
     pub const SOCK_RAW: c_int = 3;
     pub const ETH_P_ALL: u16 = 0x0003;
@@ -166,6 +171,7 @@ mod sys {
         pub fn if_nametoindex(name: *const c_char) -> c_uint;
         pub fn sched_setscheduler(pid: c_int, policy: c_int, param: *const c_int) -> c_int;
         pub fn close(fd: c_int) -> c_int;
+        pub fn setns(fd: c_int, nstype: c_int) -> c_int;
     }
 }
 
@@ -844,6 +850,185 @@ impl Rng {
     }
 }
 
+/// Conversations for the conntrack differential test: `n` TCP and UDP conversations between
+/// side "a" (10.3.0.1, MAC `mac_a`) and side "b" (MAC `mac_b`), with consistent TCP sequence
+/// numbers, printed as `PHASE SIDE FRAME-HEX` lines in sending order. Phase 1 sets connections
+/// up, phase 2 carries data, phase 3 ends them (FIN, RST), phase 4 sends after the end.
+/// Destinations: 10.3.0.2 (plain), 10.3.0.3 (answered from there: a rule SNATs the source to
+/// 10.3.0.100) and 10.3.0.50 (a rule DNATs it to 10.3.0.2, which answers). Some TCP segments
+/// are out of window and one conversation starts mid-stream (no SYN).
+fn gen_conns(seed: u64, n: u64, mac_a: &str, mac_b: &str) -> Result<(), String> {
+    let mut r = Rng(seed.max(1));
+    let mut phases: [Vec<String>; 4] = Default::default();
+    for c in 0..n {
+        let kind = r.below(6);
+        let (dst, nat) = match r.below(3) {
+            0 => ("10.3.0.2", ""),
+            1 => ("10.3.0.3", "snat"),
+            _ => ("10.3.0.50", "dnat"),
+        };
+        // What b sees and answers: SNAT changes the source, DNAT the destination.
+        let (b_peer, b_self) = match nat {
+            "snat" => ("10.3.0.100", dst),
+            "dnat" => ("10.3.0.1", "10.3.0.2"),
+            _ => ("10.3.0.1", dst),
+        };
+        let sport = 20000 + c as u32 * 7 + r.below(7) as u32;
+        let dport = 5000 + c as u32;
+        let proto = if kind < 4 { "tcp" } else { "udp" };
+        let frame = |from_a: bool, extra: &[String]| -> Result<String, String> {
+            let mut a = vec![
+                format!("proto={proto}"),
+                if from_a {
+                    format!("dst={mac_b}")
+                } else {
+                    format!("dst={mac_a}")
+                },
+                if from_a {
+                    format!("src={mac_a}")
+                } else {
+                    format!("src={mac_b}")
+                },
+            ];
+            if from_a {
+                a.extend([
+                    "sip=10.3.0.1".to_string(),
+                    format!("dip={dst}"),
+                    format!("sport={sport}"),
+                    format!("dport={dport}"),
+                ]);
+            } else {
+                a.extend([
+                    format!("sip={b_self}"),
+                    format!("dip={b_peer}"),
+                    format!("sport={dport}"),
+                    format!("dport={sport}"),
+                ]);
+            }
+            a.extend_from_slice(extra);
+            let f = build(&a)?;
+            Ok(format!("{} {f}", if from_a { "a" } else { "b" }))
+        };
+        let tcp = |seq: u32, ack: u32, flags: u32, len: u64| {
+            vec![
+                format!("seq={seq}"),
+                format!("ack={ack}"),
+                format!("flags=0x{flags:x}"),
+                "win=64240".to_string(),
+                format!("pad={len}"),
+            ]
+        };
+        if proto == "udp" {
+            // kind 4: both ways; kind 5: one way only.
+            let both = kind == 4;
+            phases[0].push(frame(true, &["pad=32".into()])?);
+            if both {
+                phases[0].push(frame(false, &["pad=40".into()])?);
+            }
+            for i in 0..3 + r.below(6) {
+                phases[1].push(frame(true, &[format!("pad={}", 20 + i)])?);
+                if both && r.below(2) == 0 {
+                    phases[1].push(frame(false, &[format!("pad={}", 30 + i)])?);
+                }
+            }
+            phases[3].push(frame(true, &["pad=64".into()])?);
+            continue;
+        }
+        let (x, y) = (r.next() as u32, r.next() as u32);
+        let (mut sa, mut sb) = (x.wrapping_add(1), y.wrapping_add(1));
+        // kind 3: starts mid-stream (no handshake): conntrack picks it up as new.
+        if kind != 3 {
+            phases[0].push(frame(true, &tcp(x, 0, 0x02, 0))?);
+            phases[0].push(frame(false, &tcp(y, sa, 0x12, 0))?);
+        }
+        phases[0].push(frame(true, &tcp(sa, sb, 0x10, 0))?);
+        for _ in 0..2 + r.below(6) {
+            let len = 1 + r.below(600);
+            phases[1].push(frame(true, &tcp(sa, sb, 0x18, len))?);
+            sa = sa.wrapping_add(len as u32);
+            phases[1].push(frame(false, &tcp(sb, sa, 0x10, 0))?);
+            if r.below(3) == 0 {
+                let len = 1 + r.below(300);
+                phases[1].push(frame(false, &tcp(sb, sa, 0x18, len))?);
+                sb = sb.wrapping_add(len as u32);
+                phases[1].push(frame(true, &tcp(sa, sb, 0x10, 0))?);
+            }
+        }
+        if r.below(4) == 0 {
+            // Far out of window: conntrack finds it invalid.
+            phases[1].push(frame(true, &tcp(sa.wrapping_add(1 << 30), sb, 0x18, 10))?);
+        }
+        match kind {
+            // b resets the connection.
+            1 => phases[2].push(frame(false, &tcp(sb, sa, 0x14, 0))?),
+            // Left open.
+            2 => {}
+            _ => {
+                phases[2].push(frame(true, &tcp(sa, sb, 0x11, 0))?);
+                sa = sa.wrapping_add(1);
+                phases[2].push(frame(false, &tcp(sb, sa, 0x11, 0))?);
+                sb = sb.wrapping_add(1);
+                phases[2].push(frame(true, &tcp(sa, sb, 0x10, 0))?);
+            }
+        }
+        // After the end: a data segment from a.
+        phases[3].push(frame(true, &tcp(sa, sb, 0x18, 8))?);
+    }
+    for (i, p) in phases.iter().enumerate() {
+        for l in p {
+            println!("{} {l}", i + 1);
+        }
+    }
+    Ok(())
+}
+
+/// Opens a packet socket on `ifname` in the network namespace `/run/netns/<ns>` ("-": this
+/// process's), bypassing the qdisc.
+fn bind_in(ns: &str, ifname: &str) -> io::Result<PacketSocket> {
+    if ns != "-" {
+        let f = std::fs::File::open(format!("/run/netns/{ns}"))?;
+        // SAFETY: `f` is an open namespace file; the process is single threaded.
+        if unsafe { sys::setns(std::os::fd::AsRawFd::as_raw_fd(&f), sys::CLONE_NEWNET) } < 0 {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    let s = PacketSocket::bind(ifname)?;
+    s.bypass_qdisc()?;
+    Ok(s)
+}
+
+/// Sends the frames of `path` (`SIDE FRAME-HEX` lines, SIDE "a" or "b") in order, side a's on
+/// `if_a` in namespace `ns_a`, side b's on `if_b` in `ns_b`, `gap_us` apart.
+fn converse(
+    ns_a: &str,
+    if_a: &str,
+    ns_b: &str,
+    if_b: &str,
+    path: &str,
+    gap_us: u64,
+) -> io::Result<()> {
+    let text = std::fs::read_to_string(path)?;
+    let a = bind_in(ns_a, if_a)?;
+    let b = bind_in(ns_b, if_b)?;
+    for line in text.lines().filter(|l| !l.is_empty()) {
+        let (side, hex) = line
+            .split_once(' ')
+            .ok_or_else(|| io::Error::other("expected SIDE FRAME-HEX"))?;
+        let s = match side {
+            "a" => &a,
+            "b" => &b,
+            _ => return Err(io::Error::other(format!("side {side}: not a or b"))),
+        };
+        let frame = hex_decode(hex).ok_or_else(|| io::Error::other("frame is not hex"))?;
+        // SAFETY: valid fd and buffer.
+        if unsafe { sys::send(s.0, frame.as_ptr().cast(), frame.len(), 0) } < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        std::thread::sleep(Duration::from_micros(gap_us));
+    }
+    Ok(())
+}
+
 /// Frames drawn from a small value space (so random rules match often), each with a unique id
 /// in its payload. Besides plain frames: non-linear ones (over a page: AF_PACKET puts all but
 /// the Ethernet header in page fragments), IPv4 fragments, IPv6 with long destination options
@@ -1263,6 +1448,24 @@ fn main() -> ExitCode {
             (Some(seed), Some(n)) => gen_frames(seed, n).map_err(io::Error::other),
             _ => return usage(),
         },
+        (Some("gen-conns"), Some(seed), Some(n)) => match (seed.parse().ok(), n.parse().ok()) {
+            (Some(seed), Some(n)) => gen_conns(
+                seed,
+                n,
+                arg(4).unwrap_or("02:00:00:00:00:01"),
+                arg(5).unwrap_or("02:00:00:00:00:02"),
+            )
+            .map_err(io::Error::other),
+            _ => return usage(),
+        },
+        (Some("converse"), Some(ns_a), Some(if_a)) => {
+            match (arg(4), arg(5), arg(6), num(7, 2000)) {
+                (Some(ns_b), Some(if_b), Some(path), Some(g)) => {
+                    converse(ns_a, if_a, ns_b, if_b, path, g)
+                }
+                _ => return usage(),
+            }
+        }
         (Some("gen-rules"), Some(seed), Some(n)) => match (seed.parse().ok(), n.parse().ok()) {
             (Some(seed), Some(n)) => {
                 gen_rules(seed, n);
