@@ -379,6 +379,15 @@ impl SkBuff {
         unsafe { bindings::fponic_skb_set_ct(self.0.as_ptr(), ct.into_raw()) };
     }
 
+    /// Trims the packet to `len` bytes from `skb->data` if it is longer (`pskb_trim_rcsum`,
+    /// which keeps a `CHECKSUM_COMPLETE` sum right). `false` if memory is short (the packet is
+    /// unchanged then).
+    pub(crate) fn trim_rcsum(&mut self, len: u32) -> bool {
+        // SAFETY: we own the skb exclusively (`&mut self`): trimming may reallocate its head,
+        // which no outstanding borrow observes.
+        unsafe { bindings::pskb_trim_rcsum(self.0.as_ptr(), len) == 0 }
+    }
+
     /// Applies the NAT of `ct`'s connection to the packet, whose network header is at `nh_off`,
     /// as act_ct's `ct nat` (with `src`, `dst`) does to a packet of an established connection.
     /// `EOPNOTSUPP`: the kernel has no NAT for act_ct; `ENOMEM`: the packet could not be

@@ -688,3 +688,19 @@ pub(crate) fn parse_with_hw_vlan(
 pub(crate) fn parse(frame: &[u8]) -> Result<FlowKey, ParseError> {
     parse_skb(frame, frame.len(), None)
 }
+
+/// The length of a packet from its network header (at `l3` of `head`, the linear part) as the
+/// header says: IPv4's total length, IPv6's payload length plus its fixed header; `None` for
+/// other address types or a header not in `head`. act_ct trims a packet to it before conntrack
+/// sees the packet (`nf_ct_skb_network_trim`), which drops Ethernet padding.
+pub(crate) fn network_len(head: &[u8], l3: usize, addr_type: u8) -> Option<u32> {
+    let field = |at: usize| -> Option<u32> {
+        let b = head.get(l3.checked_add(at)?..l3.checked_add(at + 2)?)?;
+        Some(u32::from(u16::from_be_bytes([b[0], b[1]])))
+    };
+    match addr_type {
+        ADDR_TYPE_IPV4 => field(2),
+        ADDR_TYPE_IPV6 => field(4).map(|p| p + 40),
+        _ => None,
+    }
+}

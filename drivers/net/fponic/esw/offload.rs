@@ -152,13 +152,16 @@ impl Eswitch {
             // A leading `ct` first: a packet of no offloaded connection leaves before the rule
             // did anything to it, and software runs and counts the rule's actions.
             let mut rest = actions;
+            // The rule's bytes as its first action counts them: act_ct counts a packet before
+            // it trims it.
+            let len = skb.len();
             if let [ct @ Action::Ct { .. }, tail @ ..] = actions {
                 if let Err(resume) = self.ct_action(ct, &parsed, &mut skb, &mut run, guard) {
                     return leave(skb, TcResume::Action(resume), &run);
                 }
                 rest = tail;
             }
-            rule.hit(skb.gso_segs(), skb.len(), crate::bind::time::jiffies());
+            rule.hit(skb.gso_segs(), len, crate::bind::time::jiffies());
             for a in rest {
                 match act::execute(&ex, &mut run, a, skb) {
                     Step::Next(s) => skb = s,
@@ -270,12 +273,20 @@ impl Eswitch {
             commit,
         };
         let (hit, entry_rule) = self.ct_lookup(at, parsed, run, guard).ok_or(resume)?;
+        // act_ct trims the packet to the length its network header gives before conntrack
+        // sees it (`nf_ct_skb_network_trim`): Ethernet padding goes. A packet whose header
+        // cannot be read, or that cannot be trimmed, goes to software, which does it again.
+        let nh = u32::from(parsed.l3_offset);
+        let len = packet::network_len(skb.data(), usize::from(parsed.l3_offset), parsed.addr_type)
+            .ok_or(resume)?;
+        if !skb.trim_rcsum(nh.checked_add(len).ok_or(resume)?) {
+            return Err(resume);
+        }
         // `ct nat` rewrites a packet of a NATed connection as act_ct does, with the same
         // function; one that cannot be rewritten goes to software, which does it again (NAT is
         // idempotent) or drops it.
         if at.nat & nat::NAT != 0 && hit.entry.nat {
             let (src, dst) = (at.nat & nat::SRC != 0, at.nat & nat::DST != 0);
-            let nh = u32::from(parsed.l3_offset);
             skb.ct_nat(nh, &hit.entry.ct, src, dst)
                 .map_err(|_| resume)?;
         }

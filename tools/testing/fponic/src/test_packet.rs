@@ -688,3 +688,20 @@ fn known_icmp_echo() {
     assert_eq!(k.l3_offset, 14);
     assert_eq!(k.l4_offset, 34);
 }
+
+#[test]
+fn network_len_is_what_the_ip_header_says() {
+    // A 60-byte frame: Ethernet, IPv4 total length 40 (TCP, no payload), 6 bytes of padding.
+    let mut f = vec![0u8; 60];
+    f[12..14].copy_from_slice(&ETH_P_IP.to_be_bytes());
+    f[14] = 0x45;
+    f[16..18].copy_from_slice(&40u16.to_be_bytes());
+    assert_eq!(network_len(&f, 14, ADDR_TYPE_IPV4), Some(40));
+    // IPv6: payload length plus the 40-byte header.
+    f[18..20].copy_from_slice(&8u16.to_be_bytes());
+    assert_eq!(network_len(&f, 14, ADDR_TYPE_IPV6), Some(48));
+    // Not IP, or the field outside the linear part.
+    assert_eq!(network_len(&f, 14, 0), None);
+    assert_eq!(network_len(&f[..17], 14, ADDR_TYPE_IPV4), None);
+    assert_eq!(network_len(&f, usize::MAX - 1, ADDR_TYPE_IPV4), None);
+}
