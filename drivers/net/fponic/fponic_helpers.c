@@ -365,6 +365,15 @@ void fponic_ct_put(unsigned long cookie)
 }
 
 /*
+ * Whether the conntrack entry of @cookie is still in a flow table: flow_offload_teardown()
+ * clears IPS_OFFLOAD at once, and software's flow table lookups stop finding the flow then.
+ */
+bool fponic_ct_offloaded(unsigned long cookie)
+{
+	return test_bit(IPS_OFFLOAD_BIT, &((struct nf_conn *)(cookie & NFCT_PTRMASK))->status);
+}
+
+/*
  * Give @skb the conntrack entry of @cookie with its ctinfo, replacing any, moving the caller's
  * reference into it (as tcf_ct_flow_table_restore_skb() with a reference taken).
  */

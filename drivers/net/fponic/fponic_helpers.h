@@ -64,6 +64,7 @@ int fponic_ct_ft_add_cb(struct nf_flowtable *ft, void *cb, void *cb_priv);
 void fponic_ct_ft_del_cb(struct nf_flowtable *ft, void *cb, void *cb_priv);
 void fponic_ct_get(unsigned long cookie);
 void fponic_ct_put(unsigned long cookie);
+bool fponic_ct_offloaded(unsigned long cookie);
 void fponic_skb_set_ct(struct sk_buff *skb, unsigned long cookie);
 int fponic_skb_ct_nat(struct sk_buff *skb, unsigned int nh_off, unsigned long cookie, bool src,
 		      bool dst);

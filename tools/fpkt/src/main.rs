@@ -959,8 +959,12 @@ fn gen_conns(seed: u64, n: u64, mac_a: &str, mac_b: &str) -> Result<(), String> 
             phases[1].push(frame(true, &tcp(sa.wrapping_add(1 << 30), sb, 0x18, 10))?);
         }
         match kind {
-            // b resets the connection.
-            1 => phases[2].push(frame(false, &tcp(sb, sa, 0x14, 0))?),
+            // b resets the connection; a sends on at once, before act_ct's flow table tells
+            // the eswitch that the connection is gone.
+            1 => {
+                phases[2].push(frame(false, &tcp(sb, sa, 0x14, 0))?);
+                phases[2].push(frame(true, &tcp(sa, sb, 0x18, 16))?);
+            }
             // Left open.
             2 => {}
             _ => {

@@ -182,6 +182,15 @@ impl CtRef {
         (self.0 & INFOMASK) as u8
     }
 
+    /// Whether the entry is still in a flow table (`IPS_OFFLOAD`): `flow_offload_teardown`
+    /// clears the bit at once, when software's flow table lookups stop finding the flow, before
+    /// the flow table tells its callbacks.
+    #[inline]
+    pub(crate) fn offloaded(&self) -> bool {
+        // SAFETY: the entry is alive: this value holds a reference (type invariant).
+        unsafe { bindings::fponic_ct_offloaded(self.0) }
+    }
+
     /// Gives up the reference, returning the cookie.
     pub(super) fn into_raw(self) -> c_ulong {
         let c = self.0;

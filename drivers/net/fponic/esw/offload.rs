@@ -328,7 +328,10 @@ impl Eswitch {
         let key = Key::of_connection(table, parsed);
         let rule = self.ct.entries.classify(0, &key, guard)?;
         let entry = &rule.entry;
-        if nat_new(entry) {
+        // A connection software tore down (a FIN or RST it saw, expiry) is gone from act_ct's
+        // flow table at once, though the flow table tells fponic later: its packets go to
+        // software, as they would without fponic.
+        if nat_new(entry) || !entry.ct.offloaded() {
             return None;
         }
         let hit = CtHit {
