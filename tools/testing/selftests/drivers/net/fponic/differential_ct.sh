@@ -156,7 +156,7 @@ norm 6 > /tmp/ct.sw
 sed 's/^/# /' /tmp/ct.hw | head -n 8
 check_match "conntrack has the connections" '^[1-9]' "$(wc -l < /tmp/ct.hw)"
 check "conntrack: same connections in the same states" cmp -s /tmp/ct.sw /tmp/ct.hw
-cmp -s /tmp/ct.sw /tmp/ct.hw || diff /tmp/ct.sw /tmp/ct.hw | head -n 20 | sed 's/^/#   /'
+cmp -s /tmp/ct.sw /tmp/ct.hw || diff /tmp/ct.sw /tmp/ct.hw | head -n 40 | sed 's/^/#   /'
 
 check "remove the rules" sh -c "$TC qdisc del dev $R0 ingress && $TC qdisc del dev $R1 ingress"
 settle

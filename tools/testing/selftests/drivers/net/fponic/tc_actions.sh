@@ -31,7 +31,7 @@ m0=$(mac_of a sw0v0); m1=$(mac_of b sw0v1)
 # case NAME "PROTOCOL FLOWER-SELECTOR ACTIONS" "BUILD ARGS SENT" EXPECTED-HEX|drop|-
 # EXPECTED: the frame VF1 must receive, "drop" for none, "-" for whatever software gives.
 case_() {
-	local name=$1 rule=$2 sent=$3 want=$4 fs n_hw n_sw
+	local name=$1 rule=$2 sent=$3 want=$4 fs n_hw n_sw tmo
 	if ! out=$($TC filter add dev sw0pf0vf0 ingress prio 2 \
 		${rule%% flower*} flower skip_sw ${rule#* flower } \
 		action mirred egress redirect dev sw0pf0vf1 2>&1); then
@@ -41,10 +41,14 @@ case_() {
 	$TC filter add dev t0 ingress prio 2 ${rule%% flower*} flower skip_hw ${rule#* flower } \
 		action mirred egress redirect dev t1
 	fs=$($FPKT build $sent)
-	# Both worlds send at once: each sniffer stops 1.5 s after its last frame (3 s if none
-	# comes), which a slow kernel could reach while the other world was still sending.
-	nsx b $FPKT sniff sw0v1 3000 $K 1500 > /tmp/act.hw &
-	nsx sb $FPKT sniff s1 3000 $K 1500 > /tmp/act.sw &
+	# Both worlds send at once: each sniffer stops 1.5 s after its last frame, which a slow
+	# kernel could reach while the other world was still sending, or after 3 s if none comes
+	# where none should, 20 s where some should (a debug kernel may take seconds to start
+	# the senders).
+	tmo=20000
+	[ "$want" = drop ] && tmo=3000
+	nsx b $FPKT sniff sw0v1 $tmo $K 1500 > /tmp/act.hw &
+	nsx sb $FPKT sniff s1 $tmo $K 1500 > /tmp/act.sw &
 	sniff_ready b sw0v1; sniff_ready sb s1
 	nsx a $FPKT send sw0v0 "$fs" $K &
 	nsx sa $FPKT send s0 "$fs" $K &

@@ -301,6 +301,7 @@ wait $!
 check_eq "rb received all of them" $((N + 2)) "$(wc -l < /tmp/ft.leg)"
 check_eq "software's forward chain saw none of the $N" "$f0" "$(fwd)"
 check_eq "the switch's frames are software's, byte for byte" 1 "$(sort -u /tmp/ft.leg | wc -l)"
+[ "$(sort -u /tmp/ft.leg | wc -l)" = 1 ] || sort /tmp/ft.leg | uniq -c | sed 's/^/#   /'
 frame=$(head -n 1 /tmp/ft.leg)
 check_match "MACs rewritten: from VF1 to rb" "^$(echo $mb$v1 | tr -d :)0800" "$frame"
 check_match "TTL decreased once" '^.{44}3f11' "$frame"
